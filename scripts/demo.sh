@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Quick start, command 1: runs `xray detect` with the bundled model over sample-images/ with overlays on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/prereqs.sh
+model=models/xray-concealment-s.onnx
+out=out/demo
+if [ ! -f "$model" ]; then
+  echo "xray: no bundled model at $model yet; nothing to detect with." >&2
+  exit 3
+fi
+dotnet build src/XrayAnalysis.Cli -c Release -v quiet -nologo >/dev/null
+set +e
+dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll detect sample-images --model "$model" --out "$out" --overlay "$@"
+code=$?
+set -e
+echo
+echo "Results: $out/results/*.json, $out/detections.coco.json, $out/summary.csv; overlays: $out/overlays/*.png"
+exit $code

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Quick start, command 2: runs every test (the same command CI runs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/prereqs.sh
+dotnet test XrayAnalysis.sln -c Release --nologo --logger "console;verbosity=normal" "$@"

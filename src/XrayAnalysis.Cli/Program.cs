@@ -1,0 +1,4 @@
+using System.CommandLine;
+using XrayAnalysis.Cli;
+
+return XrayCli.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,32 @@
+namespace XrayAnalysis;
+
+/// <summary>
+/// One detected region: an axis-aligned box in original-image pixels (float, x2/y2 exclusive edges as in COCO/Ultralytics),
+/// the class index into the model's class list, and the confidence score.
+/// </summary>
+public readonly record struct Detection(int ClassId, float Score, float X1, float Y1, float X2, float Y2)
+{
+    /// <summary>Box width in pixels (never negative).</summary>
+    public float Width => MathF.Max(0, X2 - X1);
+
+    /// <summary>Box height in pixels (never negative).</summary>
+    public float Height => MathF.Max(0, Y2 - Y1);
+
+    /// <summary>Box area in square pixels.</summary>
+    public float Area => Width * Height;
+
+    /// <summary>Intersection over union of two boxes (no +1 pixel convention, as in pycocotools and Ultralytics).</summary>
+    public static float IoU(in Detection a, in Detection b)
+    {
+        float iw = MathF.Min(a.X2, b.X2) - MathF.Max(a.X1, b.X1);
+        float ih = MathF.Min(a.Y2, b.Y2) - MathF.Max(a.Y1, b.Y1);
+        if (iw <= 0 || ih <= 0)
+        {
+            return 0f;
+        }
+
+        float inter = iw * ih;
+        float union = a.Area + b.Area - inter;
+        return union <= 0 ? 0f : inter / union;
+    }
+}

@@ -1,0 +1,56 @@
+using XrayAnalysis.Decoding;
+using XrayAnalysis.Preprocessing;
+
+namespace XrayAnalysis.Inference;
+
+/// <summary>Everything known about a loaded detection model; what <c>xray model inspect</c> prints.</summary>
+public sealed record ModelInfo
+{
+    public required string Path { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string Sha256 { get; init; }
+
+    public required TensorInfo Input { get; init; }
+
+    public required IReadOnlyList<TensorInfo> Outputs { get; init; }
+
+    /// <summary>The output decoded (the first output).</summary>
+    public required TensorInfo DecodedOutput { get; init; }
+
+    /// <summary>Concrete output shape seen on the warm-up run at batch 1.</summary>
+    public required IReadOnlyList<long> ObservedOutputShape { get; init; }
+
+    public required OutputLayout Layout { get; init; }
+
+    /// <summary>How the layout was chosen: "shape", "shape+metadata" or "override".</summary>
+    public required string LayoutSource { get; init; }
+
+    public required int InputWidth { get; init; }
+
+    public required int InputHeight { get; init; }
+
+    public required ResizeMode ResizeMode { get; init; }
+
+    /// <summary>True when the batch dimension is dynamic, so several images can share one Run.</summary>
+    public required bool DynamicBatch { get; init; }
+
+    /// <summary>Class names by id; <c>class_N</c> where neither metadata nor a sidecar names them.</summary>
+    public required IReadOnlyList<string> ClassNames { get; init; }
+
+    /// <summary>Where the class names came from: "metadata", "sidecar" or "default".</summary>
+    public required string ClassNamesSource { get; init; }
+
+    public required IReadOnlyDictionary<string, string> Metadata { get; init; }
+
+    /// <summary>Name for a class id, <c>class_N</c> when out of range.</summary>
+    public string ClassName(int id) => id >= 0 && id < ClassNames.Count ? ClassNames[id] : $"class_{id}";
+}
+
+/// <summary>Name, element type and shape of a model tensor; -1 marks a dynamic dimension.</summary>
+public sealed record TensorInfo(string Name, string ElementType, IReadOnlyList<long> Shape)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} {ElementType}[{string.Join(", ", Shape)}]";
+}

@@ -1,0 +1,10 @@
+namespace XrayAnalysis.Loading;
+
+/// <summary>Container formats recognised by their magic bytes (never by file extension).</summary>
+public enum ImageFormat
+{
+    Png,
+    Jpeg,
+    Tiff,
+    Bmp,
+}

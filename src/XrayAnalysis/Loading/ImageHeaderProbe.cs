@@ -1,0 +1,435 @@
+using System.Buffers.Binary;
+
+namespace XrayAnalysis.Loading;
+
+/// <summary>
+/// Reads image dimensions and checks container structure from the raw bytes, before any decoder runs.
+/// </summary>
+/// <remarks>
+/// Exists because OpenCV decodes a truncated PNG/JPEG "successfully" (grey fill, a warning on stderr) and allocates
+/// whatever a header declares. The probe walks the container: PNG chunks with CRCs up to IEND, JPEG markers and entropy
+/// data up to EOI, TIFF IFD chains (cycle-safe, page-capped) with strip/tile extents, BMP pixel-array extent.
+/// </remarks>
+public static class ImageHeaderProbe
+{
+    private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    /// <summary>Identifies the format and reads the header. Throws <see cref="ScanLoadException"/> (Failed) when the bytes are not a supported image.</summary>
+    /// <param name="path">Used in messages only.</param>
+    /// <param name="data">The whole file.</param>
+    /// <param name="maxPages">TIFF page cap: the IFD chain is not followed past it.</param>
+    public static ImageHeader Probe(string path, ReadOnlySpan<byte> data, int maxPages = 16)
+    {
+        if (data.Length == 0)
+        {
+            throw new ScanLoadException(ScanStatus.Failed, path, "empty file (0 bytes)");
+        }
+
+        if (data.Length >= 8 && data[..8].SequenceEqual(PngSignature))
+        {
+            return ProbePng(path, data);
+        }
+
+        if (data.Length >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF)
+        {
+            return ProbeJpeg(path, data);
+        }
+
+        if (data.Length >= 4 && ((data[0] == 'I' && data[1] == 'I' && data[2] == 42 && data[3] == 0) ||
+                                 (data[0] == 'M' && data[1] == 'M' && data[2] == 0 && data[3] == 42)))
+        {
+            return ProbeTiff(path, data, maxPages);
+        }
+
+        if (data.Length >= 2 && data[0] == 'B' && data[1] == 'M')
+        {
+            return ProbeBmp(path, data);
+        }
+
+        string head = Convert.ToHexString(data[..Math.Min(8, data.Length)]);
+        throw new ScanLoadException(ScanStatus.Failed, path, $"unrecognised image format (first bytes {head}); expected PNG, JPEG, TIFF or BMP");
+    }
+
+    private static ImageHeader ProbePng(string path, ReadOnlySpan<byte> d)
+    {
+        int pos = 8;
+        int width = 0, height = 0, bits = 0, channels = 0;
+        bool sawIhdr = false;
+        while (true)
+        {
+            if (pos + 8 > d.Length)
+            {
+                return Png(sawIhdr ? $"truncated PNG: file ends at byte {d.Length} before the IEND chunk" : "truncated PNG: no IHDR chunk");
+            }
+
+            uint len = BinaryPrimitives.ReadUInt32BigEndian(d[pos..]);
+            ReadOnlySpan<byte> type = d.Slice(pos + 4, 4);
+            string typeName = System.Text.Encoding.ASCII.GetString(type);
+            if (len > int.MaxValue || pos + 12L + len > d.Length)
+            {
+                if (!sawIhdr)
+                {
+                    throw new ScanLoadException(ScanStatus.Failed, path, $"corrupt PNG: chunk {typeName} at byte {pos} declares {len} bytes past the end of the {d.Length}-byte file");
+                }
+
+                return Png($"truncated PNG: chunk {typeName} at byte {pos} declares {len} bytes but the file ends at byte {d.Length}");
+            }
+
+            ReadOnlySpan<byte> body = d.Slice(pos + 8, (int)len);
+            uint crc = BinaryPrimitives.ReadUInt32BigEndian(d[(pos + 8 + (int)len)..]);
+            bool crcOk = Crc32.Compute(type, body) == crc;
+            if (!sawIhdr)
+            {
+                if (typeName != "IHDR" || len < 13)
+                {
+                    throw new ScanLoadException(ScanStatus.Failed, path, "corrupt PNG: first chunk is not a valid IHDR");
+                }
+
+                if (!crcOk)
+                {
+                    throw new ScanLoadException(ScanStatus.Failed, path, "corrupt PNG: IHDR CRC mismatch");
+                }
+
+                uint w = BinaryPrimitives.ReadUInt32BigEndian(body);
+                uint h = BinaryPrimitives.ReadUInt32BigEndian(body[4..]);
+                if (w == 0 || h == 0 || w > int.MaxValue || h > int.MaxValue)
+                {
+                    throw new ScanLoadException(ScanStatus.Failed, path, $"corrupt PNG: invalid dimensions {w}x{h}");
+                }
+
+                width = (int)w;
+                height = (int)h;
+                bits = body[8];
+                channels = body[9] switch
+                {
+                    0 => 1,
+                    2 => 3,
+                    3 => 3,
+                    4 => 2,
+                    6 => 4,
+                    _ => throw new ScanLoadException(ScanStatus.Failed, path, $"corrupt PNG: colour type {body[9]} is not defined"),
+                };
+                if (body[9] == 3)
+                {
+                    bits = 8;
+                }
+
+                sawIhdr = true;
+            }
+            else if (!crcOk)
+            {
+                return Png($"damaged PNG: CRC mismatch in chunk {typeName} at byte {pos}");
+            }
+
+            if (typeName == "IEND")
+            {
+                return Png(null);
+            }
+
+            pos += 12 + (int)len;
+        }
+
+        ImageHeader Png(string? defect)
+        {
+            if (width == 0)
+            {
+                throw new ScanLoadException(ScanStatus.Failed, path, defect ?? "corrupt PNG");
+            }
+
+            return new ImageHeader(ImageFormat.Png, width, height, bits, channels, 1, defect);
+        }
+    }
+
+    private static ImageHeader ProbeJpeg(string path, ReadOnlySpan<byte> d)
+    {
+        int pos = 2;
+        int width = 0, height = 0, bits = 8, channels = 0;
+        while (true)
+        {
+            // Skip fill bytes before a marker.
+            while (pos < d.Length && d[pos] == 0xFF && pos + 1 < d.Length && d[pos + 1] == 0xFF)
+            {
+                pos++;
+            }
+
+            if (pos + 2 > d.Length)
+            {
+                return Jpeg($"truncated JPEG: file ends at byte {d.Length} without an EOI marker");
+            }
+
+            if (d[pos] != 0xFF)
+            {
+                return Jpeg($"damaged JPEG: expected a marker at byte {pos}, found 0x{d[pos]:X2}");
+            }
+
+            byte marker = d[pos + 1];
+            pos += 2;
+            if (marker == 0xD9)
+            {
+                return Jpeg(null);
+            }
+
+            if (marker is >= 0xD0 and <= 0xD7 or 0x01)
+            {
+                continue;
+            }
+
+            if (pos + 2 > d.Length)
+            {
+                return Jpeg($"truncated JPEG: segment 0x{marker:X2} cut at byte {d.Length}");
+            }
+
+            int len = BinaryPrimitives.ReadUInt16BigEndian(d[pos..]);
+            if (len < 2 || pos + len > d.Length)
+            {
+                return Jpeg($"truncated JPEG: segment 0x{marker:X2} at byte {pos - 2} declares {len} bytes past the end of the file");
+            }
+
+            bool isSof = marker is >= 0xC0 and <= 0xCF && marker is not (0xC4 or 0xC8 or 0xCC);
+            if (isSof && len >= 8)
+            {
+                bits = d[pos + 2];
+                height = BinaryPrimitives.ReadUInt16BigEndian(d[(pos + 3)..]);
+                width = BinaryPrimitives.ReadUInt16BigEndian(d[(pos + 5)..]);
+                channels = d[pos + 7];
+                if (width == 0 || height == 0)
+                {
+                    throw new ScanLoadException(ScanStatus.Failed, path, $"unsupported JPEG: frame header declares {width}x{height} (DNL-defined height is not supported)");
+                }
+            }
+
+            pos += len;
+            if (marker == 0xDA)
+            {
+                // Entropy-coded data: 0xFF is stuffed as FF 00, restart markers FF D0..D7 may appear; any other FF xx is the next marker.
+                while (true)
+                {
+                    int ff = d[pos..].IndexOf((byte)0xFF);
+                    if (ff < 0 || pos + ff + 1 >= d.Length)
+                    {
+                        return Jpeg($"truncated JPEG: entropy-coded data runs to the end of the file (byte {d.Length}) without an EOI marker");
+                    }
+
+                    pos += ff;
+                    byte next = d[pos + 1];
+                    if (next == 0x00 || next is >= 0xD0 and <= 0xD7 || next == 0xFF)
+                    {
+                        pos += next == 0xFF ? 1 : 2;
+                        continue;
+                    }
+
+                    break;
+                }
+            }
+        }
+
+        ImageHeader Jpeg(string? defect)
+        {
+            if (width == 0)
+            {
+                throw new ScanLoadException(ScanStatus.Failed, path, defect ?? "corrupt JPEG: no frame header");
+            }
+
+            return new ImageHeader(ImageFormat.Jpeg, width, height, bits, channels, 1, defect);
+        }
+    }
+
+    private static ImageHeader ProbeTiff(string path, ReadOnlySpan<byte> d, int maxPages)
+    {
+        bool le = d[0] == 'I';
+        if (d.Length < 8)
+        {
+            throw new ScanLoadException(ScanStatus.Failed, path, "truncated TIFF header");
+        }
+
+        uint ifd = U32(d, 4, le);
+        int pages = 0;
+        int width = 0, height = 0, bits = 1, channels = 1;
+        string? defect = null;
+        var seen = new HashSet<uint>();
+        while (ifd != 0)
+        {
+            if (!seen.Add(ifd))
+            {
+                throw new ScanLoadException(ScanStatus.Failed, path, $"corrupt TIFF: circular IFD chain (IFD at byte {ifd} visited twice)");
+            }
+
+            if (pages >= maxPages)
+            {
+                throw new ScanLoadException(ScanStatus.Rejected, path, $"TIFF has more than {maxPages} pages (page cap)");
+            }
+
+            if (ifd + 2L > d.Length)
+            {
+                if (pages == 0)
+                {
+                    throw new ScanLoadException(ScanStatus.Incomplete, path, $"truncated TIFF: first IFD at byte {ifd} lies past the end of the {d.Length}-byte file");
+                }
+
+                defect ??= $"truncated TIFF: IFD of page {pages + 1} at byte {ifd} is past the end of the file";
+                break;
+            }
+
+            int n = U16(d, (int)ifd, le);
+            long entriesEnd = ifd + 2L + (12L * n);
+            if (entriesEnd + 4 > d.Length)
+            {
+                if (pages == 0)
+                {
+                    throw new ScanLoadException(ScanStatus.Failed, path, $"corrupt TIFF: IFD with {n} entries at byte {ifd} runs past the end of the file");
+                }
+
+                defect ??= $"truncated TIFF: IFD of page {pages + 1} is cut";
+                break;
+            }
+
+            int w = 0, h = 0, bps = 1, spp = 1;
+            long offTag = -1, cntTag = -1;
+            int offType = 0, cntType = 0, offCount = 0, cntCount = 0;
+            for (int i = 0; i < n; i++)
+            {
+                int e = (int)ifd + 2 + (12 * i);
+                int tag = U16(d, e, le);
+                int type = U16(d, e + 2, le);
+                uint count = U32(d, e + 4, le);
+                uint value = type == 3 && count == 1 ? (uint)U16(d, e + 8, le) : U32(d, e + 8, le);
+                switch (tag)
+                {
+                    case 256: w = (int)Math.Min(value, int.MaxValue); break;
+                    case 257: h = (int)Math.Min(value, int.MaxValue); break;
+                    case 258:
+                        bps = count == 1 ? (int)value : ReadFirstShort(d, e, count, le);
+                        break;
+                    case 277: spp = (int)value; break;
+                    case 273 or 324: offTag = e; offType = type; offCount = (int)Math.Min(count, int.MaxValue); break;
+                    case 279 or 325: cntTag = e; cntType = type; cntCount = (int)Math.Min(count, int.MaxValue); break;
+                    default: break;
+                }
+            }
+
+            if (w <= 0 || h <= 0)
+            {
+                throw new ScanLoadException(ScanStatus.Failed, path, $"corrupt TIFF: page {pages + 1} declares {w}x{h}");
+            }
+
+            if (pages == 0)
+            {
+                width = w;
+                height = h;
+                bits = bps;
+                channels = spp;
+            }
+
+            if (offTag >= 0 && cntTag >= 0 && offCount == cntCount)
+            {
+                for (int s = 0; s < offCount && defect is null; s++)
+                {
+                    long off = ArrayValue(d, (int)offTag, offType, offCount, s, le);
+                    long cnt = ArrayValue(d, (int)cntTag, cntType, cntCount, s, le);
+                    if (off < 0 || cnt < 0)
+                    {
+                        defect = $"damaged TIFF: strip table of page {pages + 1} lies outside the file";
+                    }
+                    else if (off + cnt > d.Length)
+                    {
+                        defect = $"truncated TIFF: page {pages + 1} strip {s} needs bytes {off}..{off + cnt} but the file ends at byte {d.Length}";
+                    }
+                }
+            }
+            else if (pages == 0)
+            {
+                throw new ScanLoadException(ScanStatus.Failed, path, "corrupt TIFF: missing or inconsistent strip/tile offset tables");
+            }
+
+            pages++;
+            ifd = U32(d, (int)entriesEnd, le);
+        }
+
+        return new ImageHeader(ImageFormat.Tiff, width, height, bits, channels, pages, defect);
+    }
+
+    private static ImageHeader ProbeBmp(string path, ReadOnlySpan<byte> d)
+    {
+        if (d.Length < 30)
+        {
+            throw new ScanLoadException(ScanStatus.Failed, path, $"corrupt BMP: {d.Length}-byte file is shorter than a BMP header");
+        }
+
+        uint dataOffset = BinaryPrimitives.ReadUInt32LittleEndian(d[10..]);
+        uint dibSize = BinaryPrimitives.ReadUInt32LittleEndian(d[14..]);
+        int width, height, bpp;
+        uint compression = 0;
+        if (dibSize == 12)
+        {
+            width = BinaryPrimitives.ReadUInt16LittleEndian(d[18..]);
+            height = BinaryPrimitives.ReadUInt16LittleEndian(d[20..]);
+            bpp = BinaryPrimitives.ReadUInt16LittleEndian(d[24..]);
+        }
+        else if (dibSize >= 40 && d.Length >= 54)
+        {
+            width = BinaryPrimitives.ReadInt32LittleEndian(d[18..]);
+            height = BinaryPrimitives.ReadInt32LittleEndian(d[22..]);
+            bpp = BinaryPrimitives.ReadUInt16LittleEndian(d[28..]);
+            compression = BinaryPrimitives.ReadUInt32LittleEndian(d[30..]);
+        }
+        else
+        {
+            throw new ScanLoadException(ScanStatus.Failed, path, $"corrupt BMP: DIB header size {dibSize} is not supported");
+        }
+
+        if (height == int.MinValue || width <= 0 || height == 0)
+        {
+            throw new ScanLoadException(ScanStatus.Failed, path, $"corrupt BMP: invalid dimensions {width}x{height}");
+        }
+
+        height = Math.Abs(height);
+        if (bpp is not (1 or 4 or 8 or 16 or 24 or 32))
+        {
+            throw new ScanLoadException(ScanStatus.Failed, path, $"corrupt BMP: {bpp} bits per pixel is not valid");
+        }
+
+        string? defect = null;
+        if (compression is 0 or 3)
+        {
+            long stride = (((long)width * bpp) + 31) / 32 * 4;
+            long needed = dataOffset + (stride * height);
+            if (needed > d.Length)
+            {
+                defect = $"truncated BMP: pixel array needs {needed} bytes but the file has {d.Length}";
+            }
+        }
+
+        int channels = bpp <= 8 ? 3 : bpp == 32 ? 4 : 3;
+        return new ImageHeader(ImageFormat.Bmp, width, height, 8, channels, 1, defect);
+    }
+
+    private static int ReadFirstShort(ReadOnlySpan<byte> d, int entry, uint count, bool le)
+    {
+        if (count * 2 <= 4)
+        {
+            return U16(d, entry + 8, le);
+        }
+
+        uint off = U32(d, entry + 8, le);
+        return off + 2 <= d.Length ? U16(d, (int)off, le) : 0;
+    }
+
+    private static long ArrayValue(ReadOnlySpan<byte> d, int entry, int type, int count, int index, bool le)
+    {
+        int size = type == 3 ? 2 : 4;
+        long start = (long)count * size <= 4 ? entry + 8 : U32(d, entry + 8, le);
+        long at = start + ((long)index * size);
+        if (at + size > d.Length)
+        {
+            return -1;
+        }
+
+        return size == 2 ? U16(d, (int)at, le) : U32(d, (int)at, le);
+    }
+
+    private static int U16(ReadOnlySpan<byte> d, int at, bool le) =>
+        le ? BinaryPrimitives.ReadUInt16LittleEndian(d[at..]) : BinaryPrimitives.ReadUInt16BigEndian(d[at..]);
+
+    private static uint U32(ReadOnlySpan<byte> d, int at, bool le) =>
+        le ? BinaryPrimitives.ReadUInt32LittleEndian(d[at..]) : BinaryPrimitives.ReadUInt32BigEndian(d[at..]);
+}

@@ -1,0 +1,65 @@
+using OpenCvSharp;
+
+namespace XrayAnalysis.Loading;
+
+/// <summary>
+/// A decoded 2D scan: one image (grey or colour, 8 or 16 bit, or signed/float grey), or a dual-energy pair.
+/// Owns its pixel buffers; dispose it when done.
+/// </summary>
+public sealed class Scan : IDisposable
+{
+    internal Scan(ScanInput input, Mat image, Mat? lowEnergy, ImageHeader header, string sha256, string? lowSha256)
+    {
+        Input = input;
+        Image = image;
+        LowEnergy = lowEnergy;
+        Header = header;
+        Sha256 = sha256;
+        LowEnergySha256 = lowSha256;
+    }
+
+    /// <summary>Where the scan came from.</summary>
+    public ScanInput Input { get; }
+
+    /// <summary>The header of the (high-energy) file.</summary>
+    public ImageHeader Header { get; }
+
+    /// <summary>SHA-256 (lower-case hex) of the (high-energy) file's bytes.</summary>
+    public string Sha256 { get; }
+
+    /// <summary>SHA-256 of the low-energy file of a pair; null otherwise (a two-page TIFF has one file).</summary>
+    public string? LowEnergySha256 { get; }
+
+    /// <summary>Width in pixels.</summary>
+    public int Width => Image.Cols;
+
+    /// <summary>Height in pixels.</summary>
+    public int Height => Image.Rows;
+
+    /// <summary>Bits per sample as decoded (8, 16 or 32).</summary>
+    public int BitDepth => Image.Depth() switch
+    {
+        MatType.CV_8U or MatType.CV_8S => 8,
+        MatType.CV_16U or MatType.CV_16S => 16,
+        _ => 32,
+    };
+
+    /// <summary>Channels of the (high-energy) image after alpha removal: 1 or 3.</summary>
+    public int Channels => Image.Channels();
+
+    /// <summary>True for a dual-energy pair (two files, or a two-page TIFF).</summary>
+    public bool IsDualEnergy => LowEnergy is not null;
+
+    /// <summary>The decoded (high-energy) pixels, BGR order for colour.</summary>
+    internal Mat Image { get; }
+
+    /// <summary>The low-energy pixels of a dual-energy scan.</summary>
+    internal Mat? LowEnergy { get; }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Image.Dispose();
+        LowEnergy?.Dispose();
+    }
+}

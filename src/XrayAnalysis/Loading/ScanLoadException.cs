@@ -1,0 +1,22 @@
+namespace XrayAnalysis.Loading;
+
+/// <summary>A scan could not be loaded completely. <see cref="Status"/> says whether it failed, was incomplete or was rejected.</summary>
+public sealed class ScanLoadException : XrayAnalysisException
+{
+    public ScanLoadException(ScanStatus status, string path, string reason)
+        : base($"{path}: {reason}")
+    {
+        Status = status;
+        Path = path;
+        Reason = reason;
+    }
+
+    /// <summary>Never <see cref="ScanStatus.Ok"/>.</summary>
+    public ScanStatus Status { get; }
+
+    /// <summary>The file that could not be loaded.</summary>
+    public string Path { get; }
+
+    /// <summary>One line saying why, without the path.</summary>
+    public string Reason { get; }
+}

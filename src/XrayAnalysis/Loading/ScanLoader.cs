@@ -1,0 +1,227 @@
+using System.Security.Cryptography;
+using OpenCvSharp;
+
+namespace XrayAnalysis.Loading;
+
+/// <summary>
+/// Loads 2D scans through OpenCV without losing bit depth, after <see cref="ImageHeaderProbe"/> has checked the
+/// container and the pixel cap. Thread-safe: holds only immutable options.
+/// </summary>
+public sealed class ScanLoader
+{
+    /// <summary>Creates a loader with the given limits.</summary>
+    public ScanLoader(ScanLoaderOptions? options = null)
+    {
+        Options = options ?? new ScanLoaderOptions();
+    }
+
+    /// <summary>The limits in force.</summary>
+    public ScanLoaderOptions Options { get; }
+
+    /// <summary>Loads a scan. Throws <see cref="ScanLoadException"/> with status and reason for every bad input.</summary>
+    public Scan Load(ScanInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        (ImageHeader header, byte[] bytes) = ReadAndProbe(input.Path);
+        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (input.LowEnergyPath is not null)
+        {
+            (ImageHeader lowHeader, byte[] lowBytes) = ReadAndProbe(input.LowEnergyPath);
+            string lowSha = Convert.ToHexStringLower(SHA256.HashData(lowBytes));
+            Mat high = Decode(input.Path, bytes, header);
+            Mat? low = null;
+            try
+            {
+                low = Decode(input.LowEnergyPath, lowBytes, lowHeader);
+                ValidatePair(input, high, low);
+                return new Scan(input, high, low, header, sha, lowSha);
+            }
+            catch
+            {
+                high.Dispose();
+                low?.Dispose();
+                throw;
+            }
+        }
+
+        if (header.Format == ImageFormat.Tiff && header.PageCount > 1)
+        {
+            return LoadTwoPageTiff(input, header, sha);
+        }
+
+        return new Scan(input, Decode(input.Path, bytes, header), null, header, sha, null);
+    }
+
+    private (ImageHeader Header, byte[] Bytes) ReadAndProbe(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                throw new ScanLoadException(ScanStatus.Failed, path, "file not found");
+            }
+
+            if (info.Length > Options.MaxFileBytes)
+            {
+                throw new ScanLoadException(ScanStatus.Rejected, path, $"file is {info.Length} bytes, above the {Options.MaxFileBytes}-byte cap");
+            }
+
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (IOException ex)
+        {
+            throw new ScanLoadException(ScanStatus.Failed, path, $"I/O error: {ex.Message}");
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new ScanLoadException(ScanStatus.Failed, path, $"access denied: {ex.Message}");
+        }
+
+        ImageHeader header = ImageHeaderProbe.Probe(path, bytes, Options.MaxPages);
+        if (header.Pixels > Options.MaxPixels)
+        {
+            throw new ScanLoadException(ScanStatus.Rejected, path,
+                $"{header.Width}x{header.Height} = {header.Pixels} pixels is above the {Options.MaxPixels}-pixel cap");
+        }
+
+        if (header.Defect is not null)
+        {
+            throw new ScanLoadException(ScanStatus.Incomplete, path, header.Defect);
+        }
+
+        return (header, bytes);
+    }
+
+    private static Mat Decode(string path, byte[] bytes, ImageHeader header)
+    {
+        Mat decoded;
+        try
+        {
+            decoded = Cv2.ImDecode(bytes, ImreadModes.Unchanged);
+        }
+        catch (OpenCVException ex)
+        {
+            throw new ScanLoadException(ScanStatus.Failed, path, $"decoder error: {ex.Message}");
+        }
+
+        if (decoded.Empty())
+        {
+            decoded.Dispose();
+            throw new ScanLoadException(ScanStatus.Failed, path, $"the {header.Format} decoder could not read the pixel data");
+        }
+
+        if (decoded.Cols != header.Width || decoded.Rows != header.Height)
+        {
+            int w = decoded.Cols, h = decoded.Rows;
+            decoded.Dispose();
+            throw new ScanLoadException(ScanStatus.Failed, path, $"decoded size {w}x{h} differs from the header's {header.Width}x{header.Height}");
+        }
+
+        return Normalise(path, decoded);
+    }
+
+    /// <summary>Drops alpha; keeps 8U/16U/16S/32F samples; rejects other sample types.</summary>
+    private static Mat Normalise(string path, Mat m)
+    {
+        MatType depth = m.Depth();
+        if (depth != MatType.CV_8U && depth != MatType.CV_16U && depth != MatType.CV_16S && depth != MatType.CV_32F)
+        {
+            string name = m.Type().ToString();
+            m.Dispose();
+            throw new ScanLoadException(ScanStatus.Rejected, path, $"sample type {name} is not supported (8/16-bit unsigned, 16-bit signed or 32-bit float)");
+        }
+
+        int ch = m.Channels();
+        if (ch == 1 || ch == 3)
+        {
+            return m;
+        }
+
+        using (m)
+        {
+            var outMat = new Mat();
+            switch (ch)
+            {
+                case 2:
+                    Cv2.ExtractChannel(m, outMat, 0);
+                    break;
+                case 4:
+                    Cv2.CvtColor(m, outMat, ColorConversionCodes.BGRA2BGR);
+                    break;
+                default:
+                    outMat.Dispose();
+                    throw new ScanLoadException(ScanStatus.Rejected, path, $"{ch} channels are not supported (1, 2, 3 or 4)");
+            }
+
+            return outMat;
+        }
+    }
+
+    private Scan LoadTwoPageTiff(ScanInput input, ImageHeader header, string sha)
+    {
+        if (header.PageCount != 2)
+        {
+            throw new ScanLoadException(ScanStatus.Rejected, input.Path,
+                $"multi-page TIFF with {header.PageCount} pages: a 2D scan has 1 page, a dual-energy scan 2 (use 'xray volume' for slice stacks)");
+        }
+
+        Mat[] pages;
+        try
+        {
+            Cv2.ImReadMulti(input.Path, out pages, ImreadModes.Unchanged);
+        }
+        catch (OpenCVException ex)
+        {
+            throw new ScanLoadException(ScanStatus.Failed, input.Path, $"decoder error: {ex.Message}");
+        }
+
+        if (pages.Length != 2)
+        {
+            foreach (Mat p in pages)
+            {
+                p.Dispose();
+            }
+
+            throw new ScanLoadException(ScanStatus.Failed, input.Path, $"the TIFF decoder returned {pages.Length} pages, the header declares 2");
+        }
+
+        try
+        {
+            Mat high = Normalise(input.Path, pages[0]);
+            pages[0] = high;
+            Mat low = Normalise(input.Path, pages[1]);
+            pages[1] = low;
+            ValidatePair(input, high, low);
+            return new Scan(input, high, low, header, sha, null);
+        }
+        catch
+        {
+            pages[0].Dispose();
+            pages[1].Dispose();
+            throw;
+        }
+    }
+
+    private static void ValidatePair(ScanInput input, Mat high, Mat low)
+    {
+        if (high.Size() != low.Size())
+        {
+            throw new ScanLoadException(ScanStatus.Failed, input.Path,
+                $"dual-energy pair sizes differ: high {high.Cols}x{high.Rows}, low {low.Cols}x{low.Rows}");
+        }
+
+        if (high.Channels() != 1 || low.Channels() != 1)
+        {
+            throw new ScanLoadException(ScanStatus.Failed, input.Path,
+                $"dual-energy images must be single-channel transmission images (high has {high.Channels()}, low has {low.Channels()})");
+        }
+
+        if (high.Depth() != low.Depth())
+        {
+            throw new ScanLoadException(ScanStatus.Failed, input.Path,
+                $"dual-energy pair sample types differ: high {high.Type()}, low {low.Type()}");
+        }
+    }
+}

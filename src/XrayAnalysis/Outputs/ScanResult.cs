@@ -1,0 +1,58 @@
+namespace XrayAnalysis.Outputs;
+
+/// <summary>
+/// The per-scan result written as JSON by <c>xray detect</c> (schema in README "Output schema").
+/// Property names are written in snake_case.
+/// </summary>
+public sealed record ScanResult
+{
+    /// <summary>Bumped on any incompatible change to this record.</summary>
+    public const int CurrentSchemaVersion = 1;
+
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+
+    public required string Name { get; init; }
+
+    public required InputInfo Input { get; init; }
+
+    public int? Width { get; init; }
+
+    public int? Height { get; init; }
+
+    public int? BitDepth { get; init; }
+
+    public int? Channels { get; init; }
+
+    public bool DualEnergy { get; init; }
+
+    public required ModelSummary Model { get; init; }
+
+    public required DetectParameters Parameters { get; init; }
+
+    public IReadOnlyList<DetectionRecord> Detections { get; init; } = [];
+
+    public required IReadOnlyDictionary<string, double> TimingsMs { get; init; }
+
+    public required ScanStatus Status { get; init; }
+
+    public string? Reason { get; init; }
+}
+
+/// <summary>Which file(s) a result belongs to.</summary>
+public sealed record InputInfo(string Path, string? Sha256, string? LowEnergyPath, string? LowEnergySha256);
+
+/// <summary>Which model produced a result.</summary>
+public sealed record ModelSummary(string Name, string Sha256, string Layout, int InputWidth, int InputHeight);
+
+/// <summary>The settings that produced a result, recorded so that results can be reproduced.</summary>
+public sealed record DetectParameters(
+    float Confidence,
+    float Iou,
+    int MaxDetections,
+    IReadOnlyList<int>? Classes,
+    bool AgnosticNms,
+    string Resize,
+    double[]? Window);
+
+/// <summary>One detection as written to JSON: box corners in original-image pixels.</summary>
+public sealed record DetectionRecord(int ClassId, string ClassName, float Score, float X1, float Y1, float X2, float Y2);

@@ -1,0 +1,43 @@
+using OpenCvSharp;
+using XrayAnalysis.Outputs;
+
+namespace XrayAnalysis.Pipeline;
+
+/// <summary>A scan's result plus, when asked for, the rendered picture for overlays. Dispose to free the picture.</summary>
+public sealed class ScanOutcome : IDisposable
+{
+    internal ScanOutcome(ScanResult result, Mat? rendered)
+    {
+        Result = result;
+        Rendered = rendered;
+    }
+
+    /// <summary>The result as written to JSON.</summary>
+    public ScanResult Result { get; }
+
+    /// <summary>The 8-bit BGR render the model saw (before letterboxing); null for failed scans or when not kept.</summary>
+    internal Mat? Rendered { get; }
+
+    /// <summary>Writes an overlay PNG with provenance text chunks. Returns false when there is no rendered image.</summary>
+    public bool WriteOverlay(string path)
+    {
+        if (Rendered is null)
+        {
+            return false;
+        }
+
+        using Mat canvas = Rendered.Clone();
+        OverlayRenderer.Draw(canvas, Result.Detections);
+        var text = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["Software"] = "XrayAnalysis",
+            ["xray:model_sha256"] = Result.Model.Sha256,
+            ["xray:result"] = System.Text.Encoding.UTF8.GetString(ResultJson.Serialize(Result)),
+        };
+        OverlayWriter.WritePng(path, canvas, text);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => Rendered?.Dispose();
+}

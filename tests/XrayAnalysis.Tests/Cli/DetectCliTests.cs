@@ -1,0 +1,133 @@
+using System.Text.Json;
+using OpenCvSharp;
+using XrayAnalysis.Cli;
+
+namespace XrayAnalysis.Tests.Cli;
+
+public sealed class DetectCliTests
+{
+    private string _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = TestData.TempDir();
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, true);
+
+    [Test]
+    public void A_mixed_folder_with_two_bad_files_is_processed_whole_and_exits_1()
+    {
+        string scans = Directory.CreateDirectory(Path.Combine(_dir, "scans")).FullName;
+        using (Mat g = TestData.Grey16(120, 80))
+        {
+            Cv2.ImWrite(Path.Combine(scans, "grey16.tif"), g);
+            Cv2.ImWrite(Path.Combine(scans, "bag_high.png"), g);
+            Cv2.ImWrite(Path.Combine(scans, "bag_low.png"), g);
+        }
+
+        using (var c = new Mat(60, 90, MatType.CV_8UC3, new Scalar(40, 120, 220)))
+        {
+            Cv2.ImWrite(Path.Combine(scans, "colour.jpg"), c);
+            byte[] png = TestData.Encode(".png", c);
+            File.WriteAllBytes(Path.Combine(scans, "truncated.png"), png[..(png.Length / 2)]);
+        }
+
+        var noise = new byte[4096];
+        new Random(3).NextBytes(noise);
+        File.WriteAllBytes(Path.Combine(scans, "noise.bmp"), noise);
+        string outDir = Path.Combine(_dir, "out");
+
+        (int code, string stdout, string stderr) = Run("detect", scans, "--model", TestData.FixtureModel("v8"), "--out", outDir, "--overlay");
+
+        Assert.That(code, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain("incomplete: " + Path.Combine(scans, "truncated.png") + ": truncated PNG"));
+        Assert.That(stderr, Does.Contain("failed: " + Path.Combine(scans, "noise.bmp") + ": "));
+        Assert.That(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(2));
+        Assert.That(stdout, Does.Contain("status:     ok 3, failed 1, incomplete 1"));
+        string[] results = Directory.GetFiles(Path.Combine(outDir, "results"), "*.json").Select(Path.GetFileName).Order().ToArray()!;
+        Assert.That(results, Is.EqualTo(new[] { "bag.json", "colour.json", "grey16.json", "noise.json", "truncated.json" }));
+        Assert.That(Directory.GetFiles(Path.Combine(outDir, "overlays")), Has.Length.EqualTo(3));
+        Assert.That(File.ReadAllLines(Path.Combine(outDir, "summary.csv")), Has.Length.EqualTo(6));
+
+        using JsonDocument bag = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, "results", "bag.json")));
+        JsonElement root = bag.RootElement;
+        Assert.That(root.GetProperty("status").GetString(), Is.EqualTo("ok"));
+        Assert.That(root.GetProperty("dual_energy").GetBoolean(), Is.True);
+        Assert.That(root.GetProperty("bit_depth").GetInt32(), Is.EqualTo(16));
+        Assert.That(root.GetProperty("model").GetProperty("layout").GetString(), Is.EqualTo("UltralyticsV8"));
+        Assert.That(root.GetProperty("detections").GetArrayLength(), Is.EqualTo(3));
+        Assert.That(root.GetProperty("timings_ms").TryGetProperty("inference", out _), Is.True);
+
+        using JsonDocument coco = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, "detections.coco.json")));
+        Assert.That(coco.RootElement.GetArrayLength(), Is.EqualTo(9));
+        Assert.That(Directory.GetFiles(outDir, "*.tmp", SearchOption.AllDirectories), Is.Empty, "no temp files left behind");
+    }
+
+    [Test]
+    public void Boxes_come_back_in_original_image_pixels()
+    {
+        // The fixture's box 0 is (15,15)-(25,25) in a 64x64 input; a 128x64 image is letterboxed at r=0.5 with 16 px top padding.
+        using (var c = new Mat(64, 128, MatType.CV_8UC3, Scalar.All(200)))
+        {
+            Cv2.ImWrite(Path.Combine(_dir, "wide.png"), c);
+        }
+
+        string outDir = Path.Combine(_dir, "out");
+        (int code, _, string err) = Run("detect", Path.Combine(_dir, "wide.png"), "--model", TestData.FixtureModel("v8"), "--out", outDir);
+        Assert.That(code, Is.EqualTo(0), err);
+        using JsonDocument r = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, "results", "wide.json")));
+        JsonElement d0 = r.RootElement.GetProperty("detections")[0];
+        Assert.That(new[] { d0.GetProperty("x1").GetSingle(), d0.GetProperty("y1").GetSingle(), d0.GetProperty("x2").GetSingle(), d0.GetProperty("y2").GetSingle() },
+            Is.EqualTo(new[] { 30f, 0f, 50f, 18f }).Within(1e-3));
+    }
+
+    [Test]
+    public void A_missing_required_option_is_a_usage_error()
+    {
+        (int code, _, string err) = Run("detect", _dir, "--out", _dir);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.Contain("--model"));
+    }
+
+    [Test]
+    public void An_unusable_model_exits_3_with_the_reason()
+    {
+        using (var c = new Mat(8, 8, MatType.CV_8UC3, Scalar.All(1)))
+        {
+            Cv2.ImWrite(Path.Combine(_dir, "a.png"), c);
+        }
+
+        (int code, _, string err) = Run("detect", _dir, "--model", TestData.FixtureModel("unknown_layout"), "--out", Path.Combine(_dir, "o"));
+        Assert.That(code, Is.EqualTo(3));
+        Assert.That(err, Does.StartWith("xray: model unusable: ").And.Contain("[1, 7, 3]"));
+    }
+
+    [Test]
+    public void Model_inspect_describes_every_fixture()
+    {
+        foreach ((string name, string layout) in new[] { ("v8", "ultralytics-v8"), ("v5", "yolov5"), ("yolox", "yolox"), ("end2end", "end2end"), ("rtdetr", "rtdetr") })
+        {
+            (int code, string o, string e) = Run("model", "inspect", TestData.FixtureModel(name));
+            Assert.That(code, Is.EqualTo(0), e);
+            Assert.That(o, Does.Contain("layout:      " + layout));
+            Assert.That(o, Does.Contain("sha256:"));
+            Assert.That(o, Does.Contain("classes:     3"));
+        }
+    }
+
+    [Test]
+    public void Help_lists_the_exit_codes()
+    {
+        (int code, string o, _) = Run("--help");
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(o, Does.Contain("3 model unusable"));
+    }
+
+    internal static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = XrayCli.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+}

@@ -1,0 +1,53 @@
+using OpenCvSharp;
+using XrayAnalysis.Preprocessing;
+
+namespace XrayAnalysis.Tests.Preprocessing;
+
+public sealed class LetterboxTests
+{
+    [Test]
+    public void Odd_padding_puts_the_extra_pixel_at_the_bottom_as_ultralytics_does()
+    {
+        // r = 0.64; 333·0.64 = 213.12 → 213 rows; padding 427 split 213 top / 214 bottom (round(213.5 ∓ 0.1)).
+        LetterboxTransform t = LetterboxTransform.Create(1000, 333, 640, 640, ResizeMode.Letterbox);
+        Assert.That((t.ResizedWidth, t.ResizedHeight, t.PadLeft, t.PadTop, t.PadBottom), Is.EqualTo((640, 213, 0, 213, 214)));
+    }
+
+    [Test]
+    public void Half_way_resize_rounds_half_to_even_like_python()
+    {
+        // 641·(640/1282) = 320 exactly; 1282 → 640. Then 3·(640/1282)=1.4976 etc. Check a .5 case: 5 px at r = 0.5 → 2.5 → 2.
+        LetterboxTransform t = LetterboxTransform.Create(1280, 5, 640, 640, ResizeMode.Letterbox);
+        Assert.That(t.ResizedHeight, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void Boxes_map_to_input_and_back_exactly()
+    {
+        var rng = new Random(7);
+        for (int i = 0; i < 200; i++)
+        {
+            int w = rng.Next(1, 5000), h = rng.Next(1, 5000);
+            var mode = i % 2 == 0 ? ResizeMode.Letterbox : ResizeMode.Stretch;
+            LetterboxTransform t = LetterboxTransform.Create(w, h, 416, 320, mode);
+            var box = new Detection(0, 1, (float)(rng.NextDouble() * w / 2), (float)(rng.NextDouble() * h / 2), w * 0.75f, h * 0.9f);
+            Detection back = t.ToSource(t.ToInput(box));
+            Assert.That(back.X1, Is.EqualTo(box.X1).Within(1e-3 * w));
+            Assert.That(back.Y2, Is.EqualTo(box.Y2).Within(1e-3 * h));
+        }
+    }
+
+    [Test]
+    public void The_tensor_is_rgb_scaled_to_unit_range_with_grey_114_padding()
+    {
+        using var bgr = new Mat(20, 40, MatType.CV_8UC3, new Scalar(10, 20, 30));
+        var tensor = new float[3 * 32 * 32];
+        LetterboxTransform t = InputTensorWriter.Write(bgr, 32, 32, ResizeMode.Letterbox, tensor);
+        Assert.That((t.ResizedWidth, t.ResizedHeight, t.PadTop), Is.EqualTo((32, 16, 8)));
+        int plane = 32 * 32;
+        Assert.That(tensor[(16 * 32) + 5], Is.EqualTo(30 / 255f).Within(1e-6), "channel 0 is red");
+        Assert.That(tensor[plane + (16 * 32) + 5], Is.EqualTo(20 / 255f).Within(1e-6));
+        Assert.That(tensor[(2 * plane) + (16 * 32) + 5], Is.EqualTo(10 / 255f).Within(1e-6), "channel 2 is blue");
+        Assert.That(tensor[0], Is.EqualTo(114 / 255f).Within(1e-6), "padding");
+    }
+}

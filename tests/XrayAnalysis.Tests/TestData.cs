@@ -1,0 +1,58 @@
+using OpenCvSharp;
+
+namespace XrayAnalysis.Tests;
+
+/// <summary>The one place that knows where test data lives, and makes small images in code.</summary>
+internal static class TestData
+{
+    public static string RepoRoot { get; } = FindRoot();
+
+    public static string FixtureModel(string name) => Path.Combine(RepoRoot, "tests", "fixtures", "models", name + ".onnx");
+
+    public static string SharedFixtures => Path.Combine(RepoRoot, "..", "shared", "fixtures");
+
+    public static string SampleImages => Path.Combine(RepoRoot, "sample-images");
+
+    public static string BundledModel => Path.Combine(RepoRoot, "models", "xray-concealment-s.onnx");
+
+    /// <summary>A fresh empty folder under the test run's temp area.</summary>
+    public static string TempDir()
+    {
+        string d = Path.Combine(Path.GetTempPath(), "xray-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(d);
+        return d;
+    }
+
+    /// <summary>A 16-bit grey gradient with a dark block: a plausible transmission image.</summary>
+    public static Mat Grey16(int w, int h)
+    {
+        var m = new Mat(h, w, MatType.CV_16UC1, new Scalar(60000));
+        Cv2.Rectangle(m, new Rect(w / 4, h / 4, w / 3, h / 3), new Scalar(9000), -1);
+        Cv2.Rectangle(m, new Rect(w / 2, h / 2, w / 5, h / 5), new Scalar(30000), -1);
+        return m;
+    }
+
+    public static byte[] Encode(string ext, Mat m)
+    {
+        Cv2.ImEncode(ext, m, out byte[] bytes);
+        return bytes;
+    }
+
+    public static string Write(string dir, string name, byte[] bytes)
+    {
+        string p = Path.Combine(dir, name);
+        File.WriteAllBytes(p, bytes);
+        return p;
+    }
+
+    private static string FindRoot()
+    {
+        string? d = AppContext.BaseDirectory;
+        while (d is not null && !File.Exists(Path.Combine(d, "XrayAnalysis.sln")))
+        {
+            d = Path.GetDirectoryName(d);
+        }
+
+        return d ?? throw new InvalidOperationException("cannot find XrayAnalysis.sln above " + AppContext.BaseDirectory);
+    }
+}
