@@ -17,6 +17,7 @@ public static class XrayCli
         var root = new RootCommand("XrayAnalysis: AI-assisted X-ray inspection. Run ONNX detectors on 2D scans and CT volumes, evaluate, synthesise test scans.\n" + ExitCodeHelp);
         root.Add(DetectCommand.Create());
         root.Add(ModelCommand.Create());
+        root.Add(SynthCommand.Create());
         return root;
     }
 

@@ -1,0 +1,91 @@
+using OpenCvSharp;
+
+namespace XrayAnalysis.Synthesis;
+
+/// <summary>Thickness patches (CV_32F, cm per pixel) for scene objects. The caller disposes each patch.</summary>
+public static class Shapes
+{
+    /// <summary>A rotated slab of uniform thickness, optionally with softened edges (taped or rounded blocks).</summary>
+    public static Mat Box(int w, int h, double angleDeg, double thickCm, double edgePx = 0)
+    {
+        var rr = new RotatedRect(new Point2f(0, 0), new Size2f(w, h), (float)angleDeg);
+        Rect br = rr.BoundingRect();
+        var patch = new Mat(br.Height + 2, br.Width + 2, MatType.CV_32FC1, Scalar.All(0));
+        Point2f[] pts = rr.Points();
+        Point[] poly = pts.Select(p => new Point((int)Math.Round(p.X - br.X + 1), (int)Math.Round(p.Y - br.Y + 1))).ToArray();
+        Cv2.FillConvexPoly(patch, poly, Scalar.All(thickCm), LineTypes.Link8);
+        return edgePx > 0 ? Soften(patch, thickCm, edgePx) : patch;
+    }
+
+    /// <summary>A rotated ellipse; rounded ones thin towards the rim like a soft packet or a bottle.</summary>
+    public static Mat Ellipse(int w, int h, double angleDeg, double thickCm, bool rounded)
+    {
+        int s = (int)Math.Ceiling(Math.Sqrt((w * w) + (h * h))) + 2;
+        var patch = new Mat(s, s, MatType.CV_32FC1, Scalar.All(0));
+        Cv2.Ellipse(patch, new RotatedRect(new Point2f(s / 2f, s / 2f), new Size2f(w, h), (float)angleDeg), Scalar.All(thickCm), -1, LineTypes.Link8);
+        return rounded ? Soften(patch, thickCm, Math.Min(w, h) * 0.45) : patch;
+    }
+
+    /// <summary>A hollow rectangle: walls of a carton, suitcase shell or container.</summary>
+    public static Mat Frame(int w, int h, int wallPx, double thickCm)
+    {
+        var patch = new Mat(h, w, MatType.CV_32FC1, Scalar.All(thickCm));
+        using var inner = new Mat(patch, new Rect(wallPx, wallPx, Math.Max(1, w - (2 * wallPx)), Math.Max(1, h - (2 * wallPx))));
+        inner.SetTo(Scalar.All(thickCm * 0.08));
+        return patch;
+    }
+
+    /// <summary>A polyline (cable, wire, rail) of the given width in pixels.</summary>
+    public static Mat Line(Point[] pts, int widthPx, double thickCm, out Point origin)
+    {
+        Rect b = Cv2.BoundingRect(pts);
+        int pad = widthPx + 2;
+        var o = new Point(b.X - pad, b.Y - pad);
+        origin = o;
+        var patch = new Mat(b.Height + (2 * pad), b.Width + (2 * pad), MatType.CV_32FC1, Scalar.All(0));
+        Point[] local = pts.Select(p => new Point(p.X - o.X, p.Y - o.Y)).ToArray();
+        Cv2.Polylines(patch, [local], false, Scalar.All(thickCm), widthPx, LineTypes.Link8);
+        return patch;
+    }
+
+    /// <summary>Many small discs inside an ellipse: a bag of tablets or a jar of pills.</summary>
+    public static Mat Tablets(int w, int h, int count, int radiusPx, double thickCm, SplitMix rng)
+    {
+        var patch = new Mat(h, w, MatType.CV_32FC1, Scalar.All(0));
+        for (int i = 0; i < count; i++)
+        {
+            double a = rng.Range(0, 2 * Math.PI);
+            double r = Math.Sqrt(rng.Next());
+            int x = (int)((w / 2.0) + (Math.Cos(a) * r * ((w / 2.0) - radiusPx)));
+            int y = (int)((h / 2.0) + (Math.Sin(a) * r * ((h / 2.0) - radiusPx)));
+            using var disc = new Mat(patch, new Rect(Math.Clamp(x - radiusPx, 0, w - (2 * radiusPx) - 1), Math.Clamp(y - radiusPx, 0, h - (2 * radiusPx) - 1), (2 * radiusPx) + 1, (2 * radiusPx) + 1));
+            using var one = new Mat(disc.Size(), MatType.CV_32FC1, Scalar.All(0));
+            Cv2.Circle(one, new Point(radiusPx, radiusPx), radiusPx, Scalar.All(thickCm), -1, LineTypes.Link8);
+            Cv2.Add(disc, one, disc);
+        }
+
+        return patch;
+    }
+
+    /// <summary>Multiplies thickness by a ramp that rises from 0 at the edge to 1 at <paramref name="edgePx"/> inside.</summary>
+    private static Mat Soften(Mat patch, double thickCm, double edgePx)
+    {
+        using var mask = new Mat();
+        Cv2.Compare(patch, Scalar.All(0), mask, CmpTypes.GT);
+        using var dist = new Mat();
+        Cv2.DistanceTransform(mask, dist, DistanceTypes.L2, DistanceTransformMasks.Mask3);
+        using var ramp = new Mat();
+        dist.ConvertTo(ramp, MatType.CV_32F, 1.0 / Math.Max(1, edgePx));
+        Cv2.Min(ramp, Scalar.All(1.0), ramp);
+        Cv2.Sqrt(ramp, ramp);
+        var result = new Mat();
+        Cv2.Multiply(ramp, Scalar.All(thickCm), result);
+        using (mask)
+        {
+            result.SetTo(Scalar.All(0), ~mask);
+        }
+
+        patch.Dispose();
+        return result;
+    }
+}

@@ -1,0 +1,32 @@
+namespace XrayAnalysis.Synthesis;
+
+/// <summary>What <see cref="SceneGenerator"/> makes. Scene i depends only on (Seed, Kind, i) and the size/dose/rate settings.</summary>
+public sealed record SynthOptions
+{
+    public SceneKind Kind { get; init; } = SceneKind.Baggage;
+
+    public long Seed { get; init; } = 1;
+
+    /// <summary>Share of scenes holding at least one threat (default 0.5, so false alarms can be measured).</summary>
+    public double ThreatRate { get; init; } = 0.5;
+
+    /// <summary>Image width in pixels; 0 selects the route's default.</summary>
+    public int Width { get; init; }
+
+    /// <summary>Image height in pixels; 0 selects the route's default.</summary>
+    public int Height { get; init; }
+
+    /// <summary>Unattenuated photon counts per pixel at the high energy (default 20,000).</summary>
+    public double Dose { get; init; } = 20_000;
+
+    public (int W, int H, double MmPerPx) Geometry() => Kind switch
+    {
+        SceneKind.Mail => (Or(Width, 640), Or(Height, 480), 0.6),
+        SceneKind.Express => (Or(Width, 800), Or(Height, 600), 1.0),
+        SceneKind.Baggage => (Or(Width, 1024), Or(Height, 768), 1.0),
+        SceneKind.Cargo => (Or(Width, 8192), Or(Height, 1536), 2.0),
+        _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, null),
+    };
+
+    private static int Or(int v, int d) => v > 0 ? v : d;
+}

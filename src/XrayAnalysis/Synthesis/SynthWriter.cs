@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text.Json;
+using OpenCvSharp;
+using XrayAnalysis.Outputs;
+using XrayAnalysis.Preprocessing;
+
+namespace XrayAnalysis.Synthesis;
+
+/// <summary>
+/// Writes a synthetic set: <c>images/NAME.png</c> (8-bit pseudo-colour render), <c>raw/NAME_high.png</c> +
+/// <c>raw/NAME_low.png</c> (16-bit transmissions), <c>labels/NAME.txt</c> (YOLO), <c>meta/NAME.json</c> and
+/// <c>annotations.coco.json</c> (COCO; category ids 1–3 = narcotics_brick, narcotics_packet, tablet_cluster).
+/// Scenes are generated in parallel and written in a fixed order, so equal arguments give identical bytes.
+/// </summary>
+public static class SynthWriter
+{
+    /// <summary>Generates scenes [0, count) into <paramref name="outDir"/>; reports each finished scene to <paramref name="progress"/>.</summary>
+    public static void Write(SynthOptions o, int count, string outDir, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        string kind = o.Kind.ToString().ToLowerInvariant();
+        foreach (string sub in (string[])["images", "raw", "labels", "meta"])
+        {
+            Directory.CreateDirectory(Path.Combine(outDir, sub));
+        }
+
+        var scenes = new SceneRecord[count];
+        int done = 0;
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            scenes[i] = WriteScene(o, kind, i, outDir);
+            progress?.Report(Interlocked.Increment(ref done));
+        });
+
+        AtomicFile.WriteAllBytes(Path.Combine(outDir, "annotations.coco.json"), Coco(scenes));
+    }
+
+    /// <summary>Scene file stem: route and zero-padded index.</summary>
+    public static string NameOf(string kind, long i) => $"{kind}_{i.ToString("D5", CultureInfo.InvariantCulture)}";
+
+    private static SceneRecord WriteScene(SynthOptions o, string kind, int i, string outDir)
+    {
+        string name = NameOf(kind, i);
+        using SceneCanvas c = SceneGenerator.Generate(o, i, out _);
+        SplitMix noiseRng = SplitMix.For(o.Seed ^ 0x5EED, kind, i);
+        (Mat high, Mat low) = c.Expose(o.Dose, noiseRng);
+        using (high)
+        using (low)
+        {
+            using Mat bgr = Render(high, low);
+            AtomicFile.WriteAllBytes(Path.Combine(outDir, "images", name + ".png"), Png(bgr));
+            AtomicFile.WriteAllBytes(Path.Combine(outDir, "raw", name + "_high.png"), Png(high));
+            AtomicFile.WriteAllBytes(Path.Combine(outDir, "raw", name + "_low.png"), Png(low));
+        }
+
+        var yolo = new System.Text.StringBuilder();
+        foreach (ThreatBox t in c.Threats)
+        {
+            yolo.Append((int)t.Class).Append(' ')
+                .Append(F((t.X + (t.Width / 2.0)) / c.Width)).Append(' ').Append(F((t.Y + (t.Height / 2.0)) / c.Height)).Append(' ')
+                .Append(F((double)t.Width / c.Width)).Append(' ').Append(F((double)t.Height / c.Height)).Append('\n');
+        }
+
+        AtomicFile.WriteAllText(Path.Combine(outDir, "labels", name + ".txt"), yolo.ToString());
+        var meta = new SceneMeta(name, kind, o.Seed, i, c.Threats.Count > 0, c.Width, c.Height, c.MmPerPixel, o.Dose, c.Materials.ToArray(),
+            c.Threats.Select(t => new SceneThreat(ThreatClasses.NameOf(t.Class), [t.X, t.Y, t.Width, t.Height], t.Material)).ToArray());
+        AtomicFile.WriteAllBytes(Path.Combine(outDir, "meta", name + ".json"), ResultJson.Serialize(meta));
+        return new SceneRecord(name, kind, c.Width, c.Height, c.Threats.ToArray());
+    }
+
+    /// <summary>Pseudo-colour render of a 16-bit pair with the detection pipeline's renderer.</summary>
+    internal static Mat Render(Mat high, Mat low)
+    {
+        var bgr = new Mat(high.Rows, high.Cols, MatType.CV_8UC3);
+        int w = high.Cols, rows = high.Rows;
+        for (int y = 0; y < rows; y++)
+        {
+            unsafe
+            {
+                DualEnergyRenderer.Render(new ReadOnlySpan<ushort>((void*)high.Ptr(y), w), new ReadOnlySpan<ushort>((void*)low.Ptr(y), w), new Span<byte>((void*)bgr.Ptr(y), w * 3));
+            }
+        }
+
+        return bgr;
+    }
+
+    private static byte[] Png(Mat m)
+    {
+        Cv2.ImEncode(".png", m, out byte[] bytes, new ImageEncodingParam(ImwriteFlags.PngCompression, 3));
+        return bytes;
+    }
+
+    private static string F(double v) => v.ToString("0.######", CultureInfo.InvariantCulture);
+
+    private static byte[] Coco(SceneRecord[] scenes)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("info");
+            w.WriteString("description", "XrayAnalysis synthetic scans (xray synth)");
+            w.WriteEndObject();
+            w.WriteStartArray("images");
+            for (int i = 0; i < scenes.Length; i++)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", i + 1);
+                w.WriteString("file_name", scenes[i].Name + ".png");
+                w.WriteNumber("width", scenes[i].Width);
+                w.WriteNumber("height", scenes[i].Height);
+                w.WriteString("route", scenes[i].Kind);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("annotations");
+            int id = 1;
+            for (int i = 0; i < scenes.Length; i++)
+            {
+                foreach (ThreatBox t in scenes[i].Threats)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("id", id++);
+                    w.WriteNumber("image_id", i + 1);
+                    w.WriteNumber("category_id", ThreatClasses.CocoId(t.Class));
+                    w.WriteStartArray("bbox");
+                    w.WriteNumberValue(t.X);
+                    w.WriteNumberValue(t.Y);
+                    w.WriteNumberValue(t.Width);
+                    w.WriteNumberValue(t.Height);
+                    w.WriteEndArray();
+                    w.WriteNumber("area", t.Width * t.Height);
+                    w.WriteNumber("iscrowd", 0);
+                    w.WriteEndObject();
+                }
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("categories");
+            for (int k = 0; k < ThreatClasses.Names.Count; k++)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", k + 1);
+                w.WriteString("name", ThreatClasses.Names[k]);
+                w.WriteString("supercategory", "narcotics");
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        return ms.ToArray();
+    }
+
+    private sealed record SceneRecord(string Name, string Kind, int Width, int Height, ThreatBox[] Threats);
+}
+
+/// <summary>Per-scene metadata written to <c>meta/NAME.json</c>.</summary>
+public sealed record SceneMeta(string Name, string Route, long Seed, long Index, bool ThreatPresent, int Width, int Height, double MmPerPixel, double Dose, string[] Materials, SceneThreat[] Threats);
+
+/// <summary>One threat in <see cref="SceneMeta"/>: class name, [x, y, w, h] in pixels, material.</summary>
+public sealed record SceneThreat(string Class, int[] Bbox, string Material);
