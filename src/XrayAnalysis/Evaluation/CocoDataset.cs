@@ -1,0 +1,112 @@
+using System.Text.Json;
+
+namespace XrayAnalysis.Evaluation;
+
+/// <summary>A COCO ground-truth file (images, annotations, categories) as the evaluator needs it.</summary>
+public sealed class CocoDataset
+{
+    public required IReadOnlyList<CocoImage> Images { get; init; }
+
+    public required IReadOnlyList<CocoAnnotation> Annotations { get; init; }
+
+    public required IReadOnlyList<CocoCategory> Categories { get; init; }
+
+    /// <summary>Reads a COCO ground-truth JSON file. Throws <see cref="FormatException"/> naming the file on bad content.</summary>
+    public static CocoDataset Load(string path)
+    {
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            JsonElement root = doc.RootElement;
+            var images = new List<CocoImage>();
+            foreach (JsonElement im in root.GetProperty("images").EnumerateArray())
+            {
+                images.Add(new CocoImage(
+                    im.GetProperty("id").GetInt64(),
+                    im.TryGetProperty("file_name", out JsonElement fn) ? fn.GetString() ?? string.Empty : string.Empty,
+                    im.TryGetProperty("width", out JsonElement w) ? w.GetInt32() : 0,
+                    im.TryGetProperty("height", out JsonElement h) ? h.GetInt32() : 0,
+                    im.TryGetProperty("route", out JsonElement route) ? route.GetString() : null));
+            }
+
+            var anns = new List<CocoAnnotation>();
+            if (root.TryGetProperty("annotations", out JsonElement annArray))
+            {
+                foreach (JsonElement a in annArray.EnumerateArray())
+                {
+                    double[] bbox = ReadBox(a);
+                    anns.Add(new CocoAnnotation(
+                        a.GetProperty("id").GetInt64(),
+                        a.GetProperty("image_id").GetInt64(),
+                        a.GetProperty("category_id").GetInt64(),
+                        bbox,
+                        a.TryGetProperty("area", out JsonElement ar) ? ar.GetDouble() : bbox[2] * bbox[3],
+                        a.TryGetProperty("iscrowd", out JsonElement c) && c.GetInt32() != 0));
+                }
+            }
+
+            var cats = new List<CocoCategory>();
+            foreach (JsonElement c in root.GetProperty("categories").EnumerateArray())
+            {
+                cats.Add(new CocoCategory(c.GetProperty("id").GetInt64(), c.TryGetProperty("name", out JsonElement n) ? n.GetString() ?? string.Empty : string.Empty));
+            }
+
+            return new CocoDataset { Images = images, Annotations = anns, Categories = cats };
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new FormatException($"{path}: not a COCO ground-truth file: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Reads a COCO results file (a JSON array of {image_id, category_id, bbox, score}).</summary>
+    public static IReadOnlyList<CocoDetection> LoadResults(string path)
+    {
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            var list = new List<CocoDetection>();
+            foreach (JsonElement d in doc.RootElement.EnumerateArray())
+            {
+                list.Add(new CocoDetection(
+                    d.GetProperty("image_id").GetInt64(),
+                    d.GetProperty("category_id").GetInt64(),
+                    ReadBox(d),
+                    d.GetProperty("score").GetDouble()));
+            }
+
+            return list;
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new FormatException($"{path}: not a COCO results file: {ex.Message}", ex);
+        }
+    }
+
+    private static double[] ReadBox(JsonElement e)
+    {
+        var b = new double[4];
+        int i = 0;
+        foreach (JsonElement v in e.GetProperty("bbox").EnumerateArray())
+        {
+            if (i == 4)
+            {
+                throw new FormatException("bbox has more than 4 numbers");
+            }
+
+            b[i++] = v.GetDouble();
+        }
+
+        return i == 4 ? b : throw new FormatException($"bbox has {i} numbers, expected 4");
+    }
+}
+
+public sealed record CocoImage(long Id, string FileName, int Width, int Height, string? Route);
+
+/// <summary>A ground-truth annotation; <see cref="Area"/> is the stored area, which COCO uses for area ranges.</summary>
+public sealed record CocoAnnotation(long Id, long ImageId, long CategoryId, double[] Bbox, double Area, bool IsCrowd);
+
+public sealed record CocoCategory(long Id, string Name);
+
+/// <summary>One detection in COCO results format: bbox is [x, y, w, h].</summary>
+public sealed record CocoDetection(long ImageId, long CategoryId, double[] Bbox, double Score);
