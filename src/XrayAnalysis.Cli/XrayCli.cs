@@ -18,6 +18,7 @@ public static class XrayCli
         root.Add(DetectCommand.Create());
         root.Add(ModelCommand.Create());
         root.Add(SynthCommand.Create());
+        root.Add(EvalCommand.Create());
         return root;
     }
 

@@ -72,7 +72,10 @@ public sealed class CocoDataset
                     d.GetProperty("image_id").GetInt64(),
                     d.GetProperty("category_id").GetInt64(),
                     ReadBox(d),
-                    d.GetProperty("score").GetDouble()));
+                    d.GetProperty("score").GetDouble())
+                {
+                    FileName = d.TryGetProperty("file_name", out JsonElement fn) ? fn.GetString() : null,
+                });
             }
 
             return list;
@@ -109,4 +112,8 @@ public sealed record CocoAnnotation(long Id, long ImageId, long CategoryId, doub
 public sealed record CocoCategory(long Id, string Name);
 
 /// <summary>One detection in COCO results format: bbox is [x, y, w, h].</summary>
-public sealed record CocoDetection(long ImageId, long CategoryId, double[] Bbox, double Score);
+public sealed record CocoDetection(long ImageId, long CategoryId, double[] Bbox, double Score)
+{
+    /// <summary>Image file name when the results file carries one (xray detect writes it); used to join on ground truth.</summary>
+    public string? FileName { get; init; }
+}

@@ -1,0 +1,158 @@
+namespace XrayAnalysis.Evaluation;
+
+/// <summary>
+/// Screening metrics as authorities use them: a scan alarms when any detection scores at or above the operating
+/// threshold; scan-level probability of detection (Pd) on scans holding threats and false alarm rate (FAR) on clean
+/// scans, with Wilson 95% intervals; object-level Pd at IoU ≥ 0.1 and ≥ 0.5 (any threat class may find an object);
+/// per route and per class. Scans whose status is not ok always count as alarms and are listed: an unreadable scan is
+/// never clear.
+/// </summary>
+public static class ScreeningEvaluator
+{
+    /// <summary>Evaluates at <paramref name="threshold"/>. <paramref name="notOk"/> holds image ids whose result status was not ok.</summary>
+    public static ScreeningResult Evaluate(CocoDataset gt, IReadOnlyList<CocoDetection> dets, double threshold, IReadOnlySet<long>? notOk = null)
+    {
+        ArgumentNullException.ThrowIfNull(gt);
+        ArgumentNullException.ThrowIfNull(dets);
+        notOk ??= new HashSet<long>();
+        var byImage = dets.Where(d => d.Score >= threshold).GroupBy(d => d.ImageId).ToDictionary(g => g.Key, g => g.ToList());
+        var gtByImage = gt.Annotations.Where(a => !a.IsCrowd).GroupBy(a => a.ImageId).ToDictionary(g => g.Key, g => g.ToList());
+        var routes = new SortedDictionary<string, Counts>(StringComparer.Ordinal);
+        var classes = new SortedDictionary<long, (int Found10, int Found50, int N)>();
+        var total = new Counts();
+        int obj10 = 0, obj50 = 0, objN = 0;
+        foreach (CocoImage im in gt.Images)
+        {
+            List<CocoAnnotation> g = gtByImage.GetValueOrDefault(im.Id) ?? [];
+            List<CocoDetection> d = byImage.GetValueOrDefault(im.Id) ?? [];
+            bool alarm = d.Count > 0 || notOk.Contains(im.Id);
+            bool threat = g.Count > 0;
+            string route = im.Route ?? "all";
+            if (!routes.TryGetValue(route, out Counts? rc))
+            {
+                routes[route] = rc = new Counts();
+            }
+
+            total.Add(threat, alarm);
+            rc.Add(threat, alarm);
+            foreach (CocoAnnotation a in g)
+            {
+                double best = notOk.Contains(im.Id) ? 1 : d.Select(x => IoU(x.Bbox, a.Bbox)).DefaultIfEmpty(0).Max();
+                bool f10 = best >= 0.1, f50 = best >= 0.5;
+                obj10 += f10 ? 1 : 0;
+                obj50 += f50 ? 1 : 0;
+                objN++;
+                (int a10, int a50, int n) = classes.GetValueOrDefault(a.CategoryId);
+                classes[a.CategoryId] = (a10 + (f10 ? 1 : 0), a50 + (f50 ? 1 : 0), n + 1);
+            }
+        }
+
+        return new ScreeningResult(
+            threshold,
+            total.ToRates(),
+            Rate.Of(obj10, objN),
+            Rate.Of(obj50, objN),
+            routes.ToDictionary(kv => kv.Key, kv => kv.Value.ToRates()),
+            classes.ToDictionary(kv => gt.Categories.FirstOrDefault(c => c.Id == kv.Key)?.Name ?? kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                kv => (Rate.Of(kv.Value.Found10, kv.Value.N), Rate.Of(kv.Value.Found50, kv.Value.N))),
+            notOk.Order().ToArray());
+    }
+
+    /// <summary>
+    /// The highest threshold whose scan-level Pd reaches <paramref name="targetPd"/> (so FAR is as low as that Pd allows),
+    /// or, with <paramref name="targetFar"/>, the lowest threshold whose FAR stays at or below it (so Pd is as high as allowed).
+    /// </summary>
+    public static double ChooseThreshold(CocoDataset gt, IReadOnlyList<CocoDetection> dets, double? targetPd, double? targetFar, IReadOnlySet<long>? notOk = null)
+    {
+        double[] candidates = dets.Select(d => d.Score).Append(1.0).Distinct().OrderDescending().ToArray();
+        if (targetPd is { } pd)
+        {
+            foreach (double t in candidates)
+            {
+                if (Evaluate(gt, dets, t, notOk).Scans.Pd.Value >= pd)
+                {
+                    return t;
+                }
+            }
+
+            return candidates.Length > 0 ? candidates[^1] : 0;
+        }
+
+        if (targetFar is { } far)
+        {
+            double best = 1.0;
+            foreach (double t in candidates)
+            {
+                if (Evaluate(gt, dets, t, notOk).Scans.Far.Value <= far)
+                {
+                    best = t;
+                }
+                else
+                {
+                    break;
+                }
+            }
+
+            return best;
+        }
+
+        throw new ArgumentException("give a target Pd or a target FAR");
+    }
+
+    private static double IoU(double[] a, double[] b)
+    {
+        double w = Math.Min(a[0] + a[2], b[0] + b[2]) - Math.Max(a[0], b[0]);
+        double h = Math.Min(a[1] + a[3], b[1] + b[3]) - Math.Max(a[1], b[1]);
+        if (w <= 0 || h <= 0)
+        {
+            return 0;
+        }
+
+        double i = w * h;
+        return i / ((a[2] * a[3]) + (b[2] * b[3]) - i);
+    }
+
+    private sealed class Counts
+    {
+        private int _threatScans, _threatAlarms, _cleanScans, _cleanAlarms;
+
+        public void Add(bool threat, bool alarm)
+        {
+            if (threat)
+            {
+                _threatScans++;
+                _threatAlarms += alarm ? 1 : 0;
+            }
+            else
+            {
+                _cleanScans++;
+                _cleanAlarms += alarm ? 1 : 0;
+            }
+        }
+
+        public ScanRates ToRates() => new(Rate.Of(_threatAlarms, _threatScans), Rate.Of(_cleanAlarms, _cleanScans));
+    }
+}
+
+/// <summary>A proportion with its count and Wilson 95% interval.</summary>
+public sealed record Rate(double Value, int Count, int N, double Low, double High)
+{
+    public static Rate Of(int k, int n)
+    {
+        (double lo, double hi) = Wilson.Interval(k, n);
+        return new Rate(n == 0 ? double.NaN : (double)k / n, k, n, lo, hi);
+    }
+}
+
+/// <summary>Scan-level Pd (threat scans that alarmed) and FAR (clean scans that alarmed).</summary>
+public sealed record ScanRates(Rate Pd, Rate Far);
+
+/// <summary>Screening results at one operating threshold.</summary>
+public sealed record ScreeningResult(
+    double Threshold,
+    ScanRates Scans,
+    Rate ObjectPdIou10,
+    Rate ObjectPdIou50,
+    IReadOnlyDictionary<string, ScanRates> PerRoute,
+    IReadOnlyDictionary<string, (Rate Iou10, Rate Iou50)> PerClass,
+    long[] NotOkImages);

@@ -1,0 +1,50 @@
+using System.Text.Json;
+
+namespace XrayAnalysis.Tests.Cli;
+
+public sealed class EvalCliTests
+{
+    private string _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = TestData.TempDir();
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, true);
+
+    private static string Fixture(string file) => Path.Combine(TestData.SharedFixtures, "coco-eval", file);
+
+    [Test]
+    public void The_report_holds_the_twelve_coco_numbers_and_the_screening_block()
+    {
+        (int code, string o, string e) = DetectCliTests.Run("eval", "--gt", Fixture("case-small.gt.json"), "--pred", Fixture("case-small.dt.json"), "--out", _dir);
+        Assert.That(code, Is.EqualTo(0), e);
+        Assert.That(o, Does.Contain("mAP@0.5:0.95 0.0726"));
+        using JsonDocument r = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_dir, "report.json")));
+        JsonElement coco = r.RootElement.GetProperty("coco");
+        Assert.That(coco.GetProperty("AP").GetDouble(), Is.EqualTo(0.07255536814798197).Within(1e-12));
+        Assert.That(coco.GetProperty("ARl").GetDouble(), Is.EqualTo(0.3559523809523809).Within(1e-12));
+        Assert.That(coco.GetProperty("per_category_AP").GetProperty("never_in_gt").GetDouble(), Is.EqualTo(-1));
+        JsonElement s = r.RootElement.GetProperty("screening");
+        Assert.That(s.GetProperty("threshold").GetDouble(), Is.EqualTo(0.5));
+        Assert.That(s.GetProperty("scan_pd_ci").GetArrayLength(), Is.EqualTo(2));
+        Assert.That(s.TryGetProperty("scan_far", out _), Is.True);
+        Assert.That(File.ReadAllText(Path.Combine(_dir, "report.md")), Does.Contain("| AP50 | 0.1869 |"));
+    }
+
+    [Test]
+    public void A_missed_gate_exits_1_and_names_the_metric()
+    {
+        (int code, _, string e) = DetectCliTests.Run("eval", "--gt", Fixture("case-small.gt.json"), "--pred", Fixture("case-small.dt.json"), "--out", _dir, "--fail-below", "map50=0.9,far=1");
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(e, Does.Contain("gate failed: map50 = 0.1869 below the gate 0.9"));
+        Assert.That(e, Does.Not.Contain("far ="));
+    }
+
+    [Test]
+    public void A_passed_gate_exits_0_and_a_malformed_gate_is_a_usage_error()
+    {
+        Assert.That(DetectCliTests.Run("eval", "--gt", Fixture("case-good.gt.json"), "--pred", Fixture("case-good.dt.json"), "--out", _dir, "--fail-below", "map50=0.1").Code, Is.EqualTo(0));
+        Assert.That(DetectCliTests.Run("eval", "--gt", Fixture("case-good.gt.json"), "--pred", Fixture("case-good.dt.json"), "--out", _dir, "--fail-below", "recall=0.1").Code, Is.EqualTo(2));
+    }
+}
