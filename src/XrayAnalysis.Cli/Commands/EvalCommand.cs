@@ -87,6 +87,7 @@ internal static class EvalCommand
             ScreeningResult s = ScreeningEvaluator.Evaluate(gt, dets, thr, notOk);
             string dir = r.GetValue(outDir)!.FullName;
             EvalReport.Write(dir, gt, coco, s, warnings);
+            EvalPlots.WriteAll(dir, gt, coco, s, dets, notOk);
             foreach (string w in warnings)
             {
                 stderr.WriteLine($"xray: warning: {w}");
@@ -94,7 +95,7 @@ internal static class EvalCommand
 
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"xray eval: mAP@0.5:0.95 {coco.Stats[0]:0.0000}, mAP@0.5 {coco.Stats[1]:0.0000}; at threshold {thr:0.###}: scan Pd {s.Scans.Pd.Value:0.0000} [{s.Scans.Pd.Low:0.000}, {s.Scans.Pd.High:0.000}], FAR {s.Scans.Far.Value:0.0000} [{s.Scans.Far.Low:0.000}, {s.Scans.Far.High:0.000}]"));
-            stdout.WriteLine($"  report: {Path.Combine(dir, "report.md")}, {Path.Combine(dir, "report.json")}");
+            stdout.WriteLine($"  report: {Path.Combine(dir, "report.md")}, {Path.Combine(dir, "report.json")}; plots: pr_curve.png, pd_far_curve.png, confusion_matrix.png");
             var failed = new List<string>();
             foreach ((string name, double limit) in gateValues)
             {

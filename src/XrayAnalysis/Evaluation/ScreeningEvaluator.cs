@@ -37,7 +37,7 @@ public static class ScreeningEvaluator
             rc.Add(threat, alarm);
             foreach (CocoAnnotation a in g)
             {
-                double best = notOk.Contains(im.Id) ? 1 : d.Select(x => IoU(x.Bbox, a.Bbox)).DefaultIfEmpty(0).Max();
+                double best = notOk.Contains(im.Id) ? 1 : d.Select(x => ConfusionMatrix.IoU(x.Bbox, a.Bbox)).DefaultIfEmpty(0).Max();
                 bool f10 = best >= 0.1, f50 = best >= 0.5;
                 obj10 += f10 ? 1 : 0;
                 obj50 += f50 ? 1 : 0;
@@ -99,17 +99,45 @@ public static class ScreeningEvaluator
         throw new ArgumentException("give a target Pd or a target FAR");
     }
 
-    private static double IoU(double[] a, double[] b)
+    /// <summary>
+    /// Scan-level Pd and FAR as the threshold sweeps every distinct score (highest first), for the Pd–FAR curve:
+    /// a scan alarms at threshold t when its highest score is at least t; not-ok scans always alarm.
+    /// </summary>
+    public static IReadOnlyList<(double Threshold, double Pd, double Far)> Curve(CocoDataset gt, IReadOnlyList<CocoDetection> dets, IReadOnlySet<long>? notOk = null)
     {
-        double w = Math.Min(a[0] + a[2], b[0] + b[2]) - Math.Max(a[0], b[0]);
-        double h = Math.Min(a[1] + a[3], b[1] + b[3]) - Math.Max(a[1], b[1]);
-        if (w <= 0 || h <= 0)
+        ArgumentNullException.ThrowIfNull(gt);
+        ArgumentNullException.ThrowIfNull(dets);
+        notOk ??= new HashSet<long>();
+        var maxScore = dets.GroupBy(d => d.ImageId).ToDictionary(g => g.Key, g => g.Max(d => d.Score));
+        var threat = gt.Annotations.Where(a => !a.IsCrowd).Select(a => a.ImageId).ToHashSet();
+        var scans = gt.Images.Select(i => (Score: notOk.Contains(i.Id) ? double.PositiveInfinity : maxScore.GetValueOrDefault(i.Id, double.NegativeInfinity), Threat: threat.Contains(i.Id)))
+            .OrderByDescending(s => s.Score).ToArray();
+        int nThreat = scans.Count(s => s.Threat), nClean = scans.Length - nThreat;
+        var curve = new List<(double, double, double)> { (double.PositiveInfinity, 0, 0) };
+        int tp = 0, fp = 0;
+        for (int i = 0; i < scans.Length; i++)
         {
-            return 0;
+            if (double.IsNegativeInfinity(scans[i].Score))
+            {
+                break;
+            }
+
+            if (scans[i].Threat)
+            {
+                tp++;
+            }
+            else
+            {
+                fp++;
+            }
+
+            if (i == scans.Length - 1 || scans[i + 1].Score != scans[i].Score)
+            {
+                curve.Add((scans[i].Score, nThreat == 0 ? double.NaN : (double)tp / nThreat, nClean == 0 ? double.NaN : (double)fp / nClean));
+            }
         }
 
-        double i = w * h;
-        return i / ((a[2] * a[3]) + (b[2] * b[3]) - i);
+        return curve;
     }
 
     private sealed class Counts

@@ -30,6 +30,12 @@ public sealed class EvalCliTests
         Assert.That(s.GetProperty("scan_pd_ci").GetArrayLength(), Is.EqualTo(2));
         Assert.That(s.TryGetProperty("scan_far", out _), Is.True);
         Assert.That(File.ReadAllText(Path.Combine(_dir, "report.md")), Does.Contain("| AP50 | 0.1869 |"));
+        foreach (string plot in new[] { "pr_curve.png", "pd_far_curve.png", "confusion_matrix.png" })
+        {
+            byte[] png = File.ReadAllBytes(Path.Combine(_dir, plot));
+            Assert.That(png.AsSpan(1, 3).ToArray(), Is.EqualTo("PNG"u8.ToArray()), plot);
+            Assert.That(png, Has.Length.GreaterThan(10_000), plot);
+        }
     }
 
     [Test]
