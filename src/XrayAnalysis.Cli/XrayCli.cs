@@ -19,6 +19,7 @@ public static class XrayCli
         root.Add(ModelCommand.Create());
         root.Add(SynthCommand.Create());
         root.Add(EvalCommand.Create());
+        root.Add(TipCommand.Create());
         return root;
     }
 

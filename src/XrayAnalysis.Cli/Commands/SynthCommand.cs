@@ -10,16 +10,18 @@ internal static class SynthCommand
     public static Command Create()
     {
         var kind = new Option<string>("--kind") { Description = "Route to simulate.", Required = true };
-        kind.AcceptOnlyFromAmong("mail", "express", "baggage", "cargo");
+        kind.AcceptOnlyFromAmong("mail", "express", "baggage", "cargo", "ct");
         var count = new Option<int>("--count", "-n") { Description = "Number of scenes.", DefaultValueFactory = _ => 10 };
         var seed = new Option<long>("--seed") { Description = "Seed; scene i depends only on (seed, kind, i).", DefaultValueFactory = _ => 1 };
         var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Output folder.", Required = true };
         var rate = new Option<double>("--threat-rate") { Description = "Share of scenes with threats.", DefaultValueFactory = _ => 0.5 };
         var width = new Option<int>("--width") { Description = "Image width in pixels (0: route default)." };
         var height = new Option<int>("--height") { Description = "Image height in pixels (0: route default)." };
+        var depth = new Option<int>("--depth") { Description = "CT: number of slices (default 128; width/height default 256)." };
+        var sliceStep = new Option<int>("--slice-step") { Description = "CT: render every k-th slice to images/ with 2D ground truth.", DefaultValueFactory = _ => 4 };
         var dose = new Option<double>("--dose") { Description = "Unattenuated photon counts per pixel (noise level).", DefaultValueFactory = _ => 20_000 };
         var cmd = new Command("synth", "Synthesise dual-energy X-ray scans with exact ground truth (COCO, YOLO, per-scene metadata).");
-        foreach (Option opt in new Option[] { kind, count, seed, outDir, rate, width, height, dose })
+        foreach (Option opt in new Option[] { kind, count, seed, outDir, rate, width, height, depth, sliceStep, dose })
         {
             cmd.Add(opt);
         }
@@ -34,6 +36,18 @@ internal static class SynthCommand
                 return ExitCodes.UsageError;
             }
 
+            string dir = r.GetValue(outDir)!.FullName;
+            var sw = Stopwatch.StartNew();
+            IProgress<int> progress = Progress(r.InvocationConfiguration.Error, n, sw);
+            if (r.GetValue(kind) == "ct")
+            {
+                int nx = r.GetValue(width) > 0 ? r.GetValue(width) : 256, ny = r.GetValue(height) > 0 ? r.GetValue(height) : 256;
+                int nz = r.GetValue(depth) > 0 ? r.GetValue(depth) : 128;
+                CtWriter.Write(r.GetValue(seed), n, nx, ny, nz, r.GetValue(rate), Math.Max(1, r.GetValue(sliceStep)), dir, progress);
+                o.WriteLine($"xray synth: {n} ct volumes {nx}x{ny}x{nz} (seed {r.GetValue(seed)}) in {sw.Elapsed.TotalSeconds:0.0} s -> {dir}");
+                return ExitCodes.Ok;
+            }
+
             var opts = new SynthOptions
             {
                 Kind = Enum.Parse<SceneKind>(r.GetValue(kind)!, ignoreCase: true),
@@ -43,21 +57,34 @@ internal static class SynthCommand
                 Height = r.GetValue(height),
                 Dose = r.GetValue(dose),
             };
-            string dir = r.GetValue(outDir)!.FullName;
-            var sw = Stopwatch.StartNew();
-            long lastReport = 0;
-            var progress = new Progress<int>(done =>
-            {
-                if (sw.ElapsedMilliseconds - Interlocked.Read(ref lastReport) > 2000 || done == n)
-                {
-                    Interlocked.Exchange(ref lastReport, sw.ElapsedMilliseconds);
-                    r.InvocationConfiguration.Error.WriteLine($"xray synth: {done}/{n} scenes");
-                }
-            });
             SynthWriter.Write(opts, n, dir, progress);
             o.WriteLine($"xray synth: {n} {opts.Kind.ToString().ToLowerInvariant()} scenes (seed {opts.Seed}) in {sw.Elapsed.TotalSeconds:0.0} s -> {dir}");
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>A progress line on stderr at most every 2 s, and at the end.</summary>
+    private static IProgress<int> Progress(TextWriter err, int n, Stopwatch sw)
+    {
+        long last = 0;
+        return new SyncProgress(done =>
+        {
+            long now = sw.ElapsedMilliseconds;
+            if (now - Interlocked.Read(ref last) > 2000 || done == n)
+            {
+                Interlocked.Exchange(ref last, now);
+                lock (err)
+                {
+                    err.WriteLine($"xray synth: {done}/{n}");
+                }
+            }
+        });
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; posts to the thread pool and can print after the command returned).</summary>
+    private sealed class SyncProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
     }
 }

@@ -1,0 +1,145 @@
+using OpenCvSharp;
+using XrayAnalysis.Synthesis;
+
+namespace XrayAnalysis.Tests.Synthesis;
+
+public sealed class SynthesisTests
+{
+    private string _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = TestData.TempDir();
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, true);
+
+    [Test]
+    public void Equal_arguments_give_identical_bytes_and_a_longer_set_keeps_the_earlier_scenes()
+    {
+        var o = new SynthOptions { Kind = SceneKind.Mail, Seed = 7, Width = 320, Height = 240 };
+        string a = Path.Combine(_dir, "a"), b = Path.Combine(_dir, "b"), c = Path.Combine(_dir, "c");
+        SynthWriter.Write(o, 3, a);
+        SynthWriter.Write(o, 3, b);
+        SynthWriter.Write(o, 5, c);
+        foreach (string f in Directory.GetFiles(a, "*", SearchOption.AllDirectories))
+        {
+            string rel = Path.GetRelativePath(a, f);
+            Assert.That(File.ReadAllBytes(Path.Combine(b, rel)), Is.EqualTo(File.ReadAllBytes(f)), rel);
+            if (!rel.StartsWith("annotations", StringComparison.Ordinal))
+            {
+                Assert.That(File.ReadAllBytes(Path.Combine(c, rel)), Is.EqualTo(File.ReadAllBytes(f)), "extended set: " + rel);
+            }
+        }
+    }
+
+    [TestCase(0.0, 20, 30)]
+    [TestCase(33.0, 20, 30)]
+    [TestCase(70.0, -15, 50)]
+    [TestCase(10.0, 180, 90)]
+    public void A_threat_box_is_the_tight_visible_extent_clipped_to_the_image(double angle, int x, int y)
+    {
+        // Alone on the canvas, the threat's attenuation is the only non-zero signal: its bounding box must equal the box.
+        using var c = new SceneCanvas(200, 120, 1.0);
+        using Mat brick = Shapes.Box(60, 25, angle, 4, 3);
+        c.Add(Material.Narcotic, brick, x, y, ThreatClass.NarcoticsBrick);
+        using var mask = new Mat();
+        Cv2.Compare(c.AttLow, Scalar.All(0), mask, CmpTypes.GT);
+        Rect expected = Cv2.BoundingRect(mask);
+        ThreatBox t = c.Threats.Single();
+        Assert.That(new Rect(t.X, t.Y, t.Width, t.Height), Is.EqualTo(expected));
+    }
+
+    [TestCase(SceneKind.Mail)]
+    [TestCase(SceneKind.Express)]
+    [TestCase(SceneKind.Baggage)]
+    public void Threat_scenes_hold_threats_inside_the_image(SceneKind kind)
+    {
+        int threats = 0;
+        for (int i = 0; i < 12; i++)
+        {
+            using SceneCanvas c = SceneGenerator.Generate(new SynthOptions { Kind = kind, Seed = 3, ThreatRate = 1 }, i, out bool present);
+            Assert.That(present, Is.True);
+            foreach (ThreatBox t in c.Threats)
+            {
+                threats++;
+                Assert.That(t.X >= 0 && t.Y >= 0 && t.X + t.Width <= c.Width && t.Y + t.Height <= c.Height, Is.True, t.ToString());
+                Assert.That(t.Width * t.Height, Is.GreaterThan(100), t.ToString());
+            }
+        }
+
+        Assert.That(threats, Is.GreaterThanOrEqualTo(12));
+    }
+
+    [Test]
+    public void About_half_of_the_scenes_hold_threats_by_default()
+    {
+        int with = 0;
+        for (int i = 0; i < 200; i++)
+        {
+            SplitMix r = SplitMix.For(11, "baggage", i);
+            with += r.Chance(0.5) ? 1 : 0;
+        }
+
+        Assert.That(with, Is.InRange(80, 120));
+    }
+
+    [Test]
+    public void Projecting_a_threat_into_air_reproduces_the_threat()
+    {
+        using var air = new Mat(100, 120, MatType.CV_16UC1, Scalar.All(65535));
+        using var threat = new Mat(30, 40, MatType.CV_16UC1, Scalar.All(65535));
+        Cv2.Rectangle(threat, new Rect(5, 6, 20, 15), Scalar.All(21000), -1);
+        (Mat result, Rect box) = ThreatImageProjection.Project(air, threat, 50, 40);
+        using (result)
+        {
+            using var placed = new Mat(result, new Rect(50, 40, 40, 30));
+            using var diff = new Mat();
+            Cv2.Absdiff(placed, threat, diff);
+            Assert.That(Cv2.CountNonZero(diff), Is.EqualTo(0));
+            Assert.That(box, Is.EqualTo(new Rect(55, 46, 20, 15)));
+        }
+    }
+
+    [Test]
+    public void Projection_multiplies_transmissions()
+    {
+        using var scan = new Mat(10, 10, MatType.CV_16UC1, Scalar.All(32768));
+        using var threat = new Mat(4, 4, MatType.CV_16UC1, Scalar.All(32768));
+        (Mat result, _) = ThreatImageProjection.Project(scan, threat, 2, 2);
+        using (result)
+        {
+            Assert.That(result.At<ushort>(3, 3), Is.EqualTo((ushort)16384));
+            Assert.That(result.At<ushort>(0, 0), Is.EqualTo((ushort)32768));
+        }
+    }
+
+    [Test]
+    public void Ct_ground_truth_matches_the_threat_voxels()
+    {
+        for (int i = 0; i < 6; i++)
+        {
+            CtVolume v = CtGenerator.Generate(5, i, 96, 96, 48, 1.0);
+            foreach (ThreatBox3D b in v.Threats)
+            {
+                float mu = b.Class == ThreatClass.TabletCluster ? (float)((Material.Tablet.MuLow + Material.Tablet.MuHigh) / 2) : (float)((Material.Narcotic.MuLow + Material.Narcotic.MuHigh) / 2);
+                Assert.That(b.MinX, Is.LessThanOrEqualTo(b.MaxX));
+                Assert.That(b.MaxZ, Is.LessThan(v.Nz));
+
+                // The voxel at the box centre (bricks, packets) or some voxel inside (tablets) carries the threat's μ (± noise).
+                int hits = 0;
+                for (int z = b.MinZ; z <= b.MaxZ; z++)
+                {
+                    for (int y = b.MinY; y <= b.MaxY; y++)
+                    {
+                        for (int x = b.MinX; x <= b.MaxX; x++)
+                        {
+                            hits += Math.Abs(v.Mu[v.Index(x, y, z)] - mu) < 0.06 ? 1 : 0;
+                        }
+                    }
+                }
+
+                Assert.That(hits, Is.GreaterThan(0), $"volume {i}: {b}");
+            }
+        }
+    }
+}
