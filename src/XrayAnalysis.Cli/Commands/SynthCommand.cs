@@ -19,9 +19,14 @@ internal static class SynthCommand
         var height = new Option<int>("--height") { Description = "Image height in pixels (0: route default)." };
         var depth = new Option<int>("--depth") { Description = "CT: number of slices (default 128; width/height default 256)." };
         var sliceStep = new Option<int>("--slice-step") { Description = "CT: render every k-th slice to images/ with 2D ground truth.", DefaultValueFactory = _ => 4 };
+        var renderFormat = new Option<string>("--render-format") { Description = "Pseudo-colour render format.", DefaultValueFactory = _ => "png" };
+        renderFormat.AcceptOnlyFromAmong("png", "jpg");
+        var noRaw = new Option<bool>("--no-raw") { Description = "2D: write only the pseudo-colour render, not the 16-bit high/low pair." };
+        var compress = new Option<bool>("--compress") { Description = "CT: write the MetaImage data zlib-compressed (.zraw)." };
+        var noSlices = new Option<bool>("--no-slices") { Description = "CT: skip the 16-bit slice stack (slices/NAME/slice_NNNN.png)." };
         var dose = new Option<double>("--dose") { Description = "Unattenuated photon counts per pixel (noise level).", DefaultValueFactory = _ => 20_000 };
         var cmd = new Command("synth", "Synthesise dual-energy X-ray scans with exact ground truth (COCO, YOLO, per-scene metadata).");
-        foreach (Option opt in new Option[] { kind, count, seed, outDir, rate, width, height, depth, sliceStep, dose })
+        foreach (Option opt in new Option[] { kind, count, seed, outDir, rate, width, height, depth, sliceStep, renderFormat, noRaw, compress, noSlices, dose })
         {
             cmd.Add(opt);
         }
@@ -43,7 +48,7 @@ internal static class SynthCommand
             {
                 int nx = r.GetValue(width) > 0 ? r.GetValue(width) : 256, ny = r.GetValue(height) > 0 ? r.GetValue(height) : 256;
                 int nz = r.GetValue(depth) > 0 ? r.GetValue(depth) : 128;
-                CtWriter.Write(r.GetValue(seed), n, nx, ny, nz, r.GetValue(rate), Math.Max(1, r.GetValue(sliceStep)), dir, progress);
+                CtWriter.Write(r.GetValue(seed), n, nx, ny, nz, r.GetValue(rate), Math.Max(1, r.GetValue(sliceStep)), r.GetValue(compress), !r.GetValue(noSlices), dir, progress);
                 o.WriteLine($"xray synth: {n} ct volumes {nx}x{ny}x{nz} (seed {r.GetValue(seed)}) in {sw.Elapsed.TotalSeconds:0.0} s -> {dir}");
                 return ExitCodes.Ok;
             }
@@ -56,6 +61,8 @@ internal static class SynthCommand
                 Width = r.GetValue(width),
                 Height = r.GetValue(height),
                 Dose = r.GetValue(dose),
+                RenderFormat = r.GetValue(renderFormat)!,
+                WriteRaw = !r.GetValue(noRaw),
             };
             SynthWriter.Write(opts, n, dir, progress);
             o.WriteLine($"xray synth: {n} {opts.Kind.ToString().ToLowerInvariant()} scenes (seed {opts.Seed}) in {sw.Elapsed.TotalSeconds:0.0} s -> {dir}");

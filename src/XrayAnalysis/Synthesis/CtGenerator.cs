@@ -178,7 +178,7 @@ public static class CtGenerator
     {
         for (int i = 0; i < v.Mu.Length; i++)
         {
-            v.Mu[i] = Math.Max(0, v.Mu[i] + (float)(0.012 * r.Gaussian()));
+            v.Mu[i] = Math.Max(0, v.Mu[i] + (float)(0.008 * r.Gaussian()));
         }
 
         // Streaks: bright and dark lines through each metal object in the slices it crosses.

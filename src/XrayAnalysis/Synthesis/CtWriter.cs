@@ -15,9 +15,9 @@ namespace XrayAnalysis.Synthesis;
 /// </summary>
 public static class CtWriter
 {
-    public static void Write(long seed, int count, int nx, int ny, int nz, double threatRate, int sliceStep, string outDir, IProgress<int>? progress = null)
+    public static void Write(long seed, int count, int nx, int ny, int nz, double threatRate, int sliceStep, bool compress, bool writeSlices, string outDir, IProgress<int>? progress = null)
     {
-        foreach (string sub in (string[])["volumes", "slices", "images"])
+        foreach (string sub in writeSlices ? (string[])["volumes", "slices", "images"] : ["volumes", "images"])
         {
             Directory.CreateDirectory(Path.Combine(outDir, sub));
         }
@@ -26,7 +26,7 @@ public static class CtWriter
         int done = 0;
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
-            perVolume[i] = WriteVolume(seed, i, nx, ny, nz, threatRate, sliceStep, outDir);
+            perVolume[i] = WriteVolume(seed, i, nx, ny, nz, threatRate, sliceStep, compress, writeSlices, outDir);
             progress?.Report(Interlocked.Increment(ref done));
         });
 
@@ -40,7 +40,7 @@ public static class CtWriter
     }
 
     private static List<(string, int, int, List<(ThreatClass, int, int, int, int)>)> WriteVolume(
-        long seed, int i, int nx, int ny, int nz, double threatRate, int sliceStep, string outDir)
+        long seed, int i, int nx, int ny, int nz, double threatRate, int sliceStep, bool compress, bool writeSlices, string outDir)
     {
         string name = SynthWriter.NameOf("ct", i);
         CtVolume v = CtGenerator.Generate(seed, i, nx, ny, nz, threatRate);
@@ -53,11 +53,30 @@ public static class CtWriter
         }
 
         string vol = Path.Combine(outDir, "volumes");
-        AtomicFile.WriteAllBytes(Path.Combine(vol, name + ".raw"), raw);
+        string compressedLine = "CompressedData = False\n";
+        string dataFile = name + ".raw";
+        if (compress)
+        {
+            // MetaImage's zlib encoding (CompressedData = True, a .zraw file), as ITK writes it.
+            using var ms = new MemoryStream();
+            using (var z = new System.IO.Compression.ZLibStream(ms, System.IO.Compression.CompressionLevel.SmallestSize, leaveOpen: true))
+            {
+                z.Write(raw);
+            }
+
+            dataFile = name + ".zraw";
+            compressedLine = string.Create(CultureInfo.InvariantCulture, $"CompressedData = True\nCompressedDataSize = {ms.Length}\n");
+            AtomicFile.WriteAllBytes(Path.Combine(vol, dataFile), ms.ToArray());
+        }
+        else
+        {
+            AtomicFile.WriteAllBytes(Path.Combine(vol, dataFile), raw);
+        }
+
         AtomicFile.WriteAllText(Path.Combine(vol, name + ".mhd"), string.Create(CultureInfo.InvariantCulture,
-            $"ObjectType = Image\nNDims = 3\nBinaryData = True\nBinaryDataByteOrderMSB = False\nCompressedData = False\n" +
+            $"ObjectType = Image\nNDims = 3\nBinaryData = True\nBinaryDataByteOrderMSB = False\n{compressedLine}" +
             $"Offset = 0 0 0\nElementSpacing = {v.Spacing.X} {v.Spacing.Y} {v.Spacing.Z}\nDimSize = {nx} {ny} {nz}\n" +
-            $"ElementType = MET_USHORT\nElementDataFile = {name}.raw\n"));
+            $"ElementType = MET_USHORT\nElementDataFile = {dataFile}\n"));
         var gt = new StringBuilder();
         gt.Append(CultureInfo.InvariantCulture, $"{{\n  \"name\": \"{name}\",\n  \"dims\": [{nx}, {ny}, {nz}],\n  \"spacing_mm\": [{v.Spacing.X}, {v.Spacing.Y}, {v.Spacing.Z}],\n");
         gt.Append("  \"value\": \"voxel = round(mu_per_cm * 10000), effective 80 keV\",\n  \"box_convention\": \"inclusive voxel index min and max per axis (x, y, z)\",\n  \"threats\": [");
@@ -70,13 +89,20 @@ public static class CtWriter
         gt.Append("\n  ]\n}\n");
         AtomicFile.WriteAllText(Path.Combine(vol, name + ".boxes.json"), gt.ToString());
         string sliceDir = Path.Combine(outDir, "slices", name);
-        Directory.CreateDirectory(sliceDir);
+        if (writeSlices)
+        {
+            Directory.CreateDirectory(sliceDir);
+        }
         var images = new List<(string, int, int, List<(ThreatClass, int, int, int, int)>)>();
         for (int z = 0; z < nz; z++)
         {
             using Mat slice = Mat.FromPixelData(ny, nx, MatType.CV_16UC1, raw.AsSpan(z * nx * ny * 2, nx * ny * 2).ToArray());
-            Cv2.ImEncode(".png", slice, out byte[] png);
-            AtomicFile.WriteAllBytes(Path.Combine(sliceDir, $"slice_{z.ToString("D4", CultureInfo.InvariantCulture)}.png"), png);
+            if (writeSlices)
+            {
+                Cv2.ImEncode(".png", slice, out byte[] png);
+                AtomicFile.WriteAllBytes(Path.Combine(sliceDir, $"slice_{z.ToString("D4", CultureInfo.InvariantCulture)}.png"), png);
+            }
+
             if (z % sliceStep != 0)
             {
                 continue;

@@ -19,6 +19,12 @@ public sealed record SynthOptions
     /// <summary>Unattenuated photon counts per pixel at the high energy (default 20,000).</summary>
     public double Dose { get; init; } = 20_000;
 
+    /// <summary>Pseudo-colour render format: "png" (default, lossless) or "jpg" (quality 92, as many archives hold them).</summary>
+    public string RenderFormat { get; init; } = "png";
+
+    /// <summary>Write the 16-bit high/low transmission pair beside the render (default true).</summary>
+    public bool WriteRaw { get; init; } = true;
+
     public (int W, int H, double MmPerPx) Geometry() => Kind switch
     {
         SceneKind.Mail => (Or(Width, 640), Or(Height, 480), 0.6),

@@ -19,7 +19,7 @@ public static class SynthWriter
     {
         ArgumentNullException.ThrowIfNull(o);
         string kind = o.Kind.ToString().ToLowerInvariant();
-        foreach (string sub in (string[])["images", "raw", "labels", "meta"])
+        foreach (string sub in o.WriteRaw ? (string[])["images", "raw", "labels", "meta"] : ["images", "labels", "meta"])
         {
             Directory.CreateDirectory(Path.Combine(outDir, sub));
         }
@@ -48,9 +48,12 @@ public static class SynthWriter
         using (low)
         {
             using Mat bgr = Render(high, low);
-            AtomicFile.WriteAllBytes(Path.Combine(outDir, "images", name + ".png"), Png(bgr));
-            AtomicFile.WriteAllBytes(Path.Combine(outDir, "raw", name + "_high.png"), Png(high));
-            AtomicFile.WriteAllBytes(Path.Combine(outDir, "raw", name + "_low.png"), Png(low));
+            AtomicFile.WriteAllBytes(Path.Combine(outDir, "images", name + "." + o.RenderFormat), Encode(bgr, o.RenderFormat));
+            if (o.WriteRaw)
+            {
+                AtomicFile.WriteAllBytes(Path.Combine(outDir, "raw", name + "_high.png"), Encode(high, "png"));
+                AtomicFile.WriteAllBytes(Path.Combine(outDir, "raw", name + "_low.png"), Encode(low, "png"));
+            }
         }
 
         var yolo = new System.Text.StringBuilder();
@@ -65,7 +68,7 @@ public static class SynthWriter
         var meta = new SceneMeta(name, kind, o.Seed, i, c.Threats.Count > 0, c.Width, c.Height, c.MmPerPixel, o.Dose, c.Materials.ToArray(),
             c.Threats.Select(t => new SceneThreat(ThreatClasses.NameOf(t.Class), [t.X, t.Y, t.Width, t.Height], t.Material)).ToArray());
         AtomicFile.WriteAllBytes(Path.Combine(outDir, "meta", name + ".json"), ResultJson.Serialize(meta));
-        return new SceneRecord(name, kind, c.Width, c.Height, c.Threats.ToArray());
+        return new SceneRecord(name + "." + o.RenderFormat, kind, c.Width, c.Height, c.Threats.ToArray());
     }
 
     /// <summary>Pseudo-colour render of a 16-bit pair with the detection pipeline's renderer.</summary>
@@ -84,9 +87,10 @@ public static class SynthWriter
         return bgr;
     }
 
-    private static byte[] Png(Mat m)
+    private static byte[] Encode(Mat m, string format)
     {
-        Cv2.ImEncode(".png", m, out byte[] bytes, new ImageEncodingParam(ImwriteFlags.PngCompression, 3));
+        ImageEncodingParam p = format == "jpg" ? new ImageEncodingParam(ImwriteFlags.JpegQuality, 92) : new ImageEncodingParam(ImwriteFlags.PngCompression, 3);
+        Cv2.ImEncode("." + format, m, out byte[] bytes, p);
         return bytes;
     }
 
@@ -106,7 +110,7 @@ public static class SynthWriter
             {
                 w.WriteStartObject();
                 w.WriteNumber("id", i + 1);
-                w.WriteString("file_name", scenes[i].Name + ".png");
+                w.WriteString("file_name", scenes[i].FileName);
                 w.WriteNumber("width", scenes[i].Width);
                 w.WriteNumber("height", scenes[i].Height);
                 w.WriteString("route", scenes[i].Kind);
@@ -154,7 +158,7 @@ public static class SynthWriter
         return ms.ToArray();
     }
 
-    private sealed record SceneRecord(string Name, string Kind, int Width, int Height, ThreatBox[] Threats);
+    private sealed record SceneRecord(string FileName, string Kind, int Width, int Height, ThreatBox[] Threats);
 }
 
 /// <summary>Per-scene metadata written to <c>meta/NAME.json</c>.</summary>
