@@ -7,6 +7,7 @@ using XrayAnalysis.Loading;
 using XrayAnalysis.Outputs;
 using XrayAnalysis.Pipeline;
 using XrayAnalysis.Preprocessing;
+using XrayAnalysis.Tiling;
 
 namespace XrayAnalysis.Cli.Commands;
 
@@ -32,6 +33,7 @@ internal static class DetectCommand
             DefaultValueFactory = _ => 400_000_000L,
         };
         var det = new DetectorCliOptions();
+        var tiles = new TileCliOptions();
         var cmd = new Command("detect", "Run a detector over scans and write per-scan JSON, detections.coco.json, summary.csv and optional overlays.");
         cmd.Add(inputs);
         det.AddTo(cmd);
@@ -39,19 +41,22 @@ internal static class DetectCommand
         cmd.Add(overlay);
         cmd.Add(window);
         cmd.Add(maxPixels);
+        tiles.AddTo(cmd);
         cmd.SetAction(r =>
         {
             TextWriter stdout = r.InvocationConfiguration.Output;
             TextWriter stderr = r.InvocationConfiguration.Error;
             RenderOptions render;
+            TileOptions tileOptions;
             try
             {
                 string? w = r.GetValue(window);
                 render = new RenderOptions { Window = w is null ? null : IntensityWindow.Parse(w) };
+                tileOptions = tiles.Build(r);
             }
-            catch (FormatException ex)
+            catch (Exception ex) when (ex is FormatException or ArgumentException)
             {
-                stderr.WriteLine($"xray: --window: {ex.Message}");
+                stderr.WriteLine($"xray: {ex.Message}");
                 return ExitCodes.UsageError;
             }
 
@@ -93,7 +98,7 @@ internal static class DetectCommand
             using (detector)
             {
                 var loader = new ScanLoader(new ScanLoaderOptions { MaxPixels = r.GetValue(maxPixels) });
-                var runner = new DetectRun(new DetectionPipeline(detector, loader, render), r.GetValue(outDir)!.FullName, r.GetValue(overlay), stdout, stderr);
+                var runner = new DetectRun(new DetectionPipeline(detector, loader, render, tileOptions), r.GetValue(outDir)!.FullName, r.GetValue(overlay), stdout, stderr);
                 int code = runner.Run(scans);
                 return missing.Count > 0 ? ExitCodes.SomeInputsNotOk : code;
             }

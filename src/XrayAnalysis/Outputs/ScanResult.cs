@@ -29,6 +29,9 @@ public sealed record ScanResult
 
     public required DetectParameters Parameters { get; init; }
 
+    /// <summary>How the scan was tiled; null when it was run whole.</summary>
+    public TilingInfo? Tiling { get; init; }
+
     public IReadOnlyList<DetectionRecord> Detections { get; init; } = [];
 
     public required IReadOnlyDictionary<string, double> TimingsMs { get; init; }
@@ -56,3 +59,16 @@ public sealed record DetectParameters(
 
 /// <summary>One detection as written to JSON: box corners in original-image pixels.</summary>
 public sealed record DetectionRecord(int ClassId, string ClassName, float Score, float X1, float Y1, float X2, float Y2);
+
+/// <summary>The tiling that ran: tile side (scaled pixels), overlap, tile count, full-image pass, scale, and the merge.</summary>
+public sealed record TilingInfo(
+    int TileSize,
+    double Overlap,
+    int Tiles,
+    bool FullImagePass,
+    double Scale,
+    string MergeMethod,
+    string MatchMetric,
+    float MatchThreshold,
+    bool ClassAgnostic,
+    int Candidates);

@@ -2,156 +2,280 @@ using System.Diagnostics;
 using OpenCvSharp;
 using XrayAnalysis.Inference;
 using XrayAnalysis.Loading;
+using XrayAnalysis.Merging;
 using XrayAnalysis.Outputs;
 using XrayAnalysis.Preprocessing;
+using XrayAnalysis.Tiling;
 
 namespace XrayAnalysis.Pipeline;
 
 /// <summary>
-/// The 2D pipeline: load → render → letterbox into a pooled batch tensor → Session.Run → decode + NMS → map boxes back
-/// to original pixels. One bad file yields a non-ok result for that file and the batch goes on.
+/// The 2D pipeline: load → render → (tile) → letterbox into pooled batch tensors → Session.Run → decode + NMS → map
+/// boxes back to original pixels → (merge tiles). Whole scans are batched across inputs; a tiled scan's tiles are batched
+/// together, and the next batch is prepared on another thread while the current one runs. One bad file yields a
+/// non-ok result for that file and the batch goes on. Outcomes come back in input order.
 /// </summary>
 public sealed class DetectionPipeline
 {
     private readonly OnnxDetector _detector;
     private readonly ScanLoader _loader;
     private readonly RenderOptions _render;
+    private readonly TileOptions _tiles;
+    private readonly float[][] _buffers;
 
     /// <summary>Creates a pipeline over an opened detector; the caller keeps ownership of the detector.</summary>
-    public DetectionPipeline(OnnxDetector detector, ScanLoader? loader = null, RenderOptions? render = null)
+    public DetectionPipeline(OnnxDetector detector, ScanLoader? loader = null, RenderOptions? render = null, TileOptions? tiles = null)
     {
         _detector = detector ?? throw new ArgumentNullException(nameof(detector));
         _loader = loader ?? new ScanLoader();
         _render = render ?? RenderOptions.Default;
+        _tiles = tiles ?? TileOptions.Default;
+        _buffers = [new float[detector.MaxBatch * detector.InputFloatsPerImage], new float[detector.MaxBatch * detector.InputFloatsPerImage]];
     }
 
     /// <summary>The detector in use.</summary>
     public OnnxDetector Detector => _detector;
 
-    /// <summary>
-    /// Processes <paramref name="inputs"/> in order, batching up to <see cref="OnnxDetector.MaxBatch"/> scans per Run.
-    /// Outcomes come back in input order; each must be disposed by the caller.
-    /// </summary>
+    /// <summary>The tiling settings in use.</summary>
+    public TileOptions Tiles => _tiles;
+
+    /// <summary>Processes <paramref name="inputs"/>; each outcome must be disposed by the caller.</summary>
     /// <param name="keepRendered">Keep each rendered picture (for overlays).</param>
     public IEnumerable<ScanOutcome> Process(IEnumerable<ScanInput> inputs, bool keepRendered)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        int maxBatch = _detector.MaxBatch;
         int per = _detector.InputFloatsPerImage;
-        float[] tensor = new float[maxBatch * per];
-        var pending = new List<Prepared>(maxBatch);
-        var failed = new List<ScanOutcome>();
+        var pending = new List<Prepared>(_detector.MaxBatch);
+        var outbox = new SortedDictionary<int, ScanOutcome>();
+        int next = 0, order = 0;
         foreach (ScanInput input in inputs)
         {
-            Prepared? p = Prepare(input, tensor.AsSpan(pending.Count * per, per), out ScanOutcome? failure);
+            int slot = order++;
+            Prepared? p = Load(input, slot, out ScanOutcome? failure);
             if (failure is not null)
             {
-                failed.Add(failure);
+                outbox[slot] = failure;
+            }
+            else if (NeedsTiling(p!.Rendered))
+            {
+                RunBatch(pending, outbox, keepRendered);
+                outbox[slot] = RunTiled(p, keepRendered);
             }
             else
             {
-                pending.Add(p!);
+                p.Transform = InputTensorWriter.Write(p.Rendered, _detector.Model.InputWidth, _detector.Model.InputHeight, _detector.Model.ResizeMode,
+                    _buffers[0].AsSpan(pending.Count * per, per));
+                p.Timings["preprocess"] = p.Clock.Elapsed.TotalMilliseconds;
+                pending.Add(p);
+                if (pending.Count == _detector.MaxBatch)
+                {
+                    RunBatch(pending, outbox, keepRendered);
+                }
             }
 
-            // Keep input order: failures are emitted together with the batch they arrived during.
-            if (pending.Count == maxBatch || (pending.Count == 0 && failed.Count > 0))
+            // Pending scans have no outcome yet, so this stops at the first scan still waiting for its batch.
+            while (outbox.ContainsKey(next))
             {
-                foreach (ScanOutcome o in Flush(tensor, pending, failed, keepRendered))
-                {
-                    yield return o;
-                }
+                yield return Take(outbox, next++);
             }
         }
 
-        foreach (ScanOutcome o in Flush(tensor, pending, failed, keepRendered))
+        RunBatch(pending, outbox, keepRendered);
+        while (outbox.ContainsKey(next))
         {
-            yield return o;
+            yield return Take(outbox, next++);
         }
     }
 
-    private List<ScanOutcome> Flush(float[] tensor, List<Prepared> pending, List<ScanOutcome> failed, bool keepRendered)
+    /// <summary>True when this rendered scan will be tiled under the current options.</summary>
+    public bool NeedsTiling(int width, int height) => _tiles.Mode switch
     {
-        var outcomes = new List<(int Order, ScanOutcome Outcome)>();
-        foreach (ScanOutcome f in failed)
+        TileMode.Off => false,
+        TileMode.Always => true,
+        _ => Math.Max(width, height) * _tiles.Scale > _tiles.AutoFactor * Math.Max(_detector.Model.InputWidth, _detector.Model.InputHeight),
+    };
+
+    private bool NeedsTiling(Mat rendered) => NeedsTiling(rendered.Cols, rendered.Rows);
+
+    private static ScanOutcome Take(SortedDictionary<int, ScanOutcome> outbox, int key)
+    {
+        ScanOutcome o = outbox[key];
+        outbox.Remove(key);
+        return o;
+    }
+
+    private void RunBatch(List<Prepared> pending, SortedDictionary<int, ScanOutcome> outbox, bool keepRendered)
+    {
+        if (pending.Count == 0)
         {
-            outcomes.Add((FailureOrder(f), f));
+            return;
         }
 
-        failed.Clear();
-        if (pending.Count > 0)
+        List<Detection>[] dets;
+        TimeSpan inf, dec;
+        try
         {
-            List<Detection>[] dets;
-            TimeSpan inf, dec;
-            try
+            dets = _detector.Run(_buffers[0], pending.Count, out inf, out dec);
+        }
+        catch (Exception ex) when (ex is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or XrayAnalysisException)
+        {
+            foreach (Prepared p in pending)
             {
-                dets = _detector.Run(tensor, pending.Count, out inf, out dec);
-            }
-            catch (Exception ex) when (ex is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or XrayAnalysisException)
-            {
-                foreach (Prepared p in pending)
-                {
-                    outcomes.Add((p.Order, Failure(p.Input, ScanStatus.Failed, $"inference failed: {ex.Message}", p.Timings, p.Scan)));
-                    p.Rendered.Dispose();
-                    p.Scan.Dispose();
-                }
-
-                pending.Clear();
-                return Sorted(outcomes);
-            }
-
-            // Batch-wide stage times are shared equally between the scans of the batch.
-            double infMs = inf.TotalMilliseconds / pending.Count;
-            double decMs = dec.TotalMilliseconds / pending.Count;
-            for (int i = 0; i < pending.Count; i++)
-            {
-                Prepared p = pending[i];
-                var sw = Stopwatch.StartNew();
-                var records = new List<DetectionRecord>(dets[i].Count);
-                foreach (Detection d in dets[i])
-                {
-                    Detection s = p.Transform.ToSource(d);
-                    records.Add(new DetectionRecord(s.ClassId, _detector.Model.ClassName(s.ClassId), s.Score, s.X1, s.Y1, s.X2, s.Y2));
-                }
-
-                p.Timings["inference"] = infMs;
-                p.Timings["postprocess"] = decMs + sw.Elapsed.TotalMilliseconds;
-                ScanResult result = BaseResult(p.Input, p.Scan, p.Timings, p.Window) with
-                {
-                    Status = ScanStatus.Ok,
-                    Detections = records,
-                };
-                p.Scan.Dispose();
-                Mat? keep = keepRendered ? p.Rendered : null;
-                if (!keepRendered)
-                {
-                    p.Rendered.Dispose();
-                }
-
-                outcomes.Add((p.Order, new ScanOutcome(result, keep)));
+                outbox[p.Slot] = Failure(p.Input, ScanStatus.Failed, $"inference failed: {ex.Message}", p.Timings, p.Scan);
+                p.Dispose();
             }
 
             pending.Clear();
+            return;
         }
 
-        return Sorted(outcomes);
+        // Batch-wide stage times are shared equally between the scans of the batch.
+        double infMs = inf.TotalMilliseconds / pending.Count, decMs = dec.TotalMilliseconds / pending.Count;
+        for (int i = 0; i < pending.Count; i++)
+        {
+            Prepared p = pending[i];
+            var sw = Stopwatch.StartNew();
+            var boxes = new List<Detection>(dets[i].Count);
+            foreach (Detection d in dets[i])
+            {
+                boxes.Add(p.Transform.ToSource(d));
+            }
+
+            p.Timings["inference"] = infMs;
+            p.Timings["postprocess"] = decMs + sw.Elapsed.TotalMilliseconds;
+            outbox[p.Slot] = Success(p, boxes, null, keepRendered);
+        }
+
+        pending.Clear();
     }
 
-    private static List<ScanOutcome> Sorted(List<(int Order, ScanOutcome Outcome)> o) =>
-        o.OrderBy(x => x.Order).Select(x => x.Outcome).ToList();
-
-    private int _order;
-    private readonly Dictionary<ScanOutcome, int> _failureOrder = new(ReferenceEqualityComparer.Instance);
-
-    private int FailureOrder(ScanOutcome f)
+    /// <summary>Tiles one scan; batches of tiles are prepared on a worker while the previous batch runs.</summary>
+    private ScanOutcome RunTiled(Prepared p, bool keepRendered)
     {
-        int order = _failureOrder[f];
-        _failureOrder.Remove(f);
-        return order;
+        Mat source = p.Rendered;
+        Mat? scaled = null;
+        if (_tiles.Scale < 1)
+        {
+            scaled = new Mat();
+            Cv2.Resize(source, scaled, new Size(0, 0), _tiles.Scale, _tiles.Scale, InterpolationFlags.Area);
+            source = scaled;
+        }
+
+        try
+        {
+            int size = _tiles.Size > 0 ? _tiles.Size : Math.Max(_detector.Model.InputWidth, _detector.Model.InputHeight);
+            var jobs = TilePlanner.Plan(source.Cols, source.Rows, size, _tiles.Overlap)
+                .Select(t => (Tile: t, Whole: false)).ToList();
+            if (_tiles.FullImagePass)
+            {
+                jobs.Add((new Tile(0, 0, source.Cols, source.Rows, false, false, false, false), true));
+            }
+
+            int maxBatch = _detector.MaxBatch, per = _detector.InputFloatsPerImage;
+            int batches = (jobs.Count + maxBatch - 1) / maxBatch;
+            double preprocessMs = 0, inferenceMs = 0, postMs = 0;
+            var candidates = new List<MergeCandidate>();
+
+            LetterboxTransform[] Prepare(int b)
+            {
+                int start = b * maxBatch, count = Math.Min(maxBatch, jobs.Count - start);
+                var transforms = new LetterboxTransform[count];
+                float[] buffer = _buffers[b % 2];
+                for (int k = 0; k < count; k++)
+                {
+                    Tile t = jobs[start + k].Tile;
+                    using var roi = new Mat(source, new Rect(t.X, t.Y, t.Width, t.Height));
+                    transforms[k] = InputTensorWriter.Write(roi, _detector.Model.InputWidth, _detector.Model.InputHeight, _detector.Model.ResizeMode,
+                        buffer.AsSpan(k * per, per));
+                }
+
+                return transforms;
+            }
+
+            var prepClock = Stopwatch.StartNew();
+            LetterboxTransform[] current = Prepare(0);
+            preprocessMs += prepClock.Elapsed.TotalMilliseconds;
+            for (int b = 0; b < batches; b++)
+            {
+                int nextBatch = b + 1;
+                Task<LetterboxTransform[]>? ahead = nextBatch < batches ? Task.Run(() => Prepare(nextBatch)) : null;
+                List<Detection>[] dets = _detector.Run(_buffers[b % 2], current.Length, out TimeSpan inf, out TimeSpan dec);
+                inferenceMs += inf.TotalMilliseconds;
+                var post = Stopwatch.StartNew();
+                for (int k = 0; k < current.Length; k++)
+                {
+                    (Tile t, bool whole) = jobs[(b * maxBatch) + k];
+                    foreach (Detection d in dets[k])
+                    {
+                        Detection local = current[k].ToSource(d);
+                        bool truncated = !whole && ((t.InnerLeft && local.X1 <= 1) || (t.InnerTop && local.Y1 <= 1) ||
+                                                    (t.InnerRight && local.X2 >= t.Width - 1) || (t.InnerBottom && local.Y2 >= t.Height - 1));
+                        float inv = (float)(1 / _tiles.Scale);
+                        candidates.Add(new MergeCandidate(
+                            local with { X1 = (local.X1 + t.X) * inv, Y1 = (local.Y1 + t.Y) * inv, X2 = (local.X2 + t.X) * inv, Y2 = (local.Y2 + t.Y) * inv },
+                            truncated));
+                    }
+                }
+
+                postMs += dec.TotalMilliseconds + post.Elapsed.TotalMilliseconds;
+                if (ahead is not null)
+                {
+                    // Only the part of the next batch's preparation that outlasted this inference is on the critical path.
+                    var wait = Stopwatch.StartNew();
+                    current = ahead.GetAwaiter().GetResult();
+                    preprocessMs += wait.Elapsed.TotalMilliseconds;
+                }
+            }
+
+            var mergeClock = Stopwatch.StartNew();
+            List<Detection> merged = BoxMerger.Merge(candidates, _tiles.Merge);
+            if (merged.Count > _detector.Options.MaxDetections)
+            {
+                merged.RemoveRange(_detector.Options.MaxDetections, merged.Count - _detector.Options.MaxDetections);
+            }
+
+            p.Timings["preprocess"] = p.Timings.GetValueOrDefault("preprocess") + preprocessMs;
+            p.Timings["inference"] = inferenceMs;
+            p.Timings["postprocess"] = postMs;
+            p.Timings["merge"] = mergeClock.Elapsed.TotalMilliseconds;
+            MergeOptions m = _tiles.Merge;
+            var info = new TilingInfo(size, _tiles.Overlap, jobs.Count - (_tiles.FullImagePass ? 1 : 0), _tiles.FullImagePass, _tiles.Scale,
+                m.Method == MergeMethod.Nms ? "nms" : "greedy_nmm", m.Metric == MatchMetric.Ios ? "ios" : "iou", m.Threshold, m.ClassAgnostic, candidates.Count);
+            return Success(p, merged, info, keepRendered);
+        }
+        catch (Exception ex) when (ex is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or XrayAnalysisException or OpenCVException)
+        {
+            ScanOutcome f = Failure(p.Input, ScanStatus.Failed, $"tiled inference failed: {ex.Message}", p.Timings, p.Scan);
+            p.Dispose();
+            return f;
+        }
+        finally
+        {
+            scaled?.Dispose();
+        }
     }
 
-    private Prepared? Prepare(ScanInput input, Span<float> slot, out ScanOutcome? failure)
+    private ScanOutcome Success(Prepared p, List<Detection> boxes, TilingInfo? tiling, bool keepRendered)
     {
-        int order = _order++;
+        var records = new List<DetectionRecord>(boxes.Count);
+        foreach (Detection s in boxes)
+        {
+            records.Add(new DetectionRecord(s.ClassId, _detector.Model.ClassName(s.ClassId), s.Score, s.X1, s.Y1, s.X2, s.Y2));
+        }
+
+        ScanResult result = BaseResult(p.Input, p.Scan, p.Timings, p.Window) with { Status = ScanStatus.Ok, Detections = records, Tiling = tiling };
+        p.Scan.Dispose();
+        Mat? keep = keepRendered ? p.Rendered : null;
+        if (!keepRendered)
+        {
+            p.Rendered.Dispose();
+        }
+
+        return new ScanOutcome(result, keep);
+    }
+
+    private Prepared? Load(ScanInput input, int slot, out ScanOutcome? failure)
+    {
         var timings = new Dictionary<string, double>(StringComparer.Ordinal);
         var sw = Stopwatch.StartNew();
         Scan scan;
@@ -163,29 +287,23 @@ public sealed class DetectionPipeline
         {
             timings["decode"] = sw.Elapsed.TotalMilliseconds;
             failure = Failure(input, ex.Status, ex.Reason, timings, null);
-            _failureOrder[failure] = order;
             return null;
         }
 
         timings["decode"] = sw.Elapsed.TotalMilliseconds;
         sw.Restart();
-        Mat? rendered = null;
         try
         {
-            (rendered, IntensityWindow? window) = ScanRenderer.Render(scan, _render);
+            (Mat rendered, IntensityWindow? window) = ScanRenderer.Render(scan, _render);
             timings["render"] = sw.Elapsed.TotalMilliseconds;
             sw.Restart();
-            LetterboxTransform t = InputTensorWriter.Write(rendered, _detector.Model.InputWidth, _detector.Model.InputHeight, _detector.Model.ResizeMode, slot);
-            timings["preprocess"] = sw.Elapsed.TotalMilliseconds;
             failure = null;
-            return new Prepared(order, input, scan, rendered, t, window, timings);
+            return new Prepared(slot, input, scan, rendered, window, timings, sw);
         }
         catch (OpenCVException ex)
         {
-            rendered?.Dispose();
             failure = Failure(input, ScanStatus.Failed, $"rendering failed: {ex.Message}", timings, scan);
             scan.Dispose();
-            _failureOrder[failure] = order;
             return null;
         }
     }
@@ -214,6 +332,28 @@ public sealed class DetectionPipeline
         };
     }
 
-    private sealed record Prepared(
-        int Order, ScanInput Input, Scan Scan, Mat Rendered, LetterboxTransform Transform, IntensityWindow? Window, Dictionary<string, double> Timings);
+    private sealed class Prepared(int slot, ScanInput input, Scan scan, Mat rendered, IntensityWindow? window, Dictionary<string, double> timings, Stopwatch clock) : IDisposable
+    {
+        public int Slot { get; } = slot;
+
+        public ScanInput Input { get; } = input;
+
+        public Scan Scan { get; } = scan;
+
+        public Mat Rendered { get; } = rendered;
+
+        public IntensityWindow? Window { get; } = window;
+
+        public Dictionary<string, double> Timings { get; } = timings;
+
+        public Stopwatch Clock { get; } = clock;
+
+        public LetterboxTransform Transform { get; set; }
+
+        public void Dispose()
+        {
+            Rendered.Dispose();
+            Scan.Dispose();
+        }
+    }
 }

@@ -1,0 +1,35 @@
+namespace XrayAnalysis.Merging;
+
+/// <summary>How overlapping boxes from different tiles are combined.</summary>
+public enum MergeMethod
+{
+    /// <summary>Keep the highest-scored box of each group, drop the rest.</summary>
+    Nms,
+
+    /// <summary>Greedy non-maximum merging: the group becomes one box enclosing its members, with the highest score and that box's class (SAHI's default).</summary>
+    GreedyNmm,
+}
+
+/// <summary>How two boxes are compared when merging.</summary>
+public enum MatchMetric
+{
+    /// <summary>Intersection over union.</summary>
+    Iou,
+
+    /// <summary>Intersection over the smaller box: a fragment inside a full box matches fully.</summary>
+    Ios,
+}
+
+/// <summary>Merge settings for tiled inference.</summary>
+public sealed record MergeOptions
+{
+    public MergeMethod Method { get; init; } = MergeMethod.GreedyNmm;
+
+    public MatchMetric Metric { get; init; } = MatchMetric.Ios;
+
+    /// <summary>Boxes match when the metric is at least this (default 0.5).</summary>
+    public float Threshold { get; init; } = 0.5f;
+
+    /// <summary>Match boxes of any class (default false: per class).</summary>
+    public bool ClassAgnostic { get; init; }
+}

@@ -1,0 +1,136 @@
+using XrayAnalysis.Merging;
+using XrayAnalysis.Tiling;
+
+namespace XrayAnalysis.Tests.Tiling;
+
+public sealed class TilingTests
+{
+    [Test]
+    public void Tiles_cover_the_image_stay_inside_and_overlap_by_at_least_the_ratio()
+    {
+        var rng = new Random(42);
+        for (int trial = 0; trial < 300; trial++)
+        {
+            int w = rng.Next(1, 6000), h = rng.Next(1, 3000), size = rng.Next(32, 1024);
+            double overlap = rng.NextDouble() * 0.5;
+            List<Tile> tiles = TilePlanner.Plan(w, h, size, overlap);
+            var covered = new bool[Math.Min(w, 200)];
+            foreach (Tile t in tiles)
+            {
+                Assert.That(t.X >= 0 && t.Y >= 0 && t.X + t.Width <= w && t.Y + t.Height <= h, Is.True, $"{t} in {w}x{h}");
+                Assert.That((t.Width, t.Height), Is.EqualTo((Math.Min(size, w), Math.Min(size, h))));
+            }
+
+            int[] xs = TilePlanner.Starts(w, size, overlap);
+            Assert.That(xs[0], Is.EqualTo(0));
+            Assert.That(xs[^1] + Math.Min(size, w), Is.EqualTo(w), "last column ends at the border");
+            for (int i = 1; i < xs.Length; i++)
+            {
+                Assert.That(xs[i] - xs[i - 1], Is.LessThanOrEqualTo(size - (int)(overlap * size)), "gaps never exceed the step");
+                Assert.That(xs[i], Is.GreaterThan(xs[i - 1]));
+            }
+
+            Assert.That(tiles, Has.Count.EqualTo(xs.Length * TilePlanner.Starts(h, size, overlap).Length));
+        }
+    }
+
+    [Test]
+    public void Sahi_example_1000_px_with_512_tiles_and_ratio_0_2()
+    {
+        // overlap = int(0.2·512) = 102, step 410: 0, 410, then the last shifts back to 1000 − 512 = 488.
+        Assert.That(TilePlanner.Starts(1000, 512, 0.2), Is.EqualTo(new[] { 0, 410, 488 }));
+    }
+
+    [Test]
+    public void Inner_edges_are_flagged_and_image_borders_are_not()
+    {
+        List<Tile> t = TilePlanner.Plan(1000, 400, 400, 0.2);
+        Assert.That(t[0], Is.EqualTo(new Tile(0, 0, 400, 400, false, false, true, false)));
+        Assert.That(t[^1].InnerLeft && !t[^1].InnerRight, Is.True);
+    }
+
+    [Test]
+    public void A_threat_across_a_seam_becomes_one_box_the_size_of_the_object()
+    {
+        // Object (300..420) x (50..110). Tile A (0..400) sees a fragment cut at its right edge; tile B (320..720) sees
+        // another cut at its left edge; the full object also lies inside tile C in the overlap pass.
+        var candidates = new List<MergeCandidate>
+        {
+            new(new Detection(0, 0.70f, 300, 50, 399, 110), true),
+            new(new Detection(0, 0.60f, 320, 50, 420, 110), true),
+        };
+        List<Detection> merged = BoxMerger.Merge(candidates, new MergeOptions());
+        Assert.That(merged, Has.Count.EqualTo(1));
+        Assert.That(merged[0], Is.EqualTo(new Detection(0, 0.70f, 300, 50, 420, 110)));
+
+        candidates.Add(new(new Detection(0, 0.65f, 301, 51, 419, 109), false));
+        merged = BoxMerger.Merge(candidates, new MergeOptions());
+        Assert.That(merged, Has.Count.EqualTo(1), "fragments are absorbed by the complete box");
+    }
+
+    [Test]
+    public void A_fragment_never_enlarges_a_complete_box()
+    {
+        var c = new List<MergeCandidate>
+        {
+            new(new Detection(0, 0.9f, 100, 100, 200, 160), false),
+            new(new Detection(0, 0.5f, 150, 100, 260, 160), true),
+        };
+        Assert.That(BoxMerger.Merge(c, new MergeOptions { Threshold = 0.4f }), Is.EqualTo(new[] { new Detection(0, 0.9f, 100, 100, 200, 160) }));
+    }
+
+    [Test]
+    public void Nms_keeps_the_best_box_and_nmm_encloses_and_classes_stay_apart_unless_agnostic()
+    {
+        var c = new List<MergeCandidate>
+        {
+            new(new Detection(1, 0.9f, 0, 0, 100, 100), false),
+            new(new Detection(1, 0.8f, 10, 0, 110, 100), false),
+            new(new Detection(2, 0.7f, 0, 0, 100, 100), false),
+        };
+        Assert.That(BoxMerger.Merge(c, new MergeOptions { Method = MergeMethod.Nms, Metric = MatchMetric.Iou }),
+            Is.EqualTo(new[] { c[0].Box, c[2].Box }));
+        Assert.That(BoxMerger.Merge(c, new MergeOptions { Method = MergeMethod.GreedyNmm, Metric = MatchMetric.Iou }),
+            Is.EqualTo(new[] { new Detection(1, 0.9f, 0, 0, 110, 100), c[2].Box }));
+        Assert.That(BoxMerger.Merge(c, new MergeOptions { Method = MergeMethod.Nms, ClassAgnostic = true }), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void Merging_with_the_grid_index_equals_brute_force()
+    {
+        var rng = new Random(5);
+        var c = new List<MergeCandidate>();
+        for (int i = 0; i < 2000; i++)
+        {
+            float x = (float)rng.NextDouble() * 3000, y = (float)rng.NextDouble() * 800, w = 10 + ((float)rng.NextDouble() * 120), h = 10 + ((float)rng.NextDouble() * 80);
+            c.Add(new MergeCandidate(new Detection(rng.Next(3), (float)rng.NextDouble(), x, y, x + w, y + h), rng.Next(4) == 0));
+        }
+
+        var opts = new MergeOptions { Method = MergeMethod.Nms, Metric = MatchMetric.Iou, Threshold = 0.3f };
+        List<Detection> fast = BoxMerger.Merge(c, opts);
+
+        // Brute force NMS with the same order.
+        var order = Enumerable.Range(0, c.Count).OrderByDescending(i => c[i].Box.Score).ThenBy(i => c[i].Truncated).ThenBy(i => i).ToList();
+        var done = new bool[c.Count];
+        var slow = new List<Detection>();
+        foreach (int i in order)
+        {
+            if (done[i])
+            {
+                continue;
+            }
+
+            done[i] = true;
+            slow.Add(c[i].Box);
+            foreach (int j in order)
+            {
+                if (!done[j] && c[j].Box.ClassId == c[i].Box.ClassId && BoxMerger.Match(c[i].Box, c[j].Box, MatchMetric.Iou) >= 0.3f)
+                {
+                    done[j] = true;
+                }
+            }
+        }
+
+        Assert.That(fast, Is.EqualTo(slow));
+    }
+}
