@@ -20,6 +20,7 @@ public static class XrayCli
         root.Add(SynthCommand.Create());
         root.Add(EvalCommand.Create());
         root.Add(TipCommand.Create());
+        root.Add(BenchCommand.Create());
         return root;
     }
 

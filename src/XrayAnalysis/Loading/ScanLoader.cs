@@ -22,27 +22,50 @@ public sealed class ScanLoader
     public Scan Load(ScanInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        (ImageHeader header, byte[] bytes) = ReadAndProbe(input.Path);
-        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        if (input.LowEnergyPath is not null)
+        if (input.LowEnergyPath is { } lowPath)
         {
-            (ImageHeader lowHeader, byte[] lowBytes) = ReadAndProbe(input.LowEnergyPath);
-            string lowSha = Convert.ToHexStringLower(SHA256.HashData(lowBytes));
-            Mat high = Decode(input.Path, bytes, header);
-            Mat? low = null;
+            // The two energies are independent files: read, check and decode them in parallel.
+            Task<(ImageHeader Header, string Sha, Mat Pixels)> lowTask = Task.Run(() => ReadDecode(lowPath));
+            (ImageHeader Header, string Sha, Mat Pixels)? high = null, low = null;
+            ScanLoadException? error = null;
             try
             {
-                low = Decode(input.LowEnergyPath, lowBytes, lowHeader);
-                ValidatePair(input, high, low);
-                return new Scan(input, high, low, header, sha, lowSha);
+                high = ReadDecode(input.Path);
+            }
+            catch (ScanLoadException ex)
+            {
+                error = ex;
+            }
+
+            try
+            {
+                low = lowTask.GetAwaiter().GetResult();
+            }
+            catch (ScanLoadException ex)
+            {
+                error ??= ex;
+            }
+
+            try
+            {
+                if (error is not null)
+                {
+                    throw error;
+                }
+
+                ValidatePair(input, high!.Value.Pixels, low!.Value.Pixels);
+                return new Scan(input, high.Value.Pixels, low.Value.Pixels, high.Value.Header, high.Value.Sha, low.Value.Sha);
             }
             catch
             {
-                high.Dispose();
-                low?.Dispose();
+                high?.Pixels.Dispose();
+                low?.Pixels.Dispose();
                 throw;
             }
         }
+
+        (ImageHeader header, byte[] bytes) = ReadAndProbe(input.Path);
+        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
 
         if (header.Format == ImageFormat.Tiff && header.PageCount > 1)
         {
@@ -50,6 +73,18 @@ public sealed class ScanLoader
         }
 
         return new Scan(input, Decode(input.Path, bytes, header), null, header, sha, null);
+    }
+
+    private (ImageHeader Header, string Sha256, Mat Pixels) ReadDecode(string path)
+    {
+        (ImageHeader header, byte[] bytes) = ReadAndProbe(path);
+        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (header.PageCount != 1)
+        {
+            throw new ScanLoadException(ScanStatus.Rejected, path, $"a file of a dual-energy pair must have one page, this one has {header.PageCount}");
+        }
+
+        return (header, sha, Decode(path, bytes, header));
     }
 
     private (ImageHeader Header, byte[] Bytes) ReadAndProbe(string path)

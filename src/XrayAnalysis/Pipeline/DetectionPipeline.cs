@@ -39,6 +39,12 @@ public sealed class DetectionPipeline
     /// <summary>The tiling settings in use.</summary>
     public TileOptions Tiles => _tiles;
 
+    /// <summary>
+    /// Called with each batch's input tensor and image count just before <c>Session.Run</c>; used by <c>xray bench</c> to
+    /// replay exactly the same tensors through bare <c>Session.Run</c>. The buffer is reused after the call returns.
+    /// </summary>
+    public Action<float[], int>? BeforeRun { get; set; }
+
     /// <summary>Processes <paramref name="inputs"/>; each outcome must be disposed by the caller.</summary>
     /// <param name="keepRendered">Keep each rendered picture (for overlays).</param>
     public IEnumerable<ScanOutcome> Process(IEnumerable<ScanInput> inputs, bool keepRendered)
@@ -48,24 +54,29 @@ public sealed class DetectionPipeline
         var pending = new List<Prepared>(_detector.MaxBatch);
         var outbox = new SortedDictionary<int, ScanOutcome>();
         int next = 0, order = 0;
-        foreach (ScanInput input in inputs)
+
+        // Load and render one scan ahead on a worker while the current one is prepared and inferred.
+        using IEnumerator<ScanInput> e = inputs.GetEnumerator();
+        Task<(Prepared? P, ScanOutcome? Failure)>? ahead = StartLoad(e, ref order);
+        while (ahead is not null)
         {
-            int slot = order++;
-            Prepared? p = Load(input, slot, out ScanOutcome? failure);
+            (Prepared? p, ScanOutcome? failure) = ahead.GetAwaiter().GetResult();
+            ahead = StartLoad(e, ref order);
             if (failure is not null)
             {
-                outbox[slot] = failure;
+                outbox[failure.Slot] = failure;
             }
             else if (NeedsTiling(p!.Rendered))
             {
                 RunBatch(pending, outbox, keepRendered);
-                outbox[slot] = RunTiled(p, keepRendered);
+                outbox[p.Slot] = RunTiled(p, keepRendered);
             }
             else
             {
+                var prep = Stopwatch.StartNew();
                 p.Transform = InputTensorWriter.Write(p.Rendered, _detector.Model.InputWidth, _detector.Model.InputHeight, _detector.Model.ResizeMode,
                     _buffers[0].AsSpan(pending.Count * per, per));
-                p.Timings["preprocess"] = p.Clock.Elapsed.TotalMilliseconds;
+                p.Timings["preprocess"] = prep.Elapsed.TotalMilliseconds;
                 pending.Add(p);
                 if (pending.Count == _detector.MaxBatch)
                 {
@@ -85,6 +96,22 @@ public sealed class DetectionPipeline
         {
             yield return Take(outbox, next++);
         }
+    }
+
+    private Task<(Prepared? P, ScanOutcome? Failure)>? StartLoad(IEnumerator<ScanInput> e, ref int order)
+    {
+        if (!e.MoveNext())
+        {
+            return null;
+        }
+
+        ScanInput input = e.Current;
+        int slot = order++;
+        return Task.Run(() =>
+        {
+            Prepared? p = Load(input, slot, out ScanOutcome? failure);
+            return (p, failure);
+        });
     }
 
     /// <summary>True when this rendered scan will be tiled under the current options.</summary>
@@ -115,13 +142,14 @@ public sealed class DetectionPipeline
         TimeSpan inf, dec;
         try
         {
+            BeforeRun?.Invoke(_buffers[0], pending.Count);
             dets = _detector.Run(_buffers[0], pending.Count, out inf, out dec);
         }
         catch (Exception ex) when (ex is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or XrayAnalysisException)
         {
             foreach (Prepared p in pending)
             {
-                outbox[p.Slot] = Failure(p.Input, ScanStatus.Failed, $"inference failed: {ex.Message}", p.Timings, p.Scan);
+                outbox[p.Slot] = Failure(p.Input, ScanStatus.Failed, $"inference failed: {ex.Message}", p.Timings, p.Scan, p.Slot);
                 p.Dispose();
             }
 
@@ -199,6 +227,7 @@ public sealed class DetectionPipeline
             {
                 int nextBatch = b + 1;
                 Task<LetterboxTransform[]>? ahead = nextBatch < batches ? Task.Run(() => Prepare(nextBatch)) : null;
+                BeforeRun?.Invoke(_buffers[b % 2], current.Length);
                 List<Detection>[] dets = _detector.Run(_buffers[b % 2], current.Length, out TimeSpan inf, out TimeSpan dec);
                 inferenceMs += inf.TotalMilliseconds;
                 var post = Stopwatch.StartNew();
@@ -245,7 +274,7 @@ public sealed class DetectionPipeline
         }
         catch (Exception ex) when (ex is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or XrayAnalysisException or OpenCVException)
         {
-            ScanOutcome f = Failure(p.Input, ScanStatus.Failed, $"tiled inference failed: {ex.Message}", p.Timings, p.Scan);
+            ScanOutcome f = Failure(p.Input, ScanStatus.Failed, $"tiled inference failed: {ex.Message}", p.Timings, p.Scan, p.Slot);
             p.Dispose();
             return f;
         }
@@ -286,7 +315,7 @@ public sealed class DetectionPipeline
         catch (ScanLoadException ex)
         {
             timings["decode"] = sw.Elapsed.TotalMilliseconds;
-            failure = Failure(input, ex.Status, ex.Reason, timings, null);
+            failure = Failure(input, ex.Status, ex.Reason, timings, null, slot);
             return null;
         }
 
@@ -296,20 +325,19 @@ public sealed class DetectionPipeline
         {
             (Mat rendered, IntensityWindow? window) = ScanRenderer.Render(scan, _render);
             timings["render"] = sw.Elapsed.TotalMilliseconds;
-            sw.Restart();
             failure = null;
-            return new Prepared(slot, input, scan, rendered, window, timings, sw);
+            return new Prepared(slot, input, scan, rendered, window, timings);
         }
         catch (OpenCVException ex)
         {
-            failure = Failure(input, ScanStatus.Failed, $"rendering failed: {ex.Message}", timings, scan);
+            failure = Failure(input, ScanStatus.Failed, $"rendering failed: {ex.Message}", timings, scan, slot);
             scan.Dispose();
             return null;
         }
     }
 
-    private ScanOutcome Failure(ScanInput input, ScanStatus status, string reason, Dictionary<string, double> timings, Scan? scan) =>
-        new(BaseResult(input, scan, timings, null) with { Status = status, Reason = reason }, null);
+    private ScanOutcome Failure(ScanInput input, ScanStatus status, string reason, Dictionary<string, double> timings, Scan? scan, int slot) =>
+        new(BaseResult(input, scan, timings, null) with { Status = status, Reason = reason }, null) { Slot = slot };
 
     private ScanResult BaseResult(ScanInput input, Scan? scan, Dictionary<string, double> timings, IntensityWindow? window)
     {
@@ -332,7 +360,7 @@ public sealed class DetectionPipeline
         };
     }
 
-    private sealed class Prepared(int slot, ScanInput input, Scan scan, Mat rendered, IntensityWindow? window, Dictionary<string, double> timings, Stopwatch clock) : IDisposable
+    private sealed class Prepared(int slot, ScanInput input, Scan scan, Mat rendered, IntensityWindow? window, Dictionary<string, double> timings) : IDisposable
     {
         public int Slot { get; } = slot;
 
@@ -345,8 +373,6 @@ public sealed class DetectionPipeline
         public IntensityWindow? Window { get; } = window;
 
         public Dictionary<string, double> Timings { get; } = timings;
-
-        public Stopwatch Clock { get; } = clock;
 
         public LetterboxTransform Transform { get; set; }
 

@@ -12,6 +12,9 @@ public sealed class ScanOutcome : IDisposable
         Rendered = rendered;
     }
 
+    /// <summary>Position of the input in the stream (orders outcomes).</summary>
+    internal int Slot { get; init; }
+
     /// <summary>The result as written to JSON.</summary>
     public ScanResult Result { get; }
 
