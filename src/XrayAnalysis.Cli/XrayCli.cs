@@ -21,6 +21,7 @@ public static class XrayCli
         root.Add(EvalCommand.Create());
         root.Add(TipCommand.Create());
         root.Add(BenchCommand.Create());
+        root.Add(VolumeCommand.Create());
         return root;
     }
 

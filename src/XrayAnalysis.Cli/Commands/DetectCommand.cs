@@ -34,7 +34,7 @@ internal static class DetectCommand
         };
         var det = new DetectorCliOptions();
         var tiles = new TileCliOptions();
-        var cmd = new Command("detect", "Run a detector over scans and write per-scan JSON, detections.coco.json, summary.csv and optional overlays.");
+        var cmd = new Command("detect", "Run a detector over scans and write per-scan JSON, detections.coco.json, summary.csv and optional overlays.\n" + XrayCli.ExitCodeHelp);
         cmd.Add(inputs);
         det.AddTo(cmd);
         cmd.Add(outDir);

@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using OpenCvSharp;
+using XrayAnalysis.Inference;
+using XrayAnalysis.Outputs;
+using XrayAnalysis.Preprocessing;
+
+namespace XrayAnalysis.Volumes;
+
+/// <summary>
+/// 3D pipeline: stream slices → window to 8-bit → batched 2D detection → fuse consecutive-slice boxes into 3D regions
+/// (along z, or along x, y and z with a 3D merge) → maximum-intensity projections and per-region montages.
+/// With axes "z" only one slice is held at a time (plus the three projections); with "xyz" the volume is held once to
+/// reslice it.
+/// </summary>
+public sealed class VolumePipeline
+{
+    private readonly OnnxDetector _detector;
+    private readonly VolumeOptions _o;
+
+    public VolumePipeline(OnnxDetector detector, VolumeOptions? options = null)
+    {
+        _detector = detector ?? throw new ArgumentNullException(nameof(detector));
+        _o = options ?? new VolumeOptions();
+    }
+
+    /// <summary>Runs detection on an opened source; writes pictures into <paramref name="pictureDir"/> when given.</summary>
+    public VolumeResult Process(IVolumeSource src, string name, string? pictureDir, Func<IVolumeSource>? reopen)
+    {
+        ArgumentNullException.ThrowIfNull(src);
+        VolumeInfo v = src.Info;
+        var timings = new Dictionary<string, double>(StringComparer.Ordinal);
+        var wall = Stopwatch.StartNew();
+        var read = new Stopwatch();
+        var render = new Stopwatch();
+        double inferenceMs = 0, decodeMs = 0;
+        int plane = v.Nx * v.Ny;
+        float[] slice = new float[plane];
+        float[] mipZ = new float[plane];
+        Array.Fill(mipZ, float.MinValue);
+        float[] mipY = new float[v.Nz * v.Nx];
+        float[] mipX = new float[v.Nz * v.Ny];
+        float[]? whole = _o.Axes == "xyz" ? new float[(long)plane * v.Nz] : null;
+        var batch = new SliceBatch(_detector);
+        var zBoxes = new List<(int Index, IReadOnlyList<Detection> Boxes)>();
+        int processed = 0;
+        for (int z = 0; z < v.Nz; z++)
+        {
+            read.Start();
+            src.ReadNext(slice);
+            read.Stop();
+            for (int y = 0; y < v.Ny; y++)
+            {
+                float rowMax = float.MinValue;
+                for (int x = 0; x < v.Nx; x++)
+                {
+                    float s = slice[(y * v.Nx) + x];
+                    int i = (y * v.Nx) + x;
+                    if (s > mipZ[i])
+                    {
+                        mipZ[i] = s;
+                    }
+
+                    if (s > mipY[(z * v.Nx) + x])
+                    {
+                        mipY[(z * v.Nx) + x] = s;
+                    }
+
+                    rowMax = MathF.Max(rowMax, s);
+                }
+
+                mipX[(z * v.Ny) + y] = rowMax;
+            }
+
+            if (whole is not null)
+            {
+                slice.CopyTo(whole.AsSpan(z * plane, plane));
+            }
+            if (z % _o.SliceStep != 0)
+            {
+                continue;
+            }
+
+            render.Start();
+            using Mat bgr = Render(slice, v.Nx, v.Ny);
+            render.Stop();
+            processed++;
+            batch.Add(bgr, z);
+            if (batch.Full)
+            {
+                (inferenceMs, decodeMs) = Add(batch.Flush(zBoxes), inferenceMs, decodeMs);
+            }
+        }
+
+        (inferenceMs, decodeMs) = Add(batch.Flush(zBoxes), inferenceMs, decodeMs);
+        var fuse = Stopwatch.StartNew();
+        var regions = new List<Box3D>();
+        foreach (var r in SliceFusion.Fuse(zBoxes, _o.SliceStep, _o))
+        {
+            regions.Add(new Box3D(r.Class, r.Score, Clamp(r.U0, v.Nx), Clamp(r.V0, v.Ny), r.S0, Clamp(r.U1 - 1, v.Nx), Clamp(r.V1 - 1, v.Ny), Math.Min(r.S1, v.Nz - 1), r.Count, "z"));
+        }
+
+        var sliceRecords = _o.KeepSliceBoxes ? zBoxes.Select(s => new SliceBoxes("z", s.Index, Records(s.Boxes))).ToList() : null;
+        fuse.Stop();
+        if (whole is not null)
+        {
+            // Reslice: plane at fixed y (rows z, cols x) and at fixed x (rows z, cols y), stretched to isotropic pixels.
+            double zScaleY = v.Sz / v.Sx, zScaleX = v.Sz / v.Sy;
+            foreach ((string axis, int count) in new[] { ("y", v.Ny), ("x", v.Nx) })
+            {
+                var boxes = new List<(int Index, IReadOnlyList<Detection> Boxes)>();
+                int w = axis == "y" ? v.Nx : v.Ny;
+                double zs = axis == "y" ? zScaleY : zScaleX;
+                var p = new float[v.Nz * w];
+                for (int k = 0; k < count; k += _o.SliceStep)
+                {
+                    for (int z = 0; z < v.Nz; z++)
+                    {
+                        for (int u = 0; u < w; u++)
+                        {
+                            p[(z * w) + u] = axis == "y" ? whole[((long)z * plane) + (k * v.Nx) + u] : whole[((long)z * plane) + (u * v.Nx) + k];
+                        }
+                    }
+
+                    render.Start();
+                    using Mat raw = Render(p, w, v.Nz);
+                    using var iso = new Mat();
+                    Cv2.Resize(raw, iso, new Size(w, (int)Math.Round(v.Nz * zs)), 0, 0, InterpolationFlags.Linear);
+                    render.Stop();
+                    batch.Add(iso, k);
+                    if (batch.Full)
+                    {
+                        (inferenceMs, decodeMs) = Add(batch.Flush(boxes), inferenceMs, decodeMs);
+                    }
+                }
+
+                (inferenceMs, decodeMs) = Add(batch.Flush(boxes), inferenceMs, decodeMs);
+                fuse.Start();
+                foreach (var r in SliceFusion.Fuse(boxes, _o.SliceStep, _o))
+                {
+                    // (u, v) = (x or y, z in isotropic rows); s = the fixed y or x index.
+                    int z0 = Clamp(r.V0 / (float)zs, v.Nz), z1 = Clamp((r.V1 / (float)zs) - 1, v.Nz);
+                    regions.Add(axis == "y"
+                        ? new Box3D(r.Class, r.Score, Clamp(r.U0, v.Nx), r.S0, z0, Clamp(r.U1 - 1, v.Nx), Math.Min(r.S1, v.Ny - 1), z1, r.Count, "y")
+                        : new Box3D(r.Class, r.Score, r.S0, Clamp(r.U0, v.Ny), z0, Math.Min(r.S1, v.Nx - 1), Clamp(r.U1 - 1, v.Ny), z1, r.Count, "x"));
+                }
+
+                fuse.Stop();
+            }
+
+            fuse.Start();
+            regions = Merge3D(regions);
+            fuse.Stop();
+        }
+
+        var pictures = Stopwatch.StartNew();
+        if (pictureDir is not null)
+        {
+            VolumePictures.WriteProjections(pictureDir, name, v, mipZ, mipY, mipX, regions, _o, _detector.Model);
+            if (reopen is not null && regions.Count > 0)
+            {
+                using IVolumeSource again = reopen();
+                VolumePictures.WriteMontages(pictureDir, name, again, regions, _o, _detector.Model);
+            }
+        }
+
+        pictures.Stop();
+        timings["read"] = read.Elapsed.TotalMilliseconds;
+        timings["render"] = render.Elapsed.TotalMilliseconds;
+        timings["inference"] = inferenceMs;
+        timings["postprocess"] = decodeMs;
+        timings["fusion"] = fuse.Elapsed.TotalMilliseconds;
+        timings["pictures"] = pictures.Elapsed.TotalMilliseconds;
+        double total = wall.Elapsed.TotalMilliseconds;
+        timings["total"] = total;
+        using Process me = System.Diagnostics.Process.GetCurrentProcess();
+        return new VolumeResult
+        {
+            Name = name,
+            Input = v.Path,
+            Dims = [v.Nx, v.Ny, v.Nz],
+            SpacingMm = [v.Sx, v.Sy, v.Sz],
+            OriginMm = [v.Ox, v.Oy, v.Oz],
+            ElementType = v.Type.ToString(),
+            Model = new ModelSummary(_detector.Model.Name, _detector.Model.Sha256, _detector.Model.Layout.ToString(), _detector.Model.InputWidth, _detector.Model.InputHeight),
+            Parameters = new { axes = _o.Axes, slice_step = _o.SliceStep, window_level = _o.WindowLevel, window_width = _o.WindowWidth, link_iou = _o.LinkIou, min_run = _o.MinRun, gap_tolerance = _o.GapTolerance, merge_iou_3d = _o.MergeIou3D, confidence = _detector.Options.Confidence, nms_iou = _detector.Options.Iou },
+            Regions = regions.Select(b => ToRegion(b, v)).ToList(),
+            SliceBoxes = sliceRecords,
+            SlicesProcessed = processed,
+            SlicesPerSecond = processed / Math.Max(1e-9, (total - pictures.Elapsed.TotalMilliseconds) / 1000),
+            NonInferenceShare = 1 - (inferenceMs / Math.Max(1e-9, total - pictures.Elapsed.TotalMilliseconds)),
+            PeakWorkingSetBytes = me.PeakWorkingSet64,
+            TimingsMs = timings,
+            Warnings = src.Warnings,
+            Status = ScanStatus.Ok,
+        };
+    }
+
+    private static (double, double) Add((double Inf, double Dec) t, double inf, double dec) => (inf + t.Inf, dec + t.Dec);
+
+    private static int Clamp(float v, int n) => Math.Clamp((int)MathF.Floor(v), 0, n - 1);
+
+    private Mat Render(float[] data, int w, int h) => VolumePictures.Grey(data, w, h, _o);
+
+    private List<DetectionRecord> Records(IReadOnlyList<Detection> boxes) =>
+        boxes.Select(d => new DetectionRecord(d.ClassId, _detector.Model.ClassName(d.ClassId), d.Score, d.X1, d.Y1, d.X2, d.Y2)).ToList();
+
+    private Region3D ToRegion(Box3D b, VolumeInfo v) => new(
+        b.ClassId, _detector.Model.ClassName(b.ClassId), b.Score, [b.MinX, b.MinY, b.MinZ], [b.MaxX, b.MaxY, b.MaxZ],
+        [v.Ox + (b.MinX * v.Sx), v.Oy + (b.MinY * v.Sy), v.Oz + (b.MinZ * v.Sz)],
+        [v.Ox + ((b.MaxX + 1) * v.Sx), v.Oy + ((b.MaxY + 1) * v.Sy), v.Oz + ((b.MaxZ + 1) * v.Sz)], b.Slices, b.Axes);
+
+    /// <summary>Greedy 3D merge across axes: the best-scored candidate absorbs same-class ones with 3D IoU ≥ threshold.</summary>
+    private List<Box3D> Merge3D(List<Box3D> c)
+    {
+        var sorted = c.OrderByDescending(b => b.Score).ToList();
+        var used = new bool[sorted.Count];
+        var result = new List<Box3D>();
+        for (int i = 0; i < sorted.Count; i++)
+        {
+            if (used[i])
+            {
+                continue;
+            }
+
+            Box3D keep = sorted[i];
+            var axes = new SortedSet<string>(StringComparer.Ordinal) { keep.Axes };
+            for (int j = i + 1; j < sorted.Count; j++)
+            {
+                if (!used[j] && sorted[j].ClassId == keep.ClassId && Box3D.IoU(keep, sorted[j]) >= _o.MergeIou3D)
+                {
+                    used[j] = true;
+                    axes.Add(sorted[j].Axes);
+                }
+            }
+
+            result.Add(keep with { Axes = string.Concat(axes) });
+        }
+
+        return result;
+    }
+
+    /// <summary>Accumulates rendered slices into a batch tensor and runs it; maps boxes back to slice pixels.</summary>
+    private sealed class SliceBatch(OnnxDetector d)
+    {
+        private readonly float[] _tensor = new float[d.MaxBatch * d.InputFloatsPerImage];
+        private readonly List<(int Index, LetterboxTransform T)> _items = [];
+
+        public bool Full => _items.Count == d.MaxBatch;
+
+        public void Add(Mat bgr, int index)
+        {
+            LetterboxTransform t = InputTensorWriter.Write(bgr, d.Model.InputWidth, d.Model.InputHeight, d.Model.ResizeMode,
+                _tensor.AsSpan(_items.Count * d.InputFloatsPerImage, d.InputFloatsPerImage));
+            _items.Add((index, t));
+        }
+
+        public (double Inf, double Dec) Flush(List<(int Index, IReadOnlyList<Detection> Boxes)> into)
+        {
+            if (_items.Count == 0)
+            {
+                return (0, 0);
+            }
+
+            List<Detection>[] dets = d.Run(_tensor, _items.Count, out TimeSpan inf, out TimeSpan dec);
+            for (int i = 0; i < _items.Count; i++)
+            {
+                into.Add((_items[i].Index, dets[i].Select(b => _items[i].T.ToSource(b)).ToList()));
+            }
+
+            _items.Clear();
+            return (inf.TotalMilliseconds, dec.TotalMilliseconds);
+        }
+    }
+}
