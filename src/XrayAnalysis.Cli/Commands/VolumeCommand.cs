@@ -1,3 +1,4 @@
+using XrayAnalysis.Loading;
 using System.CommandLine;
 using System.Globalization;
 using XrayAnalysis.Inference;
@@ -80,7 +81,7 @@ internal static class VolumeCommand
                             fps += e.FalsePositives;
                         }
                     }
-                    catch (VolumeLoadException ex)
+                    catch (ScanLoadException ex)
                     {
                         result = new VolumeResult
                         {

@@ -1,6 +1,6 @@
 namespace XrayAnalysis.Loading;
 
-/// <summary>A scan could not be loaded completely. <see cref="Status"/> says whether it failed, was incomplete or was rejected.</summary>
+/// <summary>A scan (2D image or CT volume) could not be loaded completely. <see cref="Status"/> says whether it failed, was incomplete or was rejected.</summary>
 public sealed class ScanLoadException : XrayAnalysisException
 {
     public ScanLoadException(ScanStatus status, string path, string reason)

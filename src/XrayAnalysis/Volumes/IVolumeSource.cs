@@ -11,6 +11,6 @@ public interface IVolumeSource : IDisposable
     /// <summary>Problems found that did not stop reading (for example missing slice numbers in a stack).</summary>
     IReadOnlyList<string> Warnings { get; }
 
-    /// <summary>Reads the next slice (z = 0, 1, …) into <paramref name="slice"/> (length Nx·Ny). Throws <see cref="VolumeLoadException"/> when data run out.</summary>
+    /// <summary>Reads the next slice (z = 0, 1, …) into <paramref name="slice"/> (length Nx·Ny). Throws <see cref="Loading.ScanLoadException"/> when data run out.</summary>
     void ReadNext(Span<float> slice);
 }

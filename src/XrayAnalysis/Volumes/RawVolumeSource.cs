@@ -1,3 +1,4 @@
+using XrayAnalysis.Loading;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
@@ -29,12 +30,12 @@ internal sealed class RawVolumeSource : IVolumeSource
                 long available = _file.Length - offset;
                 if (available < total)
                 {
-                    throw new VolumeLoadException(ScanStatus.Incomplete, info.Path, $"data file {Path.GetFileName(dataPath)} holds {available} bytes, the header declares {total} ({info.Nx}x{info.Ny}x{info.Nz} {info.Type})");
+                    throw new ScanLoadException(ScanStatus.Incomplete, info.Path, $"data file {Path.GetFileName(dataPath)} holds {available} bytes, the header declares {total} ({info.Nx}x{info.Ny}x{info.Nz} {info.Type})");
                 }
 
                 if (available > total)
                 {
-                    throw new VolumeLoadException(ScanStatus.Failed, info.Path, $"data file {Path.GetFileName(dataPath)} holds {available} bytes, more than the {total} the header declares");
+                    throw new ScanLoadException(ScanStatus.Failed, info.Path, $"data file {Path.GetFileName(dataPath)} holds {available} bytes, more than the {total} the header declares");
                 }
             }
 
@@ -44,7 +45,7 @@ internal sealed class RawVolumeSource : IVolumeSource
                 "raw" => _file,
                 "gzip" => new GZipStream(_file, CompressionMode.Decompress, leaveOpen: true),
                 "zlib" => new ZLibStream(_file, CompressionMode.Decompress, leaveOpen: true),
-                _ => throw new VolumeLoadException(ScanStatus.Rejected, info.Path, $"encoding '{encoding}' is not supported (raw, gzip, zlib)"),
+                _ => throw new ScanLoadException(ScanStatus.Rejected, info.Path, $"encoding '{encoding}' is not supported (raw, gzip, zlib)"),
             };
         }
         catch
@@ -71,18 +72,18 @@ internal sealed class RawVolumeSource : IVolumeSource
         }
         catch (EndOfStreamException)
         {
-            throw new VolumeLoadException(ScanStatus.Incomplete, Info.Path, $"data of {Path.GetFileName(_dataPath)} end inside slice {_z} of {Info.Nz}");
+            throw new ScanLoadException(ScanStatus.Incomplete, Info.Path, $"data of {Path.GetFileName(_dataPath)} end inside slice {_z} of {Info.Nz}");
         }
         catch (InvalidDataException ex)
         {
-            throw new VolumeLoadException(ScanStatus.Failed, Info.Path, $"corrupt compressed data in {Path.GetFileName(_dataPath)} at slice {_z}: {ex.Message}");
+            throw new ScanLoadException(ScanStatus.Failed, Info.Path, $"corrupt compressed data in {Path.GetFileName(_dataPath)} at slice {_z}: {ex.Message}");
         }
 
         _z++;
         if (_z == Info.Nz && !ReferenceEquals(_data, _file) && _data.ReadByte() >= 0)
         {
             // A compression bomb or a wrong header: more data than declared. Stop here rather than inflate it.
-            throw new VolumeLoadException(ScanStatus.Failed, Info.Path, $"compressed data of {Path.GetFileName(_dataPath)} hold more than the {Info.SliceBytes * Info.Nz} bytes the header declares");
+            throw new ScanLoadException(ScanStatus.Failed, Info.Path, $"compressed data of {Path.GetFileName(_dataPath)} hold more than the {Info.SliceBytes * Info.Nz} bytes the header declares");
         }
 
         Convert(_buffer, slice);

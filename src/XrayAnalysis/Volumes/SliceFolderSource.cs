@@ -35,12 +35,12 @@ internal sealed partial class SliceFolderSource : IVolumeSource
             .OrderBy(f => Path.GetFileName(f), NaturalStringComparer.Instance).ToList();
         if (files.Count == 0)
         {
-            throw new VolumeLoadException(ScanStatus.Failed, dir, "no slice images (.png, .tif, .tiff, .jpg, .bmp) in the folder");
+            throw new ScanLoadException(ScanStatus.Failed, dir, "no slice images (.png, .tif, .tiff, .jpg, .bmp) in the folder");
         }
 
         if (files.Count > maxSlices)
         {
-            throw new VolumeLoadException(ScanStatus.Rejected, dir, $"{files.Count} slices is above the {maxSlices}-slice cap");
+            throw new ScanLoadException(ScanStatus.Rejected, dir, $"{files.Count} slices is above the {maxSlices}-slice cap");
         }
 
         var warnings = new List<string>();
@@ -70,7 +70,7 @@ internal sealed partial class SliceFolderSource : IVolumeSource
         }
         catch (ScanLoadException ex)
         {
-            throw new VolumeLoadException(ex.Status, dir, $"first slice {Path.GetFileName(files[0])}: {ex.Reason}");
+            throw new ScanLoadException(ex.Status, dir, $"first slice {Path.GetFileName(files[0])}: {ex.Reason}");
         }
 
         using (first)
@@ -95,12 +95,12 @@ internal sealed partial class SliceFolderSource : IVolumeSource
         }
         catch (ScanLoadException ex)
         {
-            throw new VolumeLoadException(ex.Status, path, ex.Reason);
+            throw new ScanLoadException(ex.Status, path, ex.Reason);
         }
 
         if (h.Defect is not null)
         {
-            throw new VolumeLoadException(ScanStatus.Incomplete, path, h.Defect);
+            throw new ScanLoadException(ScanStatus.Incomplete, path, h.Defect);
         }
 
         Cv2.ImReadMulti(path, out Mat[] pages, ImreadModes.Unchanged);
@@ -111,7 +111,7 @@ internal sealed partial class SliceFolderSource : IVolumeSource
                 p.Dispose();
             }
 
-            throw new VolumeLoadException(ScanStatus.Failed, path, $"the TIFF decoder returned {pages.Length} pages, the header declares {h.PageCount}");
+            throw new ScanLoadException(ScanStatus.Failed, path, $"the TIFF decoder returned {pages.Length} pages, the header declares {h.PageCount}");
         }
 
         var info = new VolumeInfo(path, h.Width, h.Height, pages.Length, 1, 1, 1, 0, 0, 0, h.BitsPerSample == 8 ? VoxelType.UInt8 : h.BitsPerSample == 16 ? VoxelType.UInt16 : VoxelType.Float32);
@@ -143,7 +143,7 @@ internal sealed partial class SliceFolderSource : IVolumeSource
             }
             catch (ScanLoadException ex)
             {
-                throw new VolumeLoadException(ex.Status, Info.Path, $"slice {_z} ({Path.GetFileName(_files![_z])}): {ex.Reason}");
+                throw new ScanLoadException(ex.Status, Info.Path, $"slice {_z} ({Path.GetFileName(_files![_z])}): {ex.Reason}");
             }
         }
 
@@ -151,7 +151,7 @@ internal sealed partial class SliceFolderSource : IVolumeSource
         {
             if (m.Cols != Info.Nx || m.Rows != Info.Ny || m.Channels() != 1)
             {
-                throw new VolumeLoadException(ScanStatus.Failed, Info.Path, $"slice {_z} is {m.Cols}x{m.Rows}x{m.Channels()}, the first slice is {Info.Nx}x{Info.Ny}x1");
+                throw new ScanLoadException(ScanStatus.Failed, Info.Path, $"slice {_z} is {m.Cols}x{m.Rows}x{m.Channels()}, the first slice is {Info.Nx}x{Info.Ny}x1");
             }
 
             using var f = new Mat();

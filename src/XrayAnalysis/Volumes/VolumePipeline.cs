@@ -1,3 +1,4 @@
+using XrayAnalysis.Loading;
 using System.Diagnostics;
 using OpenCvSharp;
 using XrayAnalysis.Inference;

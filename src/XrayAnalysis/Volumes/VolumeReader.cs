@@ -28,7 +28,7 @@ public static class VolumeReader
 
         if (!File.Exists(path))
         {
-            throw new VolumeLoadException(ScanStatus.Failed, path, "file not found");
+            throw new ScanLoadException(ScanStatus.Failed, path, "file not found");
         }
 
         string ext = Path.GetExtension(path).ToLowerInvariant();
@@ -37,7 +37,7 @@ public static class VolumeReader
             ".mhd" or ".mha" => OpenMetaImage(path, maxVoxels),
             ".nrrd" or ".nhdr" => OpenNrrd(path, maxVoxels),
             ".tif" or ".tiff" => SliceFolderSource.OpenMultiPage(path, maxPages),
-            _ => throw new VolumeLoadException(ScanStatus.Failed, path, $"unknown volume format '{ext}' (expected .mhd, .mha, .nrrd, .nhdr, .tif, or a folder of slices)"),
+            _ => throw new ScanLoadException(ScanStatus.Failed, path, $"unknown volume format '{ext}' (expected .mhd, .mha, .nrrd, .nhdr, .tif, or a folder of slices)"),
         };
     }
 
@@ -49,12 +49,12 @@ public static class VolumeReader
         double[] origin = h.ContainsKey("Offset") ? Doubles(path, h, "Offset", 3) : h.ContainsKey("Origin") ? Doubles(path, h, "Origin", 3) : [0, 0, 0];
         if (h.TryGetValue("NDims", out string? nd) && nd.Trim() != "3")
         {
-            throw new VolumeLoadException(ScanStatus.Rejected, path, $"NDims = {nd.Trim()}; only 3D volumes are supported");
+            throw new ScanLoadException(ScanStatus.Rejected, path, $"NDims = {nd.Trim()}; only 3D volumes are supported");
         }
 
         if (h.TryGetValue("ElementNumberOfChannels", out string? ch) && ch.Trim() != "1")
         {
-            throw new VolumeLoadException(ScanStatus.Rejected, path, $"ElementNumberOfChannels = {ch.Trim()}; only scalar volumes are supported");
+            throw new ScanLoadException(ScanStatus.Rejected, path, $"ElementNumberOfChannels = {ch.Trim()}; only scalar volumes are supported");
         }
 
         VoxelType type = Get(path, h, "ElementType").Trim() switch
@@ -67,7 +67,7 @@ public static class VolumeReader
             "MET_INT" => VoxelType.Int32,
             "MET_FLOAT" => VoxelType.Float32,
             "MET_DOUBLE" => VoxelType.Float64,
-            string other => throw new VolumeLoadException(ScanStatus.Rejected, path, $"ElementType {other} is not supported"),
+            string other => throw new ScanLoadException(ScanStatus.Rejected, path, $"ElementType {other} is not supported"),
         };
         var info = Check(path, dims, spacing, origin, type, maxVoxels);
         bool big = h.TryGetValue("BinaryDataByteOrderMSB", out string? msb) && msb.Trim().Equals("True", StringComparison.OrdinalIgnoreCase)
@@ -87,13 +87,13 @@ public static class VolumeReader
         byte[] head = ReadPrefix(path);
         if (head.Length < 4 || Encoding.ASCII.GetString(head, 0, 4) != "NRRD")
         {
-            throw new VolumeLoadException(ScanStatus.Failed, path, "not an NRRD file (no NRRD magic)");
+            throw new ScanLoadException(ScanStatus.Failed, path, "not an NRRD file (no NRRD magic)");
         }
 
         (Dictionary<string, string> h, long dataOffset) = ReadHeader(path, ": ", null);
         if (Get(path, h, "dimension").Trim() != "3")
         {
-            throw new VolumeLoadException(ScanStatus.Rejected, path, $"dimension {h["dimension"].Trim()}; only 3D volumes are supported");
+            throw new ScanLoadException(ScanStatus.Rejected, path, $"dimension {h["dimension"].Trim()}; only 3D volumes are supported");
         }
 
         int[] dims = Ints(path, h, "sizes", 3);
@@ -129,14 +129,14 @@ public static class VolumeReader
             "int" or "signed int" or "int32" or "int32_t" => VoxelType.Int32,
             "float" => VoxelType.Float32,
             "double" => VoxelType.Float64,
-            string other => throw new VolumeLoadException(ScanStatus.Rejected, path, $"type '{other}' is not supported"),
+            string other => throw new ScanLoadException(ScanStatus.Rejected, path, $"type '{other}' is not supported"),
         };
         var info = Check(path, dims, spacing, origin, type, maxVoxels);
         string encoding = Get(path, h, "encoding").Trim() switch
         {
             "raw" => "raw",
             "gzip" or "gz" => "gzip",
-            string other => throw new VolumeLoadException(ScanStatus.Rejected, path, $"encoding '{other}' is not supported (raw, gzip)"),
+            string other => throw new ScanLoadException(ScanStatus.Rejected, path, $"encoding '{other}' is not supported (raw, gzip)"),
         };
         bool big = h.TryGetValue("endian", out string? en) && en.Trim() == "big";
         if (h.TryGetValue("data file", out string? df) || h.TryGetValue("datafile", out df))
@@ -151,7 +151,7 @@ public static class VolumeReader
     {
         if (d[0] <= 0 || d[1] <= 0 || d[2] <= 0)
         {
-            throw new VolumeLoadException(ScanStatus.Failed, path, $"dimensions {d[0]}x{d[1]}x{d[2]} must be positive");
+            throw new ScanLoadException(ScanStatus.Failed, path, $"dimensions {d[0]}x{d[1]}x{d[2]} must be positive");
         }
 
         long voxels;
@@ -161,17 +161,17 @@ public static class VolumeReader
         }
         catch (OverflowException)
         {
-            throw new VolumeLoadException(ScanStatus.Rejected, path, $"dimensions {d[0]}x{d[1]}x{d[2]} overflow");
+            throw new ScanLoadException(ScanStatus.Rejected, path, $"dimensions {d[0]}x{d[1]}x{d[2]} overflow");
         }
 
         if (voxels > maxVoxels || (long)d[0] * d[1] > int.MaxValue / 8)
         {
-            throw new VolumeLoadException(ScanStatus.Rejected, path, $"{d[0]}x{d[1]}x{d[2]} = {voxels} voxels is above the {maxVoxels}-voxel cap");
+            throw new ScanLoadException(ScanStatus.Rejected, path, $"{d[0]}x{d[1]}x{d[2]} = {voxels} voxels is above the {maxVoxels}-voxel cap");
         }
 
         if (s.Any(v => !(v > 0) || double.IsInfinity(v)))
         {
-            throw new VolumeLoadException(ScanStatus.Failed, path, $"spacing {string.Join(" ", s)} must be positive");
+            throw new ScanLoadException(ScanStatus.Failed, path, $"spacing {string.Join(" ", s)} must be positive");
         }
 
         return new VolumeInfo(path, d[0], d[1], d[2], s[0], s[1], s[2], o[0], o[1], o[2], type);
@@ -183,13 +183,13 @@ public static class VolumeReader
         if (name.Length == 0 || Path.IsPathRooted(name) || name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal) ||
             name == ".." || name == "." || name.Contains('\0', StringComparison.Ordinal))
         {
-            throw new VolumeLoadException(ScanStatus.Rejected, headerPath, $"data file '{name}' must sit beside the header (a bare file name, no folders, no '..', not absolute)");
+            throw new ScanLoadException(ScanStatus.Rejected, headerPath, $"data file '{name}' must sit beside the header (a bare file name, no folders, no '..', not absolute)");
         }
 
         string full = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(headerPath))!, name);
         if (!File.Exists(full))
         {
-            throw new VolumeLoadException(ScanStatus.Failed, headerPath, $"data file '{name}' not found beside the header");
+            throw new ScanLoadException(ScanStatus.Failed, headerPath, $"data file '{name}' not found beside the header");
         }
 
         return full;
@@ -209,7 +209,7 @@ public static class VolumeReader
             {
                 if (head.Length >= MaxHeaderBytes)
                 {
-                    throw new VolumeLoadException(ScanStatus.Failed, path, $"header longer than {MaxHeaderBytes} bytes");
+                    throw new ScanLoadException(ScanStatus.Failed, path, $"header longer than {MaxHeaderBytes} bytes");
                 }
 
                 nl = head.Length;
@@ -266,7 +266,7 @@ public static class VolumeReader
     }
 
     private static string Get(string path, Dictionary<string, string> h, string key) =>
-        h.TryGetValue(key, out string? v) ? v : throw new VolumeLoadException(ScanStatus.Failed, path, $"header has no '{key}'");
+        h.TryGetValue(key, out string? v) ? v : throw new ScanLoadException(ScanStatus.Failed, path, $"header has no '{key}'");
 
     private static int[] Ints(string path, Dictionary<string, string> h, string key, int n)
     {
@@ -276,18 +276,18 @@ public static class VolumeReader
         {
             if (!long.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out v[i]))
             {
-                throw new VolumeLoadException(ScanStatus.Failed, path, $"{key} '{h[key].Trim()}' is not {n} integers");
+                throw new ScanLoadException(ScanStatus.Failed, path, $"{key} '{h[key].Trim()}' is not {n} integers");
             }
         }
 
         if (v.Length != n)
         {
-            throw new VolumeLoadException(ScanStatus.Rejected, path, $"{key} has {v.Length} values; a 3D volume needs {n}");
+            throw new ScanLoadException(ScanStatus.Rejected, path, $"{key} has {v.Length} values; a 3D volume needs {n}");
         }
 
         if (v.Any(x => x > int.MaxValue || x < int.MinValue))
         {
-            throw new VolumeLoadException(ScanStatus.Rejected, path, $"{key} '{h[key].Trim()}' overflows");
+            throw new ScanLoadException(ScanStatus.Rejected, path, $"{key} '{h[key].Trim()}' overflows");
         }
 
         return v.Select(x => (int)x).ToArray();
@@ -298,10 +298,10 @@ public static class VolumeReader
         string[] parts = Get(path, h, key).Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length != n)
         {
-            throw new VolumeLoadException(ScanStatus.Failed, path, $"{key} has {parts.Length} values, expected {n}");
+            throw new ScanLoadException(ScanStatus.Failed, path, $"{key} has {parts.Length} values, expected {n}");
         }
 
         return parts.Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d
-            : throw new VolumeLoadException(ScanStatus.Failed, path, $"{key} value '{p}' is not a number")).ToArray();
+            : throw new ScanLoadException(ScanStatus.Failed, path, $"{key} value '{p}' is not a number")).ToArray();
     }
 }

@@ -4,20 +4,12 @@ using XrayAnalysis.Cli;
 
 namespace XrayAnalysis.Tests.Cli;
 
-public sealed class DetectCliTests
+public sealed class DetectCliTests : TempDirTest
 {
-    private string _dir = null!;
-
-    [SetUp]
-    public void SetUp() => _dir = TestData.TempDir();
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_dir, true);
-
     [Test]
     public void A_mixed_folder_with_two_bad_files_is_processed_whole_and_exits_1()
     {
-        string scans = Directory.CreateDirectory(Path.Combine(_dir, "scans")).FullName;
+        string scans = Directory.CreateDirectory(Path.Combine(Dir, "scans")).FullName;
         using (Mat g = TestData.Grey16(120, 80))
         {
             Cv2.ImWrite(Path.Combine(scans, "grey16.tif"), g);
@@ -35,7 +27,7 @@ public sealed class DetectCliTests
         var noise = new byte[4096];
         new Random(3).NextBytes(noise);
         File.WriteAllBytes(Path.Combine(scans, "noise.bmp"), noise);
-        string outDir = Path.Combine(_dir, "out");
+        string outDir = Path.Combine(Dir, "out");
 
         (int code, string stdout, string stderr) = Run("detect", scans, "--model", TestData.FixtureModel("v8"), "--out", outDir, "--overlay");
 
@@ -69,11 +61,11 @@ public sealed class DetectCliTests
         // The fixture's box 0 is (15,15)-(25,25) in a 64x64 input; a 128x64 image is letterboxed at r=0.5 with 16 px top padding.
         using (var c = new Mat(64, 128, MatType.CV_8UC3, Scalar.All(200)))
         {
-            Cv2.ImWrite(Path.Combine(_dir, "wide.png"), c);
+            Cv2.ImWrite(Path.Combine(Dir, "wide.png"), c);
         }
 
-        string outDir = Path.Combine(_dir, "out");
-        (int code, _, string err) = Run("detect", Path.Combine(_dir, "wide.png"), "--model", TestData.FixtureModel("v8"), "--out", outDir);
+        string outDir = Path.Combine(Dir, "out");
+        (int code, _, string err) = Run("detect", Path.Combine(Dir, "wide.png"), "--model", TestData.FixtureModel("v8"), "--out", outDir);
         Assert.That(code, Is.EqualTo(0), err);
         using JsonDocument r = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, "results", "wide.json")));
         JsonElement d0 = r.RootElement.GetProperty("detections")[0];
@@ -84,7 +76,7 @@ public sealed class DetectCliTests
     [Test]
     public void A_missing_required_option_is_a_usage_error()
     {
-        (int code, _, string err) = Run("detect", _dir, "--out", _dir);
+        (int code, _, string err) = Run("detect", Dir, "--out", Dir);
         Assert.That(code, Is.EqualTo(2));
         Assert.That(err, Does.Contain("--model"));
     }
@@ -94,10 +86,10 @@ public sealed class DetectCliTests
     {
         using (var c = new Mat(8, 8, MatType.CV_8UC3, Scalar.All(1)))
         {
-            Cv2.ImWrite(Path.Combine(_dir, "a.png"), c);
+            Cv2.ImWrite(Path.Combine(Dir, "a.png"), c);
         }
 
-        (int code, _, string err) = Run("detect", _dir, "--model", TestData.FixtureModel("unknown_layout"), "--out", Path.Combine(_dir, "o"));
+        (int code, _, string err) = Run("detect", Dir, "--model", TestData.FixtureModel("unknown_layout"), "--out", Path.Combine(Dir, "o"));
         Assert.That(code, Is.EqualTo(3));
         Assert.That(err, Does.StartWith("xray: model unusable: ").And.Contain("[1, 7, 3]"));
     }

@@ -3,22 +3,14 @@ using XrayAnalysis.Loading;
 
 namespace XrayAnalysis.Tests.Loading;
 
-public sealed class ScanLoaderTests
+public sealed class ScanLoaderTests : TempDirTest
 {
-    private string _dir = null!;
-
-    [SetUp]
-    public void SetUp() => _dir = TestData.TempDir();
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_dir, true);
-
     [TestCase(".png")]
     [TestCase(".tif")]
     public void Sixteen_bit_grey_keeps_its_depth_and_values(string ext)
     {
         using Mat m = TestData.Grey16(50, 40);
-        string p = TestData.Write(_dir, "scan" + ext, TestData.Encode(ext, m));
+        string p = TestData.Write(Dir, "scan" + ext, TestData.Encode(ext, m));
         using Scan s = new ScanLoader().Load(ScanInput.Single(p));
         Assert.That((s.Width, s.Height, s.BitDepth, s.Channels), Is.EqualTo((50, 40, 16, 1)));
         Assert.That(s.Image.At<ushort>(15, 15), Is.EqualTo((ushort)9000));
@@ -30,9 +22,9 @@ public sealed class ScanLoaderTests
     {
         using Mat hi = TestData.Grey16(30, 20);
         using Mat lo = TestData.Grey16(30, 20);
-        string h = TestData.Write(_dir, "bag_high.png", TestData.Encode(".png", hi));
-        string l = TestData.Write(_dir, "bag_low.png", TestData.Encode(".png", lo));
-        IReadOnlyList<ScanInput> inputs = ScanDiscovery.Discover([_dir], out _);
+        string h = TestData.Write(Dir, "bag_high.png", TestData.Encode(".png", hi));
+        string l = TestData.Write(Dir, "bag_low.png", TestData.Encode(".png", lo));
+        IReadOnlyList<ScanInput> inputs = ScanDiscovery.Discover([Dir], out _);
         Assert.That(inputs, Has.Count.EqualTo(1));
         Assert.That((inputs[0].Path, inputs[0].LowEnergyPath, inputs[0].Name), Is.EqualTo((h, l, "bag")));
         using Scan s = new ScanLoader().Load(inputs[0]);
@@ -44,7 +36,7 @@ public sealed class ScanLoaderTests
     {
         using Mat hi = TestData.Grey16(30, 20);
         using Mat lo = TestData.Grey16(30, 20);
-        string p = Path.Combine(_dir, "pair.tif");
+        string p = Path.Combine(Dir, "pair.tif");
         Cv2.ImWrite(p, [hi, lo]);
         using Scan s = new ScanLoader().Load(ScanInput.Single(p));
         Assert.That((s.IsDualEnergy, s.Header.PageCount), Is.EqualTo((true, 2)));
@@ -53,7 +45,7 @@ public sealed class ScanLoaderTests
     [Test]
     public void An_image_above_the_pixel_cap_is_rejected_before_decoding()
     {
-        string p = TestData.Write(_dir, "bomb.png", ImageHeaderProbeTests.TinyPngHeader(30000, 30000));
+        string p = TestData.Write(Dir, "bomb.png", ImageHeaderProbeTests.TinyPngHeader(30000, 30000));
         long before = GC.GetTotalAllocatedBytes(true);
         var ex = Assert.Throws<ScanLoadException>(() => new ScanLoader().Load(ScanInput.Single(p)));
         long allocated = GC.GetTotalAllocatedBytes(true) - before;
@@ -67,7 +59,7 @@ public sealed class ScanLoaderTests
     {
         using Mat m = TestData.Grey16(64, 64);
         byte[] bytes = TestData.Encode(".png", m);
-        string p = TestData.Write(_dir, "cut.png", bytes[..(bytes.Length * 2 / 3)]);
+        string p = TestData.Write(Dir, "cut.png", bytes[..(bytes.Length * 2 / 3)]);
         var ex = Assert.Throws<ScanLoadException>(() => new ScanLoader().Load(ScanInput.Single(p)));
         Assert.That(ex!.Status, Is.EqualTo(ScanStatus.Incomplete));
     }
@@ -76,7 +68,7 @@ public sealed class ScanLoaderTests
     public void A_png_named_jpg_is_read_by_its_content()
     {
         using Mat m = TestData.Grey16(20, 20);
-        string p = TestData.Write(_dir, "wrong.jpg", TestData.Encode(".png", m));
+        string p = TestData.Write(Dir, "wrong.jpg", TestData.Encode(".png", m));
         using Scan s = new ScanLoader().Load(ScanInput.Single(p));
         Assert.That((s.Header.Format, s.BitDepth), Is.EqualTo((ImageFormat.Png, 16)));
     }
@@ -86,8 +78,8 @@ public sealed class ScanLoaderTests
     {
         using Mat hi = TestData.Grey16(30, 20);
         using Mat lo = TestData.Grey16(31, 20);
-        string h = TestData.Write(_dir, "a_high.png", TestData.Encode(".png", hi));
-        string l = TestData.Write(_dir, "a_low.png", TestData.Encode(".png", lo));
+        string h = TestData.Write(Dir, "a_high.png", TestData.Encode(".png", hi));
+        string l = TestData.Write(Dir, "a_low.png", TestData.Encode(".png", lo));
         var ex = Assert.Throws<ScanLoadException>(() => new ScanLoader().Load(ScanInput.Pair(h, l, "a")));
         Assert.That(ex!.Reason, Is.EqualTo("dual-energy pair sizes differ: high 30x20, low 31x20"));
     }
@@ -96,7 +88,7 @@ public sealed class ScanLoaderTests
     public void A_float_tiff_keeps_its_values()
     {
         using var m = new Mat(10, 12, MatType.CV_32FC1, new Scalar(0.25));
-        string p = Path.Combine(_dir, "f.tif");
+        string p = Path.Combine(Dir, "f.tif");
         Cv2.ImWrite(p, m);
         using Scan s = new ScanLoader().Load(ScanInput.Single(p));
         Assert.That((s.BitDepth, s.Image.At<float>(3, 3)), Is.EqualTo((32, 0.25f)));

@@ -6,23 +6,15 @@ using XrayAnalysis.Tiling;
 
 namespace XrayAnalysis.Tests.Pipeline;
 
-public sealed class DetectionPipelineTests
+public sealed class DetectionPipelineTests : TempDirTest
 {
-    private string _dir = null!;
-
-    [SetUp]
-    public void SetUp() => _dir = TestData.TempDir();
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_dir, true);
-
     [Test]
     public void Outcomes_come_back_in_input_order_whatever_fails_and_however_scans_are_batched()
     {
         var inputs = new List<ScanInput>();
         for (int i = 0; i < 9; i++)
         {
-            string p = Path.Combine(_dir, $"s{i}.png");
+            string p = Path.Combine(Dir, $"s{i}.png");
             if (i % 3 == 1)
             {
                 File.WriteAllBytes(p, [1, 2, 3]);
@@ -39,10 +31,10 @@ public sealed class DetectionPipelineTests
         // A large scan in the middle is tiled (its own batches) between batched whole scans.
         using (var big = new Mat(64, 64 * 5, MatType.CV_8UC3, Scalar.All(90)))
         {
-            Cv2.ImWrite(Path.Combine(_dir, "big.png"), big);
+            Cv2.ImWrite(Path.Combine(Dir, "big.png"), big);
         }
 
-        inputs.Insert(5, ScanInput.Single(Path.Combine(_dir, "big.png")));
+        inputs.Insert(5, ScanInput.Single(Path.Combine(Dir, "big.png")));
         using OnnxDetector d = OnnxDetector.Open(TestData.FixtureModel("v8"), new DetectorOptions { BatchSize = 3 });
         var pipeline = new DetectionPipeline(d);
         var names = new List<string>();

@@ -3,21 +3,13 @@ using XrayAnalysis.Synthesis;
 
 namespace XrayAnalysis.Tests.Synthesis;
 
-public sealed class SynthesisTests
+public sealed class SynthesisTests : TempDirTest
 {
-    private string _dir = null!;
-
-    [SetUp]
-    public void SetUp() => _dir = TestData.TempDir();
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_dir, true);
-
     [Test]
     public void Equal_arguments_give_identical_bytes_and_a_longer_set_keeps_the_earlier_scenes()
     {
         var o = new SynthOptions { Kind = SceneKind.Mail, Seed = 7, Width = 320, Height = 240 };
-        string a = Path.Combine(_dir, "a"), b = Path.Combine(_dir, "b"), c = Path.Combine(_dir, "c");
+        string a = Path.Combine(Dir, "a"), b = Path.Combine(Dir, "b"), c = Path.Combine(Dir, "c");
         SynthWriter.Write(o, 3, a);
         SynthWriter.Write(o, 3, b);
         SynthWriter.Write(o, 5, c);
