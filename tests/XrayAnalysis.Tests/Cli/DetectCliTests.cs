@@ -95,6 +95,22 @@ public sealed class DetectCliTests : TempDirTest
     }
 
     [Test]
+    public void A_bundled_model_whose_hash_differs_from_models_json_is_refused()
+    {
+        string models = Directory.CreateDirectory(Path.Combine(Dir, "models")).FullName;
+        File.Copy(TestData.FixtureModel("v8"), Path.Combine(models, "m.onnx"));
+        File.WriteAllText(Path.Combine(models, "models.json"), "{\"models\": [{\"file\": \"m.onnx\", \"sha256\": \"" + new string('a', 64) + "\"}]}");
+        using (var c = new Mat(8, 8, MatType.CV_8UC3, Scalar.All(1)))
+        {
+            Cv2.ImWrite(Path.Combine(Dir, "a.png"), c);
+        }
+
+        (int code, _, string err) = Run("detect", Path.Combine(Dir, "a.png"), "--model", Path.Combine(models, "m.onnx"), "--out", Path.Combine(Dir, "o"));
+        Assert.That(code, Is.EqualTo(3));
+        Assert.That(err, Does.Contain("differs from the pinned " + new string('a', 64)));
+    }
+
+    [Test]
     public void Model_inspect_describes_every_fixture()
     {
         foreach ((string name, string layout) in new[] { ("v8", "ultralytics-v8"), ("v5", "yolov5"), ("yolox", "yolox"), ("end2end", "end2end"), ("rtdetr", "rtdetr") })
