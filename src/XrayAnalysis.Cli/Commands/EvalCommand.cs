@@ -16,7 +16,7 @@ internal static class EvalCommand
         Option<FileInfo> gtOpt = new Option<FileInfo>("--gt") { Description = "COCO ground-truth JSON." };
         var predOpt = new Option<FileInfo>("--pred") { Description = "COCO results JSON (e.g. detections.coco.json from xray detect; joined on file_name when present)." };
         var model = new Option<FileInfo>("--model", "-m") { Description = "Run this model over --data first, then evaluate." };
-        var data = new Option<DirectoryInfo>("--data") { Description = "Dataset folder: images/ and annotations.coco.json (as made by xray synth)." };
+        var data = new Option<DirectoryInfo[]>("--data") { Description = "Dataset folder(s): images/ and annotations.coco.json (as made by xray synth); several are evaluated as one set.", AllowMultipleArgumentsPerToken = true };
         var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Output folder for report.json and report.md.", Required = true };
         var threshold = new Option<double>("--threshold") { Description = "Operating threshold for screening metrics.", DefaultValueFactory = _ => 0.5 };
         var targetPd = new Option<double?>("--target-pd") { Description = "Choose the highest threshold reaching this scan-level Pd." };
@@ -53,10 +53,12 @@ internal static class EvalCommand
             var warnings = new List<string>();
             try
             {
-                if (r.GetValue(model) is { } m && r.GetValue(data) is { } d)
+                if (r.GetValue(model) is { } m && r.GetValue(data) is { Length: > 0 } d)
                 {
-                    gt = CocoDataset.Load(Path.Combine(d.FullName, "annotations.coco.json"));
-                    int code = RunModel(m.FullName, d.FullName, gt, r.GetValue(conf), notOk, stderr, out dets);
+                    string[] dirs = d.Select(x => x.FullName).ToArray();
+                    gt = CocoDataset.Concat(dirs.Select(x => CocoDataset.Load(Path.Combine(x, "annotations.coco.json"))).ToList(),
+                        dirs.Select(x => Path.Combine(x, "images") + Path.DirectorySeparatorChar).ToArray());
+                    int code = RunModel(m.FullName, gt, r.GetValue(conf), notOk, stderr, out dets);
                     if (code != ExitCodes.Ok)
                     {
                         return code;
@@ -177,7 +179,8 @@ internal static class EvalCommand
         return list;
     }
 
-    private static int RunModel(string modelPath, string dataDir, CocoDataset gt, float conf, HashSet<long> notOk, TextWriter stderr, out IReadOnlyList<CocoDetection> dets)
+    /// <summary>Runs the model over the dataset's images (file names are full paths after <see cref="CocoDataset.Concat"/>).</summary>
+    private static int RunModel(string modelPath, CocoDataset gt, float conf, HashSet<long> notOk, TextWriter stderr, out IReadOnlyList<CocoDetection> dets)
     {
         dets = [];
         OnnxDetector detector;
@@ -194,7 +197,7 @@ internal static class EvalCommand
         using (detector)
         {
             var catByName = gt.Categories.ToDictionary(c => c.Name, c => c.Id, StringComparer.Ordinal);
-            var inputs = gt.Images.Select(i => ScanInput.Single(Path.Combine(dataDir, "images", i.FileName))).ToList();
+            var inputs = gt.Images.Select(i => ScanInput.Single(i.FileName)).ToList();
             var list = new List<CocoDetection>();
             int idx = 0;
             foreach (ScanOutcome o in new DetectionPipeline(detector).Process(inputs, keepRendered: false))

@@ -59,6 +59,48 @@ public sealed class CocoDataset
         }
     }
 
+    /// <summary>
+    /// Concatenates datasets (for example one per route) into one: image and annotation ids are renumbered from 1,
+    /// categories are matched by name. <paramref name="prefixes"/> are prepended to file names so they stay unique.
+    /// </summary>
+    public static CocoDataset Concat(IReadOnlyList<CocoDataset> sets, IReadOnlyList<string> prefixes)
+    {
+        ArgumentNullException.ThrowIfNull(sets);
+        ArgumentNullException.ThrowIfNull(prefixes);
+        var cats = new List<CocoCategory>();
+        var images = new List<CocoImage>();
+        var anns = new List<CocoAnnotation>();
+        for (int s = 0; s < sets.Count; s++)
+        {
+            var catMap = new Dictionary<long, long>();
+            foreach (CocoCategory c in sets[s].Categories)
+            {
+                CocoCategory? existing = cats.FirstOrDefault(x => x.Name == c.Name);
+                if (existing is null)
+                {
+                    existing = new CocoCategory(s == 0 ? c.Id : cats.Select(x => x.Id).DefaultIfEmpty(0).Max() + 1, c.Name);
+                    cats.Add(existing);
+                }
+
+                catMap[c.Id] = existing.Id;
+            }
+
+            var imgMap = new Dictionary<long, long>();
+            foreach (CocoImage im in sets[s].Images)
+            {
+                imgMap[im.Id] = images.Count + 1;
+                images.Add(im with { Id = images.Count + 1, FileName = prefixes[s] + im.FileName });
+            }
+
+            foreach (CocoAnnotation a in sets[s].Annotations)
+            {
+                anns.Add(a with { Id = anns.Count + 1, ImageId = imgMap[a.ImageId], CategoryId = catMap[a.CategoryId] });
+            }
+        }
+
+        return new CocoDataset { Images = images, Annotations = anns, Categories = cats };
+    }
+
     /// <summary>Reads a COCO results file (a JSON array of {image_id, category_id, bbox, score}).</summary>
     public static IReadOnlyList<CocoDetection> LoadResults(string path)
     {

@@ -31,6 +31,19 @@ public sealed class EvalCliTests : TempDirTest
     }
 
     [Test]
+    public void Model_mode_runs_detection_over_several_datasets_and_breaks_screening_down_by_route()
+    {
+        (int code, string o, string e) = DetectCliTests.Run("eval", "--model", TestData.FixtureModel("v8"),
+            "--data", Path.Combine(TestData.SampleImages, "mail"), Path.Combine(TestData.SampleImages, "express"), "--out", Dir);
+        Assert.That(code, Is.EqualTo(0), e);
+        using JsonDocument r = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Dir, "report.json")));
+        Assert.That(r.RootElement.GetProperty("images").GetInt32(), Is.EqualTo(6));
+        JsonElement routes = r.RootElement.GetProperty("screening").GetProperty("per_route");
+        Assert.That(routes.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "express", "mail" }));
+        Assert.That(o, Does.Contain("mAP@0.5:0.95"));
+    }
+
+    [Test]
     public void A_missed_gate_exits_1_and_names_the_metric()
     {
         (int code, _, string e) = DetectCliTests.Run("eval", "--gt", Fixture("case-small.gt.json"), "--pred", Fixture("case-small.dt.json"), "--out", Dir, "--fail-below", "map50=0.9,far=1");
