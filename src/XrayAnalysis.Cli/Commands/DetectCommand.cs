@@ -27,6 +27,7 @@ internal static class DetectCommand
         {
             Description = "Fixed LOW,HIGH window for 16-bit and float grey scans (default: robust 0.5–99.5 percentile window per scan).",
         };
+        var resume = new Option<bool>("--resume") { Description = "Keep results already in --out for the same input files (after a crash or kill) and process only the rest." };
         var maxPixels = new Option<long>("--max-pixels")
         {
             Description = "Reject images with more pixels than this before decoding.",
@@ -41,6 +42,7 @@ internal static class DetectCommand
         cmd.Add(overlay);
         cmd.Add(window);
         cmd.Add(maxPixels);
+        cmd.Add(resume);
         tiles.AddTo(cmd);
         cmd.SetAction(r =>
         {
@@ -98,7 +100,7 @@ internal static class DetectCommand
             using (detector)
             {
                 var loader = new ScanLoader(new ScanLoaderOptions { MaxPixels = r.GetValue(maxPixels) });
-                var runner = new DetectRun(new DetectionPipeline(detector, loader, render, tileOptions), r.GetValue(outDir)!.FullName, r.GetValue(overlay), stdout, stderr);
+                var runner = new DetectRun(new DetectionPipeline(detector, loader, render, tileOptions), r.GetValue(outDir)!.FullName, r.GetValue(overlay), stdout, stderr) { Resume = r.GetValue(resume) };
                 int code = runner.Run(scans);
                 return missing.Count > 0 ? ExitCodes.SomeInputsNotOk : code;
             }
@@ -110,24 +112,42 @@ internal static class DetectCommand
 /// <summary>Drives one detect batch: writes each result as it is produced, then the batch files and the console summary.</summary>
 internal sealed class DetectRun(DetectionPipeline pipeline, string outDir, bool overlays, TextWriter stdout, TextWriter stderr)
 {
+    /// <summary>With resume, scans whose result file already exists for the same input are read back, not run again.</summary>
+    public bool Resume { get; init; }
+
     public int Run(IReadOnlyList<ScanInput> scans)
     {
         var wall = Stopwatch.StartNew();
         string resultsDir = Path.Combine(outDir, "results");
         string overlayDir = Path.Combine(outDir, "overlays");
         Directory.CreateDirectory(resultsDir);
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        var results = new List<ScanResult>(scans.Count);
+
+        // Result names are fixed by input order, so a resumed run writes and finds the same files.
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        string[] names = scans.Select(s => Unique(taken, s.Name)).ToArray();
+        var results = new ScanResult?[scans.Count];
+        var todo = new List<int>();
+        for (int i = 0; i < scans.Count; i++)
+        {
+            results[i] = Resume ? ReadBack(Path.Combine(resultsDir, names[i] + ".json"), scans[i]) : null;
+            if (results[i] is null)
+            {
+                todo.Add(i);
+            }
+        }
+
+        int resumed = scans.Count - todo.Count;
         var byStatus = new SortedDictionary<ScanStatus, int>();
         var byClass = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        int done = 0;
-        foreach (ScanOutcome outcome in pipeline.Process(scans, overlays))
+        int done = 0, k = 0;
+        foreach (ScanOutcome outcome in pipeline.Process(todo.Select(i => scans[i]), overlays))
         {
             using (outcome)
             {
                 var sw = Stopwatch.StartNew();
                 ScanResult res = outcome.Result;
-                string name = Unique(names, res.Name);
+                int index = todo[k++];
+                string name = names[index];
                 try
                 {
                     if (overlays)
@@ -144,13 +164,7 @@ internal sealed class DetectRun(DetectionPipeline pipeline, string outDir, bool 
                     res = res with { Status = ScanStatus.Failed, Reason = $"io: cannot write result: {ex.Message}" };
                 }
 
-                results.Add(res);
-                byStatus[res.Status] = byStatus.GetValueOrDefault(res.Status) + 1;
-                foreach (DetectionRecord d in res.Detections)
-                {
-                    byClass[d.ClassName] = byClass.GetValueOrDefault(d.ClassName) + 1;
-                }
-
+                results[index] = res;
                 if (res.Status != ScanStatus.Ok)
                 {
                     stderr.WriteLine($"xray: {res.Status.ToString().ToLowerInvariant()}: {res.Input.Path}: {res.Reason}");
@@ -160,11 +174,21 @@ internal sealed class DetectRun(DetectionPipeline pipeline, string outDir, bool 
             }
         }
 
-        AtomicFile.WriteAllBytes(Path.Combine(outDir, "detections.coco.json"), CocoResults(results));
-        AtomicFile.WriteAllText(Path.Combine(outDir, "summary.csv"), SummaryCsv(results));
+        var allResults = results.Select(r => r!).ToList();
+        foreach (ScanResult res in allResults)
+        {
+            byStatus[res.Status] = byStatus.GetValueOrDefault(res.Status) + 1;
+            foreach (DetectionRecord d in res.Detections)
+            {
+                byClass[d.ClassName] = byClass.GetValueOrDefault(d.ClassName) + 1;
+            }
+        }
+
+        AtomicFile.WriteAllBytes(Path.Combine(outDir, "detections.coco.json"), CocoResults(allResults));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "summary.csv"), SummaryCsv(allResults));
         double seconds = wall.Elapsed.TotalSeconds;
         stdout.WriteLine($"xray detect: {done} scans in {seconds.ToString("0.0", CultureInfo.InvariantCulture)} s " +
-                         $"({(done / Math.Max(seconds, 1e-9)).ToString("0.0", CultureInfo.InvariantCulture)} scans/s), model {pipeline.Detector.Model.Name} ({pipeline.Detector.Model.Layout})");
+                         $"({(done / Math.Max(seconds, 1e-9)).ToString("0.0", CultureInfo.InvariantCulture)} scans/s){(resumed > 0 ? $", {resumed} read back from an earlier run" : "")}, model {pipeline.Detector.Model.Name} ({pipeline.Detector.Model.Layout})");
         stdout.WriteLine("  status:     " + string.Join(", ", byStatus.Select(kv => $"{kv.Key.ToString().ToLowerInvariant()} {kv.Value}")));
         stdout.WriteLine("  detections: " + (byClass.Count == 0 ? "none" : string.Join(", ", byClass.Select(kv => $"{kv.Key} {kv.Value}"))));
         stdout.WriteLine($"  results:    {Path.Combine(outDir, "results")}{Path.DirectorySeparatorChar}, {Path.Combine(outDir, "detections.coco.json")}, {Path.Combine(outDir, "summary.csv")}");
@@ -173,7 +197,37 @@ internal sealed class DetectRun(DetectionPipeline pipeline, string outDir, bool 
             stdout.WriteLine($"  overlays:   {overlayDir}{Path.DirectorySeparatorChar}");
         }
 
-        return results.All(x => x.Status == ScanStatus.Ok) ? ExitCodes.Ok : ExitCodes.SomeInputsNotOk;
+        return allResults.All(x => x.Status == ScanStatus.Ok) ? ExitCodes.Ok : ExitCodes.SomeInputsNotOk;
+    }
+
+    /// <summary>An earlier result for the same input file (path and, when recorded, SHA-256 of the current bytes), else null.</summary>
+    private static ScanResult? ReadBack(string path, ScanInput input)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            ScanResult? r = ResultJson.Deserialize<ScanResult>(File.ReadAllBytes(path));
+            if (r is null || r.Input.Path != input.Path || r.Input.LowEnergyPath != input.LowEnergyPath)
+            {
+                return null;
+            }
+
+            if (r.Input.Sha256 is { } sha && File.Exists(input.Path) &&
+                sha != Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(input.Path))))
+            {
+                return null;
+            }
+
+            return r;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     private static string Unique(HashSet<string> names, string name)

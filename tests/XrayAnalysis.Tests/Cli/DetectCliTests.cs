@@ -56,6 +56,33 @@ public sealed class DetectCliTests : TempDirTest
     }
 
     [Test]
+    public void A_resumed_run_keeps_finished_results_and_processes_only_the_rest()
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            using var c = new Mat(32, 32, MatType.CV_8UC3, Scalar.All(50 * i));
+            Cv2.ImWrite(Path.Combine(Dir, $"s{i}.png"), c);
+        }
+
+        string outDir = Path.Combine(Dir, "out");
+        Assert.That(Run("detect", Dir, "--model", TestData.FixtureModel("v8"), "--out", outDir).Code, Is.EqualTo(0));
+
+        // As if the run had been killed before s2 and s3: their results are gone; s0's file is marked to see it is kept.
+        File.Delete(Path.Combine(outDir, "results", "s2.json"));
+        File.Delete(Path.Combine(outDir, "results", "s3.json"));
+        string s0 = Path.Combine(outDir, "results", "s0.json");
+        DateTime before = File.GetLastWriteTimeUtc(s0);
+        (int code, string o, _) = Run("detect", Dir, "--model", TestData.FixtureModel("v8"), "--out", outDir, "--resume");
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(o, Does.Contain("xray detect: 2 scans").And.Contain("2 read back from an earlier run"));
+        Assert.That(File.GetLastWriteTimeUtc(s0), Is.EqualTo(before));
+        Assert.That(Directory.GetFiles(Path.Combine(outDir, "results")), Has.Length.EqualTo(4));
+        Assert.That(File.ReadAllLines(Path.Combine(outDir, "summary.csv")), Has.Length.EqualTo(5), "no lost and no duplicated rows");
+        using JsonDocument coco = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, "detections.coco.json")));
+        Assert.That(coco.RootElement.GetArrayLength(), Is.EqualTo(4 * 3));
+    }
+
+    [Test]
     public void Boxes_come_back_in_original_image_pixels()
     {
         // The fixture's box 0 is (15,15)-(25,25) in a 64x64 input; a 128x64 image is letterboxed at r=0.5 with 16 px top padding.
