@@ -367,10 +367,12 @@ def export(model, path, size):
     for k, v in meta.items():
         p = m.metadata_props.add(); p.key, p.value = k, v
     onnx.save(m, path)
-    # Parity input/output for the C# check: 2 images, flattened float32 little-endian.
-    base = os.path.splitext(path)[0]
-    np.save(base + ".parity-input.npy", x.numpy()[:1])
-    np.save(base + ".parity-output.npy", ref[:1])
+    # Parity fixture for the C# test (tests/.../BundledModelTests): one input and PyTorch's output for it.
+    parity = os.path.join(os.path.dirname(os.path.abspath(__file__)), "parity")
+    os.makedirs(parity, exist_ok=True)
+    np.save(os.path.join(parity, "input.npy"), x.numpy()[:1])
+    np.save(os.path.join(parity, "output.npy"), ref[:1])
+    torch.save(model.state_dict(), os.path.splitext(path)[0] + ".pt")
     log(f"exported {path} ({os.path.getsize(path)} bytes), output {tuple(ref.shape)}")
 
 

@@ -224,6 +224,17 @@ public sealed class OnnxDetector : IDisposable
         return all;
     }
 
+    /// <summary>The raw output tensor for a prepared input (a copy), for parity checks against the training framework.</summary>
+    internal float[] RunRaw(float[] input, int batch)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var mem = new Memory<float>(input, 0, batch * InputFloatsPerImage);
+        using OrtValue x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, mem, [batch, 3, Model.InputHeight, Model.InputWidth]);
+        using var ro = new RunOptions();
+        using IDisposableReadOnlyCollection<OrtValue> results = _session.Run(ro, [Model.Input.Name], [x], _outputNames);
+        return results[0].GetTensorDataAsSpan<float>().ToArray();
+    }
+
     /// <summary>Pure <c>Session.Run</c> on a prepared input, for measuring pipeline efficiency.</summary>
     public TimeSpan RunOnly(float[] input, int batch)
     {

@@ -1,0 +1,64 @@
+using System.Buffers.Binary;
+using XrayAnalysis.Inference;
+
+namespace XrayAnalysis.Tests.Models;
+
+/// <summary>The bundled reference model: its pinned hash, its contract, and parity with the PyTorch model it was exported from.</summary>
+public sealed class BundledModelTests
+{
+    [Test]
+    public void The_bundled_model_matches_its_pinned_hash_and_the_ultralytics_contract()
+    {
+        string pinned = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(TestData.RepoRoot, "models", "models.json")))
+            .RootElement.GetProperty("models")[0].GetProperty("sha256").GetString()!;
+        using OnnxDetector d = OnnxDetector.Open(TestData.BundledModel, new DetectorOptions { ExpectedSha256 = pinned });
+        Assert.That(d.Model.Layout, Is.EqualTo(XrayAnalysis.Decoding.OutputLayout.UltralyticsV8));
+        Assert.That(d.Model.ObservedOutputShape, Is.EqualTo(new long[] { 1, 7, 3024 }));
+        Assert.That((d.Model.InputWidth, d.Model.InputHeight, d.Model.DynamicBatch), Is.EqualTo((384, 384, true)));
+        Assert.That(d.Model.ClassNames, Is.EqualTo(new[] { "narcotics_brick", "narcotics_packet", "tablet_cluster" }));
+        Assert.That(d.Model.Metadata["task"], Is.EqualTo("detect"));
+        Assert.That(new FileInfo(TestData.BundledModel).Length, Is.LessThan(15_000_000));
+    }
+
+    [Test]
+    public void Onnx_runtime_reproduces_the_pytorch_output_of_the_exported_model()
+    {
+        string dir = Path.Combine(TestData.RepoRoot, "models", "training", "parity");
+        float[] input = ReadNpy(Path.Combine(dir, "input.npy"));
+        float[] expected = ReadNpy(Path.Combine(dir, "output.npy"));
+        using OnnxDetector d = OnnxDetector.Open(TestData.BundledModel);
+        float[] actual = d.RunRaw(input, 1);
+        Assert.That(actual, Has.Length.EqualTo(expected.Length));
+        int n = 3024;
+        double maxBox = 0, maxScore = 0;
+        for (int i = 0; i < actual.Length; i++)
+        {
+            double diff = Math.Abs(actual[i] - expected[i]);
+            if (i < 4 * n)
+            {
+                maxBox = Math.Max(maxBox, diff);
+            }
+            else
+            {
+                maxScore = Math.Max(maxScore, diff);
+            }
+        }
+
+        Assert.That(maxBox, Is.LessThan(1e-2), "box coordinates (input pixels, up to 384)");
+        Assert.That(maxScore, Is.LessThan(1e-4), "class scores (0-1)");
+    }
+
+    /// <summary>Reads a little-endian float32 .npy file (format 1.0/2.0, C order).</summary>
+    internal static float[] ReadNpy(string path)
+    {
+        byte[] b = File.ReadAllBytes(path);
+        int major = b[6];
+        int headerLen = major == 1 ? BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(8)) : (int)BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(8));
+        int start = (major == 1 ? 10 : 12) + headerLen;
+        string header = System.Text.Encoding.ASCII.GetString(b, major == 1 ? 10 : 12, headerLen);
+        Assert.That(header, Does.Contain("'descr': '<f4'").And.Contain("'fortran_order': False"));
+        var f = new float[(b.Length - start) / 4];
+        Buffer.BlockCopy(b, start, f, 0, f.Length * 4);
+        return f;
+    }
+}
