@@ -1,0 +1,93 @@
+using System.Text.Json;
+using XrayAnalysis.Evaluation;
+using XrayAnalysis.Tests.Cli;
+
+namespace XrayAnalysis.Tests.Samples;
+
+/// <summary>
+/// The bundled model on sample-images/, through the real CLI: every ground-truth threat is found with its class at
+/// IoU ≥ 0.5, clean scans do not alarm at the model card's operating threshold, and tiling is what finds the cargo
+/// bricks. The measured shortfall is pinned: both mail threat scans score below the operating threshold.
+/// </summary>
+[NonParallelizable] // Runs the model over every sample scan; parallel runs would only compete for the same cores.
+public sealed class SampleSetTests : TempDirTest
+{
+    private static readonly string[] Routes = ["mail", "express", "baggage", "cargo"];
+
+    private static double OperatingThreshold =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(TestData.RepoRoot, "models", "models.json")))
+            .RootElement.GetProperty("models")[0].GetProperty("operating_threshold").GetDouble();
+
+    [Test]
+    public void The_bundled_model_finds_every_sample_threat_and_no_clean_scan_alarms()
+    {
+        string outDir = Path.Combine(Dir, "out");
+        string[] inputs = Routes.Select(r => Path.Combine(TestData.SampleImages, r, r == "cargo" ? "images" : "raw")).ToArray();
+        (int code, string o, string e) = DetectCliTests.Run(["detect", .. inputs, "--model", TestData.BundledModel, "--out", outDir]);
+        Assert.That(code, Is.EqualTo(0), e);
+        Assert.That(o, Does.Contain("status:     ok 9"));
+
+        int threats = 0, found = 0;
+        var alarmsOnClean = new List<string>();
+        var missedAlarms = new List<string>();
+        foreach (string route in Routes)
+        {
+            CocoDataset gt = CocoDataset.Load(Path.Combine(TestData.SampleImages, route, "annotations.coco.json"));
+            foreach (CocoImage im in gt.Images)
+            {
+                string stem = Path.GetFileNameWithoutExtension(im.FileName);
+                List<(int Class, double Score, double[] Box)> dets = Detections(Path.Combine(outDir, "results", stem + ".json"));
+                var g = gt.Annotations.Where(a => a.ImageId == im.Id).ToList();
+                threats += g.Count;
+                found += g.Count(a => dets.Any(d => d.Class == a.CategoryId - 1 && ConfusionMatrix.IoU(d.Box, a.Bbox) >= 0.5));
+                bool alarm = dets.Any(d => d.Score >= OperatingThreshold);
+                if (g.Count == 0 && alarm)
+                {
+                    alarmsOnClean.Add(stem);
+                }
+
+                if (g.Count > 0 && !alarm)
+                {
+                    missedAlarms.Add(stem);
+                }
+            }
+        }
+
+        Assert.That((found, threats), Is.EqualTo((12, 12)), "every threat found with its class at IoU >= 0.5 (conf 0.25)");
+        Assert.That(alarmsOnClean, Is.Empty, "no clean scan alarms at the operating threshold");
+
+        // Measured shortfall (model card: mail is the weakest route): both mail packets/tablets score about 0.48,
+        // found at the default confidence but below the operating threshold, so those two scans would not alarm.
+        Assert.That(missedAlarms, Is.EqualTo(new[] { "mail_00000", "mail_00001" }));
+    }
+
+    [Test]
+    public void Tiling_finds_the_cargo_bricks_that_the_whole_image_run_misses()
+    {
+        string cargo = Path.Combine(TestData.SampleImages, "cargo", "images");
+        CocoDataset gt = CocoDataset.Load(Path.Combine(TestData.SampleImages, "cargo", "annotations.coco.json"));
+        int Found(string mode)
+        {
+            string outDir = Path.Combine(Dir, mode);
+            (int code, _, string e) = DetectCliTests.Run("detect", cargo, "--model", TestData.BundledModel, "--out", outDir, "--tile", mode);
+            Assert.That(code, Is.EqualTo(0), e);
+            List<(int Class, double Score, double[] Box)> dets = Detections(Path.Combine(outDir, "results", "cargo_00000.json"));
+            return gt.Annotations.Count(a => dets.Any(d => ConfusionMatrix.IoU(d.Box, a.Bbox) >= 0.5));
+        }
+
+        Assert.That(Found("auto"), Is.EqualTo(3), "tiled (default): all three bricks");
+        Assert.That(Found("off"), Is.EqualTo(0), "whole 8192-px scan letterboxed to 384 px: bricks shrink to ~4 px");
+    }
+
+    /// <summary>Detections of one result file as (class, score, COCO [x, y, w, h]).</summary>
+    private static List<(int Class, double Score, double[] Box)> Detections(string path)
+    {
+        using JsonDocument r = JsonDocument.Parse(File.ReadAllBytes(path));
+        return r.RootElement.GetProperty("detections").EnumerateArray().Select(d =>
+        {
+            double x1 = d.GetProperty("x1").GetDouble(), y1 = d.GetProperty("y1").GetDouble();
+            return (d.GetProperty("class_id").GetInt32(), d.GetProperty("score").GetDouble(),
+                new[] { x1, y1, d.GetProperty("x2").GetDouble() - x1, d.GetProperty("y2").GetDouble() - y1 });
+        }).ToList();
+    }
+}
