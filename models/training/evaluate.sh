@@ -17,11 +17,14 @@ synth $data/test-baggage --kind baggage --count 200 --seed 3002
 synth $data/test-ct      --kind ct      --count 10  --seed 4000 --no-slices --slice-step 8
 synth $data/val-express  --kind express --count 60  --seed 2003
 
-# Operating threshold: chosen on validation data only (scan-level FAR <= 0.05), never on the test set.
-$xray eval --model "$model" --data $data/val-mail $data/val-express $data/val-baggage --target-far 0.05 --out $out/val | tee $out-val.txt
+# NMS IoU and operating threshold: chosen on validation data only, never on the test set. NMS IoU 0.45 gave validation
+# mAP@0.5 0.678 against 0.653 at 0.6 and 0.610 at Ultralytics' default 0.7; the threshold is the lowest with scan-level
+# FAR <= 0.05 on validation.
+iou=0.45
+$xray eval --model "$model" --data $data/val-mail $data/val-express $data/val-baggage --iou $iou --target-far 0.05 --out $out/val | tee $out-val.txt
 thr=$(python3 -c "import json;print(json.load(open('$out/val/report.json'))['screening']['threshold'])")
 echo "operating threshold from validation: $thr"
-$xray eval --model "$model" --data $data/test-mail $data/test-express $data/test-baggage --threshold "$thr" --out $out/test-2d
-for r in mail express baggage; do $xray eval --model "$model" --data $data/test-$r --threshold "$thr" --out $out/test-$r; done
-$xray eval --model "$model" --data $data/test-ct --threshold "$thr" --out $out/test-ct-slices
-$xray volume $data/test-ct/volumes/*.mhd --model "$model" --conf "$thr" --out $out/test-ct-volumes --no-pictures
+$xray eval --model "$model" --data $data/test-mail $data/test-express $data/test-baggage --iou $iou --threshold "$thr" --out $out/test-2d
+for r in mail express baggage; do $xray eval --model "$model" --data $data/test-$r --iou $iou --threshold "$thr" --out $out/test-$r; done
+$xray eval --model "$model" --data $data/test-ct --iou $iou --threshold "$thr" --out $out/test-ct-slices
+$xray volume $data/test-ct/volumes/*.mhd --model "$model" --iou $iou --conf "$thr" --out $out/test-ct-volumes --no-pictures

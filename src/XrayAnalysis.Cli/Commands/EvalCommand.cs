@@ -22,13 +22,14 @@ internal static class EvalCommand
         var targetPd = new Option<double?>("--target-pd") { Description = "Choose the highest threshold reaching this scan-level Pd." };
         var targetFar = new Option<double?>("--target-far") { Description = "Choose the lowest threshold keeping scan-level FAR at or below this." };
         var conf = new Option<float>("--conf") { Description = "Detector confidence floor with --model (low, as for mAP).", DefaultValueFactory = _ => 0.001f };
+        var iou = new Option<float>("--iou") { Description = "Detector NMS IoU threshold with --model.", DefaultValueFactory = _ => 0.7f };
         var gates = new Option<string?>("--fail-below") { Description = "Gates, e.g. map50=0.8,map=0.5,pd=0.95,far=0.05 (far fails above). Exit 1 when one is missed." };
         gtOpt.AcceptExistingOnly();
         predOpt.AcceptExistingOnly();
         model.AcceptExistingOnly();
         data.AcceptExistingOnly();
         var cmd = new Command("eval", "Evaluate detections: COCO mAP identical to pycocotools, screening Pd/FAR with Wilson 95% intervals, CI gates.");
-        foreach (Option o in new Option[] { gtOpt, predOpt, model, data, outDir, threshold, targetPd, targetFar, conf, gates })
+        foreach (Option o in new Option[] { gtOpt, predOpt, model, data, outDir, threshold, targetPd, targetFar, conf, iou, gates })
         {
             cmd.Add(o);
         }
@@ -58,7 +59,7 @@ internal static class EvalCommand
                     string[] dirs = d.Select(x => x.FullName).ToArray();
                     gt = CocoDataset.Concat(dirs.Select(x => CocoDataset.Load(Path.Combine(x, "annotations.coco.json"))).ToList(),
                         dirs.Select(x => Path.Combine(x, "images") + Path.DirectorySeparatorChar).ToArray());
-                    int code = RunModel(m.FullName, gt, r.GetValue(conf), notOk, stderr, out dets);
+                    int code = RunModel(m.FullName, gt, r.GetValue(conf), r.GetValue(iou), notOk, stderr, out dets);
                     if (code != ExitCodes.Ok)
                     {
                         return code;
@@ -180,13 +181,13 @@ internal static class EvalCommand
     }
 
     /// <summary>Runs the model over the dataset's images (file names are full paths after <see cref="CocoDataset.Concat"/>).</summary>
-    private static int RunModel(string modelPath, CocoDataset gt, float conf, HashSet<long> notOk, TextWriter stderr, out IReadOnlyList<CocoDetection> dets)
+    private static int RunModel(string modelPath, CocoDataset gt, float conf, float iou, HashSet<long> notOk, TextWriter stderr, out IReadOnlyList<CocoDetection> dets)
     {
         dets = [];
         OnnxDetector detector;
         try
         {
-            detector = OnnxDetector.Open(modelPath, new DetectorOptions { Confidence = conf, ExpectedSha256 = BundledModels.PinnedSha256(modelPath) });
+            detector = OnnxDetector.Open(modelPath, new DetectorOptions { Confidence = conf, Iou = iou, ExpectedSha256 = BundledModels.PinnedSha256(modelPath) });
         }
         catch (ModelLoadException ex)
         {
