@@ -126,7 +126,9 @@ public static class ScanRenderer
         }
         else if (m.Depth() == MatType.CV_16U)
         {
-            m.CopyTo(o);
+            // Already transmissions: a header over the same pixels, no copy (a 20,000 × 4,000 pair would cost 320 MB).
+            o.Dispose();
+            return new Mat(m, new Rect(0, 0, m.Cols, m.Rows));
         }
         else
         {

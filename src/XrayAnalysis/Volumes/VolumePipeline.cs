@@ -49,27 +49,20 @@ public sealed class VolumePipeline
             read.Start();
             src.ReadNext(slice);
             read.Stop();
-            for (int y = 0; y < v.Ny; y++)
+            // Running maximum-intensity projections, vectorised by OpenCV: z (max with the slice), y (column maxima
+            // form row z of the y-projection) and x (row maxima form row z of the x-projection).
+            using (Mat sm = Mat.FromPixelData(v.Ny, v.Nx, MatType.CV_32FC1, slice))
+            using (Mat mz = Mat.FromPixelData(v.Ny, v.Nx, MatType.CV_32FC1, mipZ))
+            using (var my = new Mat())
             {
-                float rowMax = float.MinValue;
-                for (int x = 0; x < v.Nx; x++)
-                {
-                    float s = slice[(y * v.Nx) + x];
-                    int i = (y * v.Nx) + x;
-                    if (s > mipZ[i])
-                    {
-                        mipZ[i] = s;
-                    }
-
-                    if (s > mipY[(z * v.Nx) + x])
-                    {
-                        mipY[(z * v.Nx) + x] = s;
-                    }
-
-                    rowMax = MathF.Max(rowMax, s);
-                }
-
-                mipX[(z * v.Ny) + y] = rowMax;
+                Cv2.Max(mz, sm, mz);
+                Cv2.Reduce(sm, my, ReduceDimension.Row, ReduceTypes.Max, MatType.CV_32F);
+                my.GetArray(out float[] rowY);
+                rowY.CopyTo(mipY, z * v.Nx);
+                using var mx = new Mat();
+                Cv2.Reduce(sm, mx, ReduceDimension.Column, ReduceTypes.Max, MatType.CV_32F);
+                mx.GetArray(out float[] rowX);
+                rowX.CopyTo(mipX, z * v.Ny);
             }
 
             if (whole is not null)
