@@ -9,7 +9,7 @@ for pkg in python3-torch python3-onnx python3-pil python3-numpy; do
 done
 if [ -n "${NEED:-}" ]; then SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo; $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $NEED; fi
 N=${TRAIN_COUNT:-400}
-EPOCHS=${EPOCHS:-30}
+EPOCHS=${EPOCHS:-50}
 data=models/training/data
 dotnet build src/XrayAnalysis.Cli -c Release -v quiet -nologo >/dev/null
 xray="dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll"
