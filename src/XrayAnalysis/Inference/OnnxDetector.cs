@@ -195,10 +195,7 @@ public sealed class OnnxDetector : IDisposable
         }
 
         var sw = Stopwatch.StartNew();
-        var mem = new Memory<float>(input, 0, batch * InputFloatsPerImage);
-        using OrtValue x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, mem, [batch, 3, Model.InputHeight, Model.InputWidth]);
-        using var ro = new RunOptions();
-        using IDisposableReadOnlyCollection<OrtValue> results = _session.Run(ro, [Model.Input.Name], [x], _outputNames);
+        using IDisposableReadOnlyCollection<OrtValue> results = RunSession(input, batch);
         inference = sw.Elapsed;
         sw.Restart();
         ReadOnlySpan<float> output = results[0].GetTensorDataAsSpan<float>();
@@ -228,10 +225,7 @@ public sealed class OnnxDetector : IDisposable
     internal float[] RunRaw(float[] input, int batch)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var mem = new Memory<float>(input, 0, batch * InputFloatsPerImage);
-        using OrtValue x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, mem, [batch, 3, Model.InputHeight, Model.InputWidth]);
-        using var ro = new RunOptions();
-        using IDisposableReadOnlyCollection<OrtValue> results = _session.Run(ro, [Model.Input.Name], [x], _outputNames);
+        using IDisposableReadOnlyCollection<OrtValue> results = RunSession(input, batch);
         return results[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
@@ -240,11 +234,17 @@ public sealed class OnnxDetector : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var sw = Stopwatch.StartNew();
+        using IDisposableReadOnlyCollection<OrtValue> results = RunSession(input, batch);
+        return sw.Elapsed;
+    }
+
+    /// <summary>One Session.Run over the first <paramref name="batch"/> images of <paramref name="input"/>, wrapped without copying; the caller disposes the outputs.</summary>
+    private IDisposableReadOnlyCollection<OrtValue> RunSession(float[] input, int batch)
+    {
         var mem = new Memory<float>(input, 0, batch * InputFloatsPerImage);
         using OrtValue x = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, mem, [batch, 3, Model.InputHeight, Model.InputWidth]);
         using var ro = new RunOptions();
-        using IDisposableReadOnlyCollection<OrtValue> results = _session.Run(ro, [Model.Input.Name], [x], _outputNames);
-        return sw.Elapsed;
+        return _session.Run(ro, [Model.Input.Name], [x], _outputNames);
     }
 
     /// <inheritdoc/>
