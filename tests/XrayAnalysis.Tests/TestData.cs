@@ -9,7 +9,8 @@ internal static class TestData
 
     public static string FixtureModel(string name) => Path.Combine(RepoRoot, "tests", "fixtures", "models", name + ".onnx");
 
-    public static string SharedFixtures => Path.Combine(RepoRoot, "..", "shared", "fixtures");
+    /// <summary>Fixtures copied into the repository (COCO evaluation cases with pycocotools' expected output).</summary>
+    public static string Fixtures => Path.Combine(RepoRoot, "tests", "fixtures");
 
     public static string SampleImages => Path.Combine(RepoRoot, "sample-images");
 

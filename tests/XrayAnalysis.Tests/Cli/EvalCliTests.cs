@@ -4,7 +4,7 @@ namespace XrayAnalysis.Tests.Cli;
 
 public sealed class EvalCliTests : TempDirTest
 {
-    private static string Fixture(string file) => Path.Combine(TestData.SharedFixtures, "coco-eval", file);
+    private static string Fixture(string file) => Path.Combine(TestData.Fixtures, "coco-eval", file);
 
     [Test]
     public void The_report_holds_the_twelve_coco_numbers_and_the_screening_block()

@@ -6,13 +6,13 @@ namespace XrayAnalysis.Tests.Evaluation;
 public sealed class CocoEvaluatorTests
 {
     public static IEnumerable<string> Cases() =>
-        Directory.GetFiles(Path.Combine(TestData.SharedFixtures, "coco-eval"), "*.expected.json")
+        Directory.GetFiles(Path.Combine(TestData.Fixtures, "coco-eval"), "*.expected.json")
             .Select(p => Path.GetFileName(p)[..^".expected.json".Length]).Order();
 
     [TestCaseSource(nameof(Cases))]
     public void Every_number_matches_pycocotools_to_1e_12(string name)
     {
-        string dir = Path.Combine(TestData.SharedFixtures, "coco-eval");
+        string dir = Path.Combine(TestData.Fixtures, "coco-eval");
         CocoEvalResult r = CocoEvaluator.Evaluate(CocoDataset.Load(Path.Combine(dir, name + ".gt.json")), CocoDataset.LoadResults(Path.Combine(dir, name + ".dt.json")));
         using JsonDocument expected = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, name + ".expected.json")));
         JsonElement stats = expected.RootElement.GetProperty("pycocotools_stats");
