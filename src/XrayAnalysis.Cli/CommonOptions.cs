@@ -62,7 +62,6 @@ internal sealed class DetectorCliOptions
     public DetectorCliOptions()
     {
         Layout.AcceptOnlyFromAmong("v8", "v5", "end2end", "rtdetr", "yolox");
-        Model.AcceptExistingOnly();
     }
 
     public void AddTo(Command c)

@@ -14,4 +14,7 @@ internal static class ExitCodes
 
     /// <summary>The model could not be used (missing, invalid, unknown layout, hash mismatch).</summary>
     public const int ModelUnusable = 3;
+
+    /// <summary>The run itself failed: the output folder is held by another run or cannot be written (disk full), the run was interrupted, or an internal error; every input processed so far is written.</summary>
+    public const int RunFailed = 4;
 }

@@ -9,7 +9,7 @@ public static class XrayCli
     /// <summary>Text appended to the root help.</summary>
     public const string ExitCodeHelp =
         "Exit codes: 0 all inputs ok; 1 some inputs not ok (failed, incomplete, rejected) or an evaluation gate missed; " +
-        "2 usage error; 3 model unusable.";
+        "2 usage error; 3 model unusable; 4 the run itself failed (output folder locked or unwritable, disk full, interrupted, internal error).";
 
     /// <summary>Creates the root command.</summary>
     public static RootCommand CreateRoot()
@@ -30,7 +30,7 @@ public static class XrayCli
     {
         RootCommand root = CreateRoot();
         ParseResult parse = root.Parse(args);
-        var config = new InvocationConfiguration { Output = output, Error = error };
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         if (parse.Errors.Count > 0)
         {
             foreach (System.CommandLine.Parsing.ParseError e in parse.Errors)
@@ -42,6 +42,16 @@ public static class XrayCli
             return ExitCodes.UsageError;
         }
 
-        return parse.Invoke(config);
+        try
+        {
+            return parse.Invoke(config);
+        }
+        catch (Exception ex)
+        {
+            // No stack trace ever reaches a user: one line, and the exit code of a run that failed.
+            string message = string.IsNullOrWhiteSpace(ex.Message) ? "no message" : ex.Message.Split('\n')[0].Trim();
+            error.WriteLine($"xray: internal error: {ex.GetType().Name}: {message}");
+            return ExitCodes.RunFailed;
+        }
     }
 }

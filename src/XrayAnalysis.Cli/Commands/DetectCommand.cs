@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using XrayAnalysis.Inference;
 using XrayAnalysis.Loading;
 using XrayAnalysis.Outputs;
@@ -33,6 +31,11 @@ internal static class DetectCommand
             Description = "Reject images with more pixels than this before decoding.",
             DefaultValueFactory = _ => 400_000_000L,
         };
+        var inputTimeout = new Option<double>("--input-timeout")
+        {
+            Description = "Seconds one input may take to be read, decoded and rendered before it is abandoned as failed (0: no limit).",
+            DefaultValueFactory = _ => 120,
+        };
         var det = new DetectorCliOptions();
         var tiles = new TileCliOptions();
         var cmd = new Command("detect", "Run a detector over scans and write per-scan JSON, detections.coco.json, summary.csv and optional overlays.\n" + XrayCli.ExitCodeHelp);
@@ -43,6 +46,7 @@ internal static class DetectCommand
         cmd.Add(window);
         cmd.Add(maxPixels);
         cmd.Add(resume);
+        cmd.Add(inputTimeout);
         tiles.AddTo(cmd);
         cmd.SetAction(r =>
         {
@@ -50,8 +54,10 @@ internal static class DetectCommand
             TextWriter stderr = r.InvocationConfiguration.Error;
             RenderOptions render;
             TileOptions tileOptions;
+            TimeSpan timeout;
             try
             {
+                timeout = InputTimeout(r.GetValue(inputTimeout));
                 string? w = r.GetValue(window);
                 render = new RenderOptions { Window = w is null ? null : IntensityWindow.Parse(w) };
                 tileOptions = tiles.Build(r);
@@ -98,84 +104,63 @@ internal static class DetectCommand
             }
 
             using (detector)
+            using (var interrupt = new ConsoleInterrupt())
             {
                 var loader = new ScanLoader(new ScanLoaderOptions { MaxPixels = r.GetValue(maxPixels) });
-                var runner = new DetectRun(new DetectionPipeline(detector, loader, render, tileOptions), r.GetValue(outDir)!.FullName, r.GetValue(overlay), stdout, stderr) { Resume = r.GetValue(resume) };
-                int code = runner.Run(scans);
-                return missing.Count > 0 ? ExitCodes.SomeInputsNotOk : code;
+                var pipeline = new DetectionPipeline(detector, loader, render, tileOptions) { InputTimeout = timeout };
+                string dir = r.GetValue(outDir)!.FullName;
+                var batch = new DetectBatch(pipeline, dir)
+                {
+                    Overlays = r.GetValue(overlay),
+                    Resume = r.GetValue(resume),
+                    Cancellation = interrupt.Token,
+                    OnResult = res => ReportProblems(stderr, res),
+                };
+                BatchReport report;
+                try
+                {
+                    report = batch.Run(scans);
+                }
+                catch (Exception ex) when (ex is OutputLockedException or IOException or UnauthorizedAccessException)
+                {
+                    stderr.WriteLine($"xray: run failed: {ex.Message}");
+                    return ExitCodes.RunFailed;
+                }
+
+                PrintSummary(stdout, batch, report, dir);
+                if (report.RunError is not null)
+                {
+                    stderr.WriteLine($"xray: run failed: {report.RunError}");
+                    return ExitCodes.RunFailed;
+                }
+
+                return report.AllOk && missing.Count == 0 ? ExitCodes.Ok : ExitCodes.SomeInputsNotOk;
             }
         });
         return cmd;
     }
-}
 
-/// <summary>Drives one detect batch: writes each result as it is produced, then the batch files and the console summary.</summary>
-internal sealed class DetectRun(DetectionPipeline pipeline, string outDir, bool overlays, TextWriter stdout, TextWriter stderr)
-{
-    /// <summary>With resume, scans whose result file already exists for the same input are read back, not run again.</summary>
-    public bool Resume { get; init; }
+    private static TimeSpan InputTimeout(double seconds) =>
+        seconds > 0 ? TimeSpan.FromSeconds(seconds) : seconds == 0 ? Timeout.InfiniteTimeSpan : throw new ArgumentException("--input-timeout must not be negative");
 
-    public int Run(IReadOnlyList<ScanInput> scans)
+    private static void ReportProblems(TextWriter stderr, ScanResult res)
     {
-        var wall = Stopwatch.StartNew();
-        string resultsDir = Path.Combine(outDir, "results");
-        string overlayDir = Path.Combine(outDir, "overlays");
-        Directory.CreateDirectory(resultsDir);
-
-        // Result names are fixed by input order, so a resumed run writes and finds the same files.
-        var taken = new HashSet<string>(StringComparer.Ordinal);
-        string[] names = scans.Select(s => Unique(taken, s.Name)).ToArray();
-        var results = new ScanResult?[scans.Count];
-        var todo = new List<int>();
-        for (int i = 0; i < scans.Count; i++)
+        if (res.Status != ScanStatus.Ok)
         {
-            results[i] = Resume ? ReadBack(Path.Combine(resultsDir, names[i] + ".json"), scans[i]) : null;
-            if (results[i] is null)
-            {
-                todo.Add(i);
-            }
+            stderr.WriteLine($"xray: {res.Status.ToString().ToLowerInvariant()}: {res.Input.Path}: {res.Reason}");
         }
 
-        int resumed = scans.Count - todo.Count;
+        foreach (string w in res.Warnings ?? [])
+        {
+            stderr.WriteLine($"xray: warning: {res.Input.Path}: {w}");
+        }
+    }
+
+    private static void PrintSummary(TextWriter stdout, DetectBatch batch, BatchReport report, string outDir)
+    {
         var byStatus = new SortedDictionary<ScanStatus, int>();
         var byClass = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        int done = 0, k = 0;
-        foreach (ScanOutcome outcome in pipeline.Process(todo.Select(i => scans[i]), overlays))
-        {
-            using (outcome)
-            {
-                var sw = Stopwatch.StartNew();
-                ScanResult res = outcome.Result;
-                int index = todo[k++];
-                string name = names[index];
-                try
-                {
-                    if (overlays)
-                    {
-                        outcome.WriteOverlay(Path.Combine(overlayDir, name + ".png"));
-                    }
-
-                    var timings = new Dictionary<string, double>(res.TimingsMs, StringComparer.Ordinal) { ["write"] = sw.Elapsed.TotalMilliseconds };
-                    res = res with { TimingsMs = timings };
-                    AtomicFile.WriteAllBytes(Path.Combine(resultsDir, name + ".json"), ResultJson.Serialize(res));
-                }
-                catch (IOException ex)
-                {
-                    res = res with { Status = ScanStatus.Failed, Reason = $"io: cannot write result: {ex.Message}" };
-                }
-
-                results[index] = res;
-                if (res.Status != ScanStatus.Ok)
-                {
-                    stderr.WriteLine($"xray: {res.Status.ToString().ToLowerInvariant()}: {res.Input.Path}: {res.Reason}");
-                }
-
-                done++;
-            }
-        }
-
-        var allResults = results.Select(r => r!).ToList();
-        foreach (ScanResult res in allResults)
+        foreach (ScanResult res in report.Results)
         {
             byStatus[res.Status] = byStatus.GetValueOrDefault(res.Status) + 1;
             foreach (DetectionRecord d in res.Detections)
@@ -184,112 +169,22 @@ internal sealed class DetectRun(DetectionPipeline pipeline, string outDir, bool 
             }
         }
 
-        AtomicFile.WriteAllBytes(Path.Combine(outDir, "detections.coco.json"), CocoResults(allResults));
-        AtomicFile.WriteAllText(Path.Combine(outDir, "summary.csv"), SummaryCsv(allResults));
-        double seconds = wall.Elapsed.TotalSeconds;
-        stdout.WriteLine($"xray detect: {done} scans in {seconds.ToString("0.0", CultureInfo.InvariantCulture)} s " +
-                         $"({(done / Math.Max(seconds, 1e-9)).ToString("0.0", CultureInfo.InvariantCulture)} scans/s){(resumed > 0 ? $", {resumed} read back from an earlier run" : "")}, model {pipeline.Detector.Model.Name} ({pipeline.Detector.Model.Layout})");
-        stdout.WriteLine("  status:     " + string.Join(", ", byStatus.Select(kv => $"{kv.Key.ToString().ToLowerInvariant()} {kv.Value}")));
+        double seconds = report.Wall.TotalSeconds;
+        ModelInfo model = batch.Pipeline.Detector.Model;
+        stdout.WriteLine($"xray detect: {report.Processed} scans in {seconds.ToString("0.0", CultureInfo.InvariantCulture)} s " +
+                         $"({(report.Processed / Math.Max(seconds, 1e-9)).ToString("0.0", CultureInfo.InvariantCulture)} scans/s)" +
+                         $"{(report.Resumed > 0 ? $", {report.Resumed} read back from an earlier run" : "")}, model {model.Name} ({model.Layout})");
+        stdout.WriteLine($"  inputs:     {report.Results.Count} = " + string.Join(" + ", byStatus.Select(kv => $"{kv.Value} {kv.Key.ToString().ToLowerInvariant()}")));
         stdout.WriteLine("  detections: " + (byClass.Count == 0 ? "none" : string.Join(", ", byClass.Select(kv => $"{kv.Key} {kv.Value}"))));
         stdout.WriteLine($"  results:    {Path.Combine(outDir, "results")}{Path.DirectorySeparatorChar}, {Path.Combine(outDir, "detections.coco.json")}, {Path.Combine(outDir, "summary.csv")}");
-        if (overlays)
+        if (batch.Overlays)
         {
-            stdout.WriteLine($"  overlays:   {overlayDir}{Path.DirectorySeparatorChar}");
+            stdout.WriteLine($"  overlays:   {Path.Combine(outDir, "overlays")}{Path.DirectorySeparatorChar}");
         }
 
-        return allResults.All(x => x.Status == ScanStatus.Ok) ? ExitCodes.Ok : ExitCodes.SomeInputsNotOk;
-    }
-
-    /// <summary>An earlier result for the same input file (path and, when recorded, SHA-256 of the current bytes), else null.</summary>
-    private static ScanResult? ReadBack(string path, ScanInput input)
-    {
-        if (!File.Exists(path))
+        if (report.TempFilesRemoved > 0)
         {
-            return null;
-        }
-
-        try
-        {
-            ScanResult? r = ResultJson.Deserialize<ScanResult>(File.ReadAllBytes(path));
-            if (r is null || r.Input.Path != input.Path || r.Input.LowEnergyPath != input.LowEnergyPath)
-            {
-                return null;
-            }
-
-            if (r.Input.Sha256 is { } sha && File.Exists(input.Path) &&
-                sha != Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(input.Path))))
-            {
-                return null;
-            }
-
-            return r;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
+            stdout.WriteLine($"  cleaned:    {report.TempFilesRemoved} temp files left by an earlier killed run");
         }
     }
-
-    private static string Unique(HashSet<string> names, string name)
-    {
-        string n = name;
-        for (int i = 2; !names.Add(n); i++)
-        {
-            n = $"{name}_{i}";
-        }
-
-        return n;
-    }
-
-    /// <summary>COCO results format; image_id is the 1-based position in the batch, file_name lets evaluation join on names.</summary>
-    private static byte[] CocoResults(List<ScanResult> results)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new System.Text.Json.Utf8JsonWriter(ms, new System.Text.Json.JsonWriterOptions { Indented = false }))
-        {
-            w.WriteStartArray();
-            for (int i = 0; i < results.Count; i++)
-            {
-                foreach (DetectionRecord d in results[i].Detections)
-                {
-                    w.WriteStartObject();
-                    w.WriteNumber("image_id", i + 1);
-                    w.WriteString("file_name", Path.GetFileName(results[i].Input.Path));
-                    w.WriteNumber("category_id", d.ClassId);
-                    w.WriteString("category_name", d.ClassName);
-                    w.WriteStartArray("bbox");
-                    w.WriteNumberValue(Math.Round(d.X1, 3));
-                    w.WriteNumberValue(Math.Round(d.Y1, 3));
-                    w.WriteNumberValue(Math.Round(d.X2 - d.X1, 3));
-                    w.WriteNumberValue(Math.Round(d.Y2 - d.Y1, 3));
-                    w.WriteEndArray();
-                    w.WriteNumber("score", Math.Round(d.Score, 5));
-                    w.WriteEndObject();
-                }
-            }
-
-            w.WriteEndArray();
-        }
-
-        return ms.ToArray();
-    }
-
-    private static string SummaryCsv(List<ScanResult> results)
-    {
-        var sb = new StringBuilder("name,path,status,reason,width,height,bit_depth,dual_energy,detections,max_score,total_ms\n");
-        foreach (ScanResult r in results)
-        {
-            float max = r.Detections.Count == 0 ? 0 : r.Detections.Max(d => d.Score);
-            double total = r.TimingsMs.Values.Sum();
-            sb.Append(Csv(r.Name)).Append(',').Append(Csv(r.Input.Path)).Append(',').Append(r.Status.ToString().ToLowerInvariant()).Append(',')
-              .Append(Csv(r.Reason ?? string.Empty)).Append(',').Append(r.Width).Append(',').Append(r.Height).Append(',').Append(r.BitDepth).Append(',')
-              .Append(r.DualEnergy ? "true" : "false").Append(',').Append(r.Detections.Count).Append(',')
-              .Append(max.ToString("0.0000", CultureInfo.InvariantCulture)).Append(',').Append(total.ToString("0.0", CultureInfo.InvariantCulture)).Append('\n');
-        }
-
-        return sb.ToString();
-    }
-
-    private static string Csv(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }

@@ -39,6 +39,14 @@ public sealed record ScanResult
     public required ScanStatus Status { get; init; }
 
     public string? Reason { get; init; }
+
+    /// <summary>Problems that did not change the status (an overlay that could not be written); omitted when none.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Warnings { get; init; }
+
+    /// <summary>NaN or infinite samples in a float scan, left out of windowing; omitted for integer scans.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public long? NonFiniteSamples { get; init; }
 }
 
 /// <summary>Which file(s) a result belongs to.</summary>

@@ -22,6 +22,7 @@ public sealed class DetectionPipeline
     private readonly RenderOptions _render;
     private readonly TileOptions _tiles;
     private readonly float[][] _buffers;
+    private readonly Dictionary<Task<(Prepared? P, ScanOutcome? Failure)>, (ScanInput Input, int Slot, Stopwatch Started)> _loading = [];
 
     /// <summary>Creates a pipeline over an opened detector; the caller keeps ownership of the detector.</summary>
     public DetectionPipeline(OnnxDetector detector, ScanLoader? loader = null, RenderOptions? render = null, TileOptions? tiles = null)
@@ -32,6 +33,12 @@ public sealed class DetectionPipeline
         _tiles = tiles ?? TileOptions.Default;
         _buffers = [new float[detector.MaxBatch * detector.InputFloatsPerImage], new float[detector.MaxBatch * detector.InputFloatsPerImage]];
     }
+
+    /// <summary>
+    /// Longest time one input may take to be read, checked, decoded and rendered (default 2 minutes); a slower one is
+    /// abandoned as <c>failed</c> so that no single file can stall a batch. <see cref="Timeout.InfiniteTimeSpan"/> turns it off.
+    /// </summary>
+    public TimeSpan InputTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>The detector in use.</summary>
     public OnnxDetector Detector => _detector;
@@ -60,7 +67,7 @@ public sealed class DetectionPipeline
         Task<(Prepared? P, ScanOutcome? Failure)>? ahead = StartLoad(e, ref order);
         while (ahead is not null)
         {
-            (Prepared? p, ScanOutcome? failure) = ahead.GetAwaiter().GetResult();
+            (Prepared? p, ScanOutcome? failure) = AwaitLoad(ahead);
             ahead = StartLoad(e, ref order);
             if (failure is not null)
             {
@@ -71,17 +78,17 @@ public sealed class DetectionPipeline
                 RunBatch(pending, outbox, keepRendered);
                 outbox[p.Slot] = RunTiled(p, keepRendered);
             }
-            else
+            else if (TryPrepare(p, _buffers[0].AsSpan(pending.Count * per, per), out ScanOutcome? prepFailure))
             {
-                var prep = Stopwatch.StartNew();
-                p.Transform = InputTensorWriter.Write(p.Rendered, _detector.Model.InputWidth, _detector.Model.InputHeight, _detector.Model.ResizeMode,
-                    _buffers[0].AsSpan(pending.Count * per, per));
-                p.Timings["preprocess"] = prep.Elapsed.TotalMilliseconds;
                 pending.Add(p);
                 if (pending.Count == _detector.MaxBatch)
                 {
                     RunBatch(pending, outbox, keepRendered);
                 }
+            }
+            else
+            {
+                outbox[p.Slot] = prepFailure!;
             }
 
             // Pending scans have no outcome yet, so this stops at the first scan still waiting for its batch.
@@ -107,12 +114,61 @@ public sealed class DetectionPipeline
 
         ScanInput input = e.Current;
         int slot = order++;
-        return Task.Run(() =>
+        var started = Stopwatch.StartNew();
+        Task<(Prepared? P, ScanOutcome? Failure)> task = Task.Run(() =>
         {
             Prepared? p = Load(input, slot, out ScanOutcome? failure);
             return (p, failure);
         });
+        _loading[task] = (input, slot, started);
+        return task;
     }
+
+    /// <summary>
+    /// Waits for a load no longer than <see cref="InputTimeout"/> from its start. A load that overruns (a decoder stuck on a
+    /// hostile file) is abandoned: its scan is <c>failed</c> with a timeout reason, and whatever it produces later is disposed.
+    /// </summary>
+    private (Prepared? P, ScanOutcome? Failure) AwaitLoad(Task<(Prepared? P, ScanOutcome? Failure)> task)
+    {
+        (ScanInput input, int slot, Stopwatch started) = _loading[task];
+        _loading.Remove(task);
+        TimeSpan left = InputTimeout - started.Elapsed;
+        if (InputTimeout == Timeout.InfiniteTimeSpan || task.Wait(left > TimeSpan.Zero ? left : TimeSpan.Zero))
+        {
+            return task.Result;
+        }
+
+        task.ContinueWith(t => t.Result.P?.Dispose(), TaskScheduler.Default);
+        var timings = new Dictionary<string, double>(StringComparer.Ordinal) { ["decode"] = started.Elapsed.TotalMilliseconds };
+        return (null, Failure(input, ScanStatus.Failed,
+            $"timed out: reading and rendering took longer than the {InputTimeout.TotalSeconds:0.#} s per-input limit", timings, null, slot));
+    }
+
+    /// <summary>Letterboxes one scan into its slot of the batch tensor; any failure becomes that scan's outcome.</summary>
+    private bool TryPrepare(Prepared p, Span<float> slot, out ScanOutcome? failure)
+    {
+        var prep = Stopwatch.StartNew();
+        try
+        {
+            p.Transform = InputTensorWriter.Write(p.Rendered, _detector.Model.InputWidth, _detector.Model.InputHeight, _detector.Model.ResizeMode, slot);
+            p.Timings["preprocess"] = prep.Elapsed.TotalMilliseconds;
+            failure = null;
+            return true;
+        }
+        catch (Exception ex) when (IsPerInput(ex))
+        {
+            p.Timings["preprocess"] = prep.Elapsed.TotalMilliseconds;
+            failure = Failure(p.Input, ScanStatus.Failed, $"preprocessing failed: {Reasons.Of(ex)}", p.Timings, p.Scan, p.Slot);
+            p.Dispose();
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Every exception raised while one input is handled belongs to that input, except the ones that mean the process itself
+    /// can no longer be trusted (stack overflow cannot be caught; these two can).
+    /// </summary>
+    internal static bool IsPerInput(Exception ex) => ex is not (ThreadAbortException or AccessViolationException);
 
     /// <summary>True when this rendered scan will be tiled under the current options.</summary>
     public bool NeedsTiling(int width, int height) => _tiles.Mode switch
@@ -145,11 +201,11 @@ public sealed class DetectionPipeline
             BeforeRun?.Invoke(_buffers[0], pending.Count);
             dets = _detector.Run(_buffers[0], pending.Count, out inf, out dec);
         }
-        catch (Exception ex) when (ex is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or XrayAnalysisException)
+        catch (Exception ex) when (IsPerInput(ex))
         {
             foreach (Prepared p in pending)
             {
-                outbox[p.Slot] = Failure(p.Input, ScanStatus.Failed, $"inference failed: {ex.Message}", p.Timings, p.Scan, p.Slot);
+                outbox[p.Slot] = Failure(p.Input, ScanStatus.Failed, $"inference failed: {Reasons.Of(ex)}", p.Timings, p.Scan, p.Slot);
                 p.Dispose();
             }
 
@@ -162,16 +218,28 @@ public sealed class DetectionPipeline
         for (int i = 0; i < pending.Count; i++)
         {
             Prepared p = pending[i];
-            var sw = Stopwatch.StartNew();
-            var boxes = new List<Detection>(dets[i].Count);
-            foreach (Detection d in dets[i])
+            try
             {
-                boxes.Add(p.Transform.ToSource(d));
-            }
+                var sw = Stopwatch.StartNew();
+                var boxes = new List<Detection>(dets[i].Count);
+                foreach (Detection d in dets[i])
+                {
+                    Detection s = p.Transform.ToSource(d);
+                    if (s.X2 > s.X1 && s.Y2 > s.Y1)
+                    {
+                        boxes.Add(s);
+                    }
+                }
 
-            p.Timings["inference"] = infMs;
-            p.Timings["postprocess"] = decMs + sw.Elapsed.TotalMilliseconds;
-            outbox[p.Slot] = Success(p, boxes, null, keepRendered);
+                p.Timings["inference"] = infMs;
+                p.Timings["postprocess"] = decMs + sw.Elapsed.TotalMilliseconds;
+                outbox[p.Slot] = Success(p, boxes, null, keepRendered);
+            }
+            catch (Exception ex) when (IsPerInput(ex))
+            {
+                outbox[p.Slot] = Failure(p.Input, ScanStatus.Failed, $"postprocessing failed: {Reasons.Of(ex)}", p.Timings, p.Scan, p.Slot);
+                p.Dispose();
+            }
         }
 
         pending.Clear();
@@ -182,15 +250,16 @@ public sealed class DetectionPipeline
     {
         Mat source = p.Rendered;
         Mat? scaled = null;
-        if (_tiles.Scale < 1)
-        {
-            scaled = new Mat();
-            Cv2.Resize(source, scaled, new Size(0, 0), _tiles.Scale, _tiles.Scale, InterpolationFlags.Area);
-            source = scaled;
-        }
-
+        Task<LetterboxTransform[]>? ahead = null;
         try
         {
+            if (_tiles.Scale < 1)
+            {
+                scaled = new Mat();
+                Cv2.Resize(source, scaled, new Size(0, 0), _tiles.Scale, _tiles.Scale, InterpolationFlags.Area);
+                source = scaled;
+            }
+
             int size = _tiles.Size > 0 ? _tiles.Size : Math.Max(_detector.Model.InputWidth, _detector.Model.InputHeight);
             var jobs = TilePlanner.Plan(source.Cols, source.Rows, size, _tiles.Overlap)
                 .Select(t => (Tile: t, Whole: false)).ToList();
@@ -226,7 +295,7 @@ public sealed class DetectionPipeline
             for (int b = 0; b < batches; b++)
             {
                 int nextBatch = b + 1;
-                Task<LetterboxTransform[]>? ahead = nextBatch < batches ? Task.Run(() => Prepare(nextBatch)) : null;
+                ahead = nextBatch < batches ? Task.Run(() => Prepare(nextBatch)) : null;
                 BeforeRun?.Invoke(_buffers[b % 2], current.Length);
                 List<Detection>[] dets = _detector.Run(_buffers[b % 2], current.Length, out TimeSpan inf, out TimeSpan dec);
                 inferenceMs += inf.TotalMilliseconds;
@@ -237,6 +306,11 @@ public sealed class DetectionPipeline
                     foreach (Detection d in dets[k])
                     {
                         Detection local = current[k].ToSource(d);
+                        if (local.X2 <= local.X1 || local.Y2 <= local.Y1)
+                        {
+                            continue;
+                        }
+
                         bool truncated = !whole && ((t.InnerLeft && local.X1 <= 1) || (t.InnerTop && local.Y1 <= 1) ||
                                                     (t.InnerRight && local.X2 >= t.Width - 1) || (t.InnerBottom && local.Y2 >= t.Height - 1));
                         float inv = (float)(1 / _tiles.Scale);
@@ -252,6 +326,7 @@ public sealed class DetectionPipeline
                     // Only the part of the next batch's preparation that outlasted this inference is on the critical path.
                     var wait = Stopwatch.StartNew();
                     current = ahead.GetAwaiter().GetResult();
+                    ahead = null;
                     preprocessMs += wait.Elapsed.TotalMilliseconds;
                 }
             }
@@ -272,15 +347,31 @@ public sealed class DetectionPipeline
                 m.Method == MergeMethod.Nms ? "nms" : "greedy_nmm", m.Metric == MatchMetric.Ios ? "ios" : "iou", m.Threshold, m.ClassAgnostic, candidates.Count);
             return Success(p, merged, info, keepRendered);
         }
-        catch (Exception ex) when (ex is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or XrayAnalysisException or OpenCVException)
+        catch (Exception ex) when (IsPerInput(ex))
         {
-            ScanOutcome f = Failure(p.Input, ScanStatus.Failed, $"tiled inference failed: {ex.Message}", p.Timings, p.Scan, p.Slot);
+            // The next batch may still be reading the picture on a worker: let it finish before anything is freed.
+            WaitQuietly(ahead);
+            ahead = null;
+            ScanOutcome f = Failure(p.Input, ScanStatus.Failed, $"tiled inference failed: {Reasons.Of(ex)}", p.Timings, p.Scan, p.Slot);
             p.Dispose();
             return f;
         }
         finally
         {
+            WaitQuietly(ahead);
             scaled?.Dispose();
+        }
+    }
+
+    private static void WaitQuietly(Task? task)
+    {
+        try
+        {
+            task?.Wait();
+        }
+        catch (AggregateException)
+        {
+            // Its failure is already the scan's failure, or the scan is done without it.
         }
     }
 
@@ -315,7 +406,13 @@ public sealed class DetectionPipeline
         catch (ScanLoadException ex)
         {
             timings["decode"] = sw.Elapsed.TotalMilliseconds;
-            failure = Failure(input, ex.Status, ex.Reason, timings, null, slot);
+            failure = Failure(input, ex.Status, Reasons.OneLine(ex.Reason, "unreadable input"), timings, null, slot);
+            return null;
+        }
+        catch (Exception ex) when (IsPerInput(ex))
+        {
+            timings["decode"] = sw.Elapsed.TotalMilliseconds;
+            failure = Failure(input, ScanStatus.Failed, $"decoder error: {Reasons.Of(ex)}", timings, null, slot);
             return null;
         }
 
@@ -328,13 +425,17 @@ public sealed class DetectionPipeline
             failure = null;
             return new Prepared(slot, input, scan, rendered, window, timings);
         }
-        catch (OpenCVException ex)
+        catch (Exception ex) when (IsPerInput(ex))
         {
-            failure = Failure(input, ScanStatus.Failed, $"rendering failed: {ex.Message}", timings, scan, slot);
+            failure = Failure(input, ex is ScanLoadException sle ? sle.Status : ScanStatus.Failed, $"rendering failed: {Reasons.Of(ex)}", timings, scan, slot);
             scan.Dispose();
             return null;
         }
     }
+
+    /// <summary>A result for <paramref name="input"/> that was not detected on (status and reason given), with this pipeline's model and parameters.</summary>
+    internal ScanResult FailureResult(ScanInput input, ScanStatus status, string reason) =>
+        BaseResult(input, null, new Dictionary<string, double>(StringComparer.Ordinal), null) with { Status = status, Reason = reason };
 
     private ScanOutcome Failure(ScanInput input, ScanStatus status, string reason, Dictionary<string, double> timings, Scan? scan, int slot) =>
         new(BaseResult(input, scan, timings, null) with { Status = status, Reason = reason }, null) { Slot = slot };

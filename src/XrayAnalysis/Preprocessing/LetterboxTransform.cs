@@ -3,7 +3,8 @@ namespace XrayAnalysis.Preprocessing;
 /// <summary>
 /// The geometric map between an original image and the model input, with Ultralytics' exact arithmetic:
 /// r = min(H/h, W/w); resized size = round(w·r) × round(h·r); padding split as round(d/2 ∓ 0.1) so odd padding
-/// puts the extra pixel at the bottom/right. Python's round is round-half-to-even, reproduced here.
+/// puts the extra pixel at the bottom/right. Python's round is round-half-to-even, reproduced here. A resized side is
+/// never below one pixel (where Ultralytics' own code would fail on a sliver).
 /// </summary>
 public readonly record struct LetterboxTransform(
     int SourceWidth,
@@ -31,13 +32,14 @@ public readonly record struct LetterboxTransform(
         }
 
         double r = Math.Min((double)inH / srcH, (double)inW / srcW);
-        int rw = (int)Math.Round(srcW * r, MidpointRounding.ToEven);
-        int rh = (int)Math.Round(srcH * r, MidpointRounding.ToEven);
+        // A sliver (1000 x 1) would round to zero rows: keep at least one, as no image has a zero-sized side.
+        int rw0 = (int)Math.Round(srcW * r, MidpointRounding.ToEven), rh0 = (int)Math.Round(srcH * r, MidpointRounding.ToEven);
+        int rw = Math.Clamp(rw0, 1, inW), rh = Math.Clamp(rh0, 1, inH);
         double dw = (inW - rw) / 2.0;
         double dh = (inH - rh) / 2.0;
         int left = (int)Math.Round(dw - 0.1, MidpointRounding.ToEven);
         int top = (int)Math.Round(dh - 0.1, MidpointRounding.ToEven);
-        return new LetterboxTransform(srcW, srcH, inW, inH, rw, rh, r, r, left, top);
+        return new LetterboxTransform(srcW, srcH, inW, inH, rw, rh, rw == rw0 ? r : (double)rw / srcW, rh == rh0 ? r : (double)rh / srcH, left, top);
     }
 
     /// <summary>Right padding in pixels.</summary>

@@ -35,7 +35,7 @@ public sealed class DetectCliTests : TempDirTest
         Assert.That(stderr, Does.Contain("incomplete: " + Path.Combine(scans, "truncated.png") + ": truncated PNG"));
         Assert.That(stderr, Does.Contain("failed: " + Path.Combine(scans, "noise.bmp") + ": "));
         Assert.That(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(2));
-        Assert.That(stdout, Does.Contain("status:     ok 3, failed 1, incomplete 1"));
+        Assert.That(stdout, Does.Contain("inputs:     5 = 3 ok + 1 failed + 1 incomplete"));
         string[] results = Directory.GetFiles(Path.Combine(outDir, "results"), "*.json").Select(Path.GetFileName).Order().ToArray()!;
         Assert.That(results, Is.EqualTo(new[] { "bag.json", "colour.json", "grey16.json", "noise.json", "truncated.json" }));
         Assert.That(Directory.GetFiles(Path.Combine(outDir, "overlays")), Has.Length.EqualTo(3));

@@ -25,7 +25,7 @@ public sealed class SampleSetTests : TempDirTest
         string[] inputs = Routes.Select(r => Path.Combine(TestData.SampleImages, r, r == "cargo" ? "images" : "raw")).ToArray();
         (int code, string o, string e) = DetectCliTests.Run(["detect", .. inputs, "--model", TestData.BundledModel, "--iou", "0.45", "--out", outDir]);
         Assert.That(code, Is.EqualTo(0), e);
-        Assert.That(o, Does.Contain("status:     ok 9"));
+        Assert.That(o, Does.Contain("inputs:     9 = 9 ok"));
 
         int threats = 0, found = 0;
         var alarmsOnClean = new List<string>();
