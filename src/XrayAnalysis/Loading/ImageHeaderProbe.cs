@@ -144,6 +144,7 @@ public static class ImageHeaderProbe
     {
         int pos = 2;
         int width = 0, height = 0, bits = 8, channels = 0;
+        var entropy = new JpegEntropyValidator();
         while (true)
         {
             // Skip fill bytes before a marker.
@@ -166,7 +167,7 @@ public static class ImageHeaderProbe
             pos += 2;
             if (marker == 0xD9)
             {
-                return Jpeg(null);
+                return Jpeg(entropy.Finish());
             }
 
             if (marker is >= 0xD0 and <= 0xD7 or 0x01)
@@ -185,7 +186,9 @@ public static class ImageHeaderProbe
                 return Jpeg($"truncated JPEG: segment 0x{marker:X2} at byte {pos - 2} declares {len} bytes past the end of the file");
             }
 
+            ReadOnlySpan<byte> body = d.Slice(pos + 2, len - 2);
             bool isSof = marker is >= 0xC0 and <= 0xCF && marker is not (0xC4 or 0xC8 or 0xCC);
+            string? defect = null;
             if (isSof && len >= 8)
             {
                 bits = d[pos + 2];
@@ -196,29 +199,39 @@ public static class ImageHeaderProbe
                 {
                     throw new ScanLoadException(ScanStatus.Failed, path, $"unsupported JPEG: frame header declares {width}x{height} (DNL-defined height is not supported)");
                 }
+
+                defect = entropy.StartFrame(marker, body);
+            }
+            else if (marker == 0xC4)
+            {
+                defect = entropy.DefineHuffmanTables(body);
+            }
+            else if (marker == 0xDB)
+            {
+                defect = entropy.DefineQuantisationTables(body);
+            }
+            else if (marker == 0xDD)
+            {
+                entropy.DefineRestartInterval(body);
+            }
+
+            if (defect is not null)
+            {
+                return Jpeg(defect);
             }
 
             pos += len;
             if (marker == 0xDA)
             {
-                // Entropy-coded data: 0xFF is stuffed as FF 00, restart markers FF D0..D7 may appear; any other FF xx is the next marker.
-                while (true)
+                defect = entropy.Scan(d, body, pos, out pos);
+                if (defect is not null)
                 {
-                    int ff = d[pos..].IndexOf((byte)0xFF);
-                    if (ff < 0 || pos + ff + 1 >= d.Length)
-                    {
-                        return Jpeg($"truncated JPEG: entropy-coded data runs to the end of the file (byte {d.Length}) without an EOI marker");
-                    }
+                    return Jpeg(defect);
+                }
 
-                    pos += ff;
-                    byte next = d[pos + 1];
-                    if (next == 0x00 || next is >= 0xD0 and <= 0xD7 || next == 0xFF)
-                    {
-                        pos += next == 0xFF ? 1 : 2;
-                        continue;
-                    }
-
-                    break;
+                if (pos + 1 >= d.Length)
+                {
+                    return Jpeg($"truncated JPEG: entropy-coded data runs to the end of the file (byte {d.Length}) without an EOI marker");
                 }
             }
         }

@@ -1,0 +1,32 @@
+using System.Globalization;
+using XrayAnalysis.Fuzz;
+using XrayAnalysis.Loading;
+
+// xray-fuzz: the project's fuzzing and mutation tools (docs/RELIABILITY.md).
+//   mutate SEEDDIR OUTDIR COUNT SEED   mutated copies of every seed file, round-robin (MetaImage headers keep their data file)
+//   probe FILE...                       one line per file: path <TAB> ok|defect|STATUS <TAB> reason (the header probe alone)
+//   fuzz TARGET CORPUSDIR EXECUTIONS SEED [CRASHDIR]   coverage-guided in-process fuzzing of one parser
+string mode = args.Length > 0 ? args[0] : "";
+switch (mode)
+{
+    case "mutate" when args.Length == 5:
+        return MutateCommand.Run(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
+    case "probe":
+        foreach (string f in args.Skip(1))
+        {
+            try
+            {
+                ImageHeader h = ImageHeaderProbe.Probe(f, File.ReadAllBytes(f), 16);
+                Console.WriteLine($"{f}\t{(h.Defect is null ? "ok" : "defect")}\t{h.Defect}");
+            }
+            catch (ScanLoadException ex)
+            {
+                Console.WriteLine($"{f}\t{ex.Status.ToString().ToLowerInvariant()}\t{ex.Reason}");
+            }
+        }
+
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: xray-fuzz mutate SEEDDIR OUTDIR COUNT SEED | probe FILE... | fuzz TARGET CORPUSDIR EXECUTIONS SEED [CRASHDIR]");
+        return 2;
+}
