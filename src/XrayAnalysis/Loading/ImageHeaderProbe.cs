@@ -53,8 +53,9 @@ public static class ImageHeaderProbe
     private static ImageHeader ProbePng(string path, ReadOnlySpan<byte> d)
     {
         int pos = 8;
-        int width = 0, height = 0, bits = 0, channels = 0;
-        bool sawIhdr = false;
+        int width = 0, height = 0, bits = 0, channels = 0, colourType = 0, rawBits = 0;
+        bool sawIhdr = false, interlaced = false, idatDone = false;
+        var idat = new List<(int Start, int Length)>();
         while (true)
         {
             if (pos + 8 > d.Length)
@@ -109,6 +110,9 @@ public static class ImageHeaderProbe
                     6 => 4,
                     _ => throw new ScanLoadException(ScanStatus.Failed, path, $"corrupt PNG: colour type {body[9]} is not defined"),
                 };
+                colourType = body[9];
+                rawBits = bits;
+                interlaced = body[12] == 1;
                 if (body[9] == 3)
                 {
                     bits = 8;
@@ -121,9 +125,23 @@ public static class ImageHeaderProbe
                 return Png($"damaged PNG: CRC mismatch in chunk {typeName} at byte {pos}");
             }
 
+            if (typeName == "IDAT")
+            {
+                if (idatDone)
+                {
+                    return Png($"damaged PNG: IDAT chunks are not consecutive (another at byte {pos})");
+                }
+
+                idat.Add((pos + 8, (int)len));
+            }
+            else if (idat.Count > 0)
+            {
+                idatDone = true;
+            }
+
             if (typeName == "IEND")
             {
-                return Png(null);
+                return Png(idat.Count == 0 ? "damaged PNG: no IDAT chunk" : PngDataValidator.Check(Concat(d, idat), width, height, rawBits, colourType, interlaced));
             }
 
             pos += 12 + (int)len;
@@ -138,6 +156,24 @@ public static class ImageHeaderProbe
 
             return new ImageHeader(ImageFormat.Png, width, height, bits, channels, 1, defect);
         }
+    }
+
+    private static ReadOnlySpan<byte> Concat(ReadOnlySpan<byte> d, List<(int Start, int Length)> parts)
+    {
+        if (parts.Count == 1)
+        {
+            return d.Slice(parts[0].Start, parts[0].Length);
+        }
+
+        var all = new byte[parts.Sum(p => (long)p.Length)];
+        int at = 0;
+        foreach ((int start, int length) in parts)
+        {
+            d.Slice(start, length).CopyTo(all.AsSpan(at));
+            at += length;
+        }
+
+        return all;
     }
 
     private static ImageHeader ProbeJpeg(string path, ReadOnlySpan<byte> d)

@@ -130,4 +130,109 @@ public sealed class DecoderTruthTests
         ImageHeader h = ImageHeaderProbe.Probe("x.jpg", b);
         Assert.That(h.Defect, Does.Contain("end at MCU").Or.Contain("premature"));
     }
+
+    /// <summary>A PNG built by hand: IHDR, one IDAT holding <paramref name="zlib"/>, IEND, all with correct CRCs.</summary>
+    private static byte[] Png(int w, int h, int bitDepth, int colourType, bool interlaced, byte[] zlib)
+    {
+        using var ms = new MemoryStream();
+        ms.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
+        var ihdr = new byte[13];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr, w);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), h);
+        ihdr[8] = (byte)bitDepth;
+        ihdr[9] = (byte)colourType;
+        ihdr[12] = (byte)(interlaced ? 1 : 0);
+        Chunk(ms, "IHDR", ihdr);
+        Chunk(ms, "IDAT", zlib);
+        Chunk(ms, "IEND", []);
+        return ms.ToArray();
+
+        static void Chunk(Stream s, string type, byte[] body)
+        {
+            byte[] t = System.Text.Encoding.ASCII.GetBytes(type);
+            var len = new byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(len, body.Length);
+            s.Write(len);
+            s.Write(t);
+            s.Write(body);
+            var crc = new System.IO.Hashing.Crc32();
+            crc.Append(t);
+            crc.Append(body);
+            var c = new byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(c, crc.GetCurrentHashAsUInt32());
+            s.Write(c);
+        }
+    }
+
+    private static byte[] Zlib(byte[] raw)
+    {
+        using var ms = new MemoryStream();
+        using (var z = new System.IO.Compression.ZLibStream(ms, System.IO.Compression.CompressionLevel.Optimal))
+        {
+            z.Write(raw);
+        }
+
+        return ms.ToArray();
+    }
+
+    /// <summary>Filter-0 rows of an 8-bit grey image whose pixel (x, y) is (x * 7 + y * 13) mod 256, Adam7-ordered when interlaced.</summary>
+    private static byte[] GreyRows(int w, int h, bool interlaced)
+    {
+        var raw = new List<byte>();
+        int[] x0 = interlaced ? [0, 4, 0, 2, 0, 1, 0] : [0], y0 = interlaced ? [0, 0, 4, 0, 2, 0, 1] : [0];
+        int[] dx = interlaced ? [8, 8, 4, 4, 2, 2, 1] : [1], dy = interlaced ? [8, 8, 8, 4, 4, 2, 2] : [1];
+        for (int p = 0; p < x0.Length; p++)
+        {
+            for (int y = y0[p]; y < h; y += dy[p])
+            {
+                if (x0[p] >= w)
+                {
+                    continue;
+                }
+
+                raw.Add(0);
+                for (int x = x0[p]; x < w; x += dx[p])
+                {
+                    raw.Add((byte)((x * 7) + (y * 13)));
+                }
+            }
+        }
+
+        return [.. raw];
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void A_complete_png_passes_the_data_check_and_decodes_to_its_pixels(bool interlaced)
+    {
+        byte[] png = Png(37, 23, 8, 0, interlaced, Zlib(GreyRows(37, 23, interlaced)));
+        Assert.That(ImageHeaderProbe.Probe("x.png", png).Defect, Is.Null);
+        using Mat m = Cv2.ImDecode(png, ImreadModes.Unchanged);
+        Assert.That(m.At<byte>(22, 36), Is.EqualTo(unchecked((byte)((36 * 7) + (22 * 13)))));
+    }
+
+    [Test]
+    public void A_png_with_valid_crcs_but_a_cut_zlib_stream_is_truncated()
+    {
+        byte[] z = Zlib(GreyRows(64, 64, false));
+        ImageHeader h = ImageHeaderProbe.Probe("x.png", Png(64, 64, 8, 0, false, z[..(z.Length / 2)]));
+        Assert.That(h.Defect, Does.StartWith("truncated PNG: image data inflate to").Or.StartWith("damaged PNG: image data do not inflate"));
+    }
+
+    [Test]
+    public void A_png_with_valid_crcs_but_a_wrong_adler32_is_damaged()
+    {
+        byte[] z = Zlib(GreyRows(64, 64, false));
+        z[^1] ^= 0x5A;
+        Assert.That(ImageHeaderProbe.Probe("x.png", Png(64, 64, 8, 0, false, z)).Defect, Does.StartWith("damaged PNG: image data do not inflate"));
+    }
+
+    [Test]
+    public void A_png_with_too_few_rows_or_a_bad_filter_byte_is_not_complete()
+    {
+        byte[] rows = GreyRows(64, 64, false);
+        Assert.That(ImageHeaderProbe.Probe("x.png", Png(64, 64, 8, 0, false, Zlib(rows[..(65 * 40)]))).Defect, Does.StartWith("truncated PNG"));
+        rows[65 * 10] = 9;
+        Assert.That(ImageHeaderProbe.Probe("x.png", Png(64, 64, 8, 0, false, Zlib(rows))).Defect, Does.Contain("filter type 9"));
+    }
 }

@@ -1,0 +1,110 @@
+using System.Buffers;
+using System.IO.Compression;
+
+namespace XrayAnalysis.Loading;
+
+/// <summary>
+/// Inflates a PNG's IDAT stream without unfiltering it and checks that it holds exactly the image: the zlib stream ends
+/// properly with a matching Adler-32, every row starts with a valid filter type, and the byte count equals what IHDR
+/// declares (per Adam7 pass when interlaced). OpenCV's libpng would otherwise fill a short or damaged stream with grey
+/// and say so only on stderr. Output is streamed through one pooled 64 KiB buffer; nothing the size of the image is
+/// allocated.
+/// </summary>
+internal static class PngDataValidator
+{
+    /// <summary>Returns a defect or null. <paramref name="idat"/> is the concatenated IDAT data.</summary>
+    public static unsafe string? Check(ReadOnlySpan<byte> idat, int width, int height, int bitDepth, int colourType, bool interlaced)
+    {
+        int samples = colourType switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, 6 => 4, _ => 0 };
+        if (samples == 0 || bitDepth is not (1 or 2 or 4 or 8 or 16))
+        {
+            return $"damaged PNG: bit depth {bitDepth} with colour type {colourType} is not valid";
+        }
+
+        long bitsPerPixel = (long)samples * bitDepth;
+
+        // Row lengths (filter byte + data) of every pass, in order.
+        var passes = new List<(long RowBytes, long Rows)>(7);
+        if (!interlaced)
+        {
+            passes.Add((1 + (((width * bitsPerPixel) + 7) / 8), height));
+        }
+        else
+        {
+            ReadOnlySpan<int> x0 = [0, 4, 0, 2, 0, 1, 0], y0 = [0, 0, 4, 0, 2, 0, 1], dx = [8, 8, 4, 4, 2, 2, 1], dy = [8, 8, 8, 4, 4, 2, 2];
+            for (int p = 0; p < 7; p++)
+            {
+                long w = (width - x0[p] + dx[p] - 1) / dx[p], h = (height - y0[p] + dy[p] - 1) / dy[p];
+                if (w > 0 && h > 0)
+                {
+                    passes.Add((1 + (((w * bitsPerPixel) + 7) / 8), h));
+                }
+            }
+        }
+
+        long expected = passes.Sum(p => p.RowBytes * p.Rows);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            fixed (byte* src = idat)
+            {
+                using var ms = new UnmanagedMemoryStream(src, idat.Length);
+                using var z = new ZLibStream(ms, CompressionMode.Decompress);
+                long total = 0, nextRowStart = 0;
+                int pass = 0;
+                long rowInPass = 0;
+                while (true)
+                {
+                    int n;
+                    try
+                    {
+                        n = z.Read(buffer, 0, buffer.Length);
+                    }
+                    catch (InvalidDataException ex)
+                    {
+                        return $"damaged PNG: image data do not inflate ({ex.Message.TrimEnd('.')}) after {total} of {expected} bytes";
+                    }
+
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    // Check the filter byte at the start of every row that begins in this block.
+                    while (pass < passes.Count && nextRowStart < total + n)
+                    {
+                        byte filter = buffer[nextRowStart - total];
+                        if (filter > 4)
+                        {
+                            return $"damaged PNG: row {rowInPass}{(interlaced ? $" of pass {pass + 1}" : "")} has filter type {filter}";
+                        }
+
+                        nextRowStart += passes[pass].RowBytes;
+                        if (++rowInPass == passes[pass].Rows)
+                        {
+                            pass++;
+                            rowInPass = 0;
+                        }
+                    }
+
+                    total += n;
+                    if (total > expected)
+                    {
+                        return $"damaged PNG: image data inflate to more than the {expected} bytes IHDR declares";
+                    }
+                }
+
+                if (total < expected)
+                {
+                    return $"truncated PNG: image data inflate to {total} of {expected} bytes ({100.0 * total / expected:0.#}% of the rows)";
+                }
+
+                return null;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
