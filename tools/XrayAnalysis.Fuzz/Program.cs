@@ -3,6 +3,7 @@ using XrayAnalysis.Fuzz;
 using XrayAnalysis.Loading;
 
 // xray-fuzz: the project's fuzzing and mutation tools (docs/RELIABILITY.md).
+//   seeds IMAGEDIR VOLUMEDIR           a small seed corpus: every image and volume format variant the loaders accept
 //   mutate SEEDDIR OUTDIR COUNT SEED   mutated copies of every seed file, round-robin (MetaImage headers keep their data file)
 //   probe FILE...                       one line per file: path <TAB> ok|defect|STATUS <TAB> reason (the header probe alone)
 //   fuzz TARGET CORPUSDIR EXECUTIONS SEED [CRASHDIR]   coverage-guided in-process fuzzing of one parser
@@ -11,6 +12,8 @@ switch (mode)
 {
     case "mutate" when args.Length == 5:
         return MutateCommand.Run(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
+    case "seeds" when args.Length == 3:
+        return SeedCommand.Run(args[1], args[2]);
     case "probe":
         foreach (string f in args.Skip(1))
         {
@@ -27,6 +30,6 @@ switch (mode)
 
         return 0;
     default:
-        Console.Error.WriteLine("usage: xray-fuzz mutate SEEDDIR OUTDIR COUNT SEED | probe FILE... | fuzz TARGET CORPUSDIR EXECUTIONS SEED [CRASHDIR]");
+        Console.Error.WriteLine("usage: xray-fuzz seeds IMAGEDIR VOLUMEDIR | mutate SEEDDIR OUTDIR COUNT SEED | probe FILE... | fuzz TARGET CORPUSDIR EXECUTIONS SEED [CRASHDIR]");
         return 2;
 }

@@ -332,9 +332,10 @@ public static class ImageHeaderProbe
                 break;
             }
 
-            int w = 0, h = 0, bps = 1, spp = 1;
+            int w = 0, h = 0, bps = 1, spp = 1, compression = 1, planar = 1;
+            long rowsPerStrip = uint.MaxValue, tileW = 0, tileH = 0;
             long offTag = -1, cntTag = -1;
-            int offType = 0, cntType = 0, offCount = 0, cntCount = 0;
+            int offType = 0, cntType = 0, offCount = 0, cntCount = 0, previousTag = -1;
             for (int i = 0; i < n; i++)
             {
                 int e = (int)ifd + 2 + (12 * i);
@@ -342,14 +343,27 @@ public static class ImageHeaderProbe
                 int type = U16(d, e + 2, le);
                 uint count = U32(d, e + 4, le);
                 uint value = type == 3 && count == 1 ? (uint)U16(d, e + 8, le) : U32(d, e + 8, le);
+                defect ??= TiffEntryRules.Check(d, tag, type, count, type == 3 && count == 1 ? value : U32(d, e + 8, le), previousTag, le) is { } bad
+                    ? $"{bad} (page {pages + 1})" : null;
+                previousTag = tag;
                 switch (tag)
                 {
                     case 256: w = (int)Math.Min(value, int.MaxValue); break;
                     case 257: h = (int)Math.Min(value, int.MaxValue); break;
                     case 258:
                         bps = count == 1 ? (int)value : ReadFirstShort(d, e, count, le);
+                        defect ??= count == 1 || SameShorts(d, e, count, le) ? null : $"damaged TIFF: BitsPerSample differs between samples (page {pages + 1})";
                         break;
-                    case 277: spp = (int)value; break;
+                    case 339:
+                        defect ??= count == 1 || SameShorts(d, e, count, le) ? null : $"damaged TIFF: SampleFormat differs between samples (page {pages + 1})";
+                        defect ??= ReadFirstShort(d, e, count, le) is >= 1 and <= 6 ? null : $"damaged TIFF: SampleFormat {ReadFirstShort(d, e, count, le)} is not valid (page {pages + 1})";
+                        break;
+                    case 277: spp = (int)Math.Min(value, 65535); break;
+                    case 259: compression = (int)Math.Min(value, int.MaxValue); break;
+                    case 278: rowsPerStrip = value; break;
+                    case 284: planar = (int)Math.Min(value, 2); break;
+                    case 322: tileW = value; break;
+                    case 323: tileH = value; break;
                     case 273 or 324: offTag = e; offType = type; offCount = (int)Math.Min(count, int.MaxValue); break;
                     case 279 or 325: cntTag = e; cntType = type; cntCount = (int)Math.Min(count, int.MaxValue); break;
                     default: break;
@@ -359,6 +373,11 @@ public static class ImageHeaderProbe
             if (w <= 0 || h <= 0)
             {
                 throw new ScanLoadException(ScanStatus.Failed, path, $"corrupt TIFF: page {pages + 1} declares {w}x{h}");
+            }
+
+            if (bps <= 0 || spp <= 0)
+            {
+                throw new ScanLoadException(ScanStatus.Failed, path, $"corrupt TIFF: page {pages + 1} declares {bps} bits per sample and {spp} samples per pixel");
             }
 
             if (pages == 0)
@@ -371,6 +390,16 @@ public static class ImageHeaderProbe
 
             if (offTag >= 0 && cntTag >= 0 && offCount == cntCount)
             {
+                bool tiled = tileW > 0 && tileH > 0;
+                long chunkSamples = planar == 2 ? 1 : spp;
+                long rowBytes = ((((tiled ? tileW : w) * chunkSamples * Math.Max(bps, 1)) + 7) / 8);
+                long perPlane = tiled ? ((w + tileW - 1) / tileW) * ((h + tileH - 1) / tileH) : (h + Math.Max(rowsPerStrip, 1) - 1) / Math.Max(rowsPerStrip, 1);
+                long needed = perPlane * (planar == 2 ? spp : 1);
+                if (offCount < needed)
+                {
+                    defect = $"damaged TIFF: page {pages + 1} has {offCount} {(tiled ? "tiles" : "strips")}, its geometry needs {needed}";
+                }
+
                 for (int s = 0; s < offCount && defect is null; s++)
                 {
                     long off = ArrayValue(d, (int)offTag, offType, offCount, s, le);
@@ -382,6 +411,12 @@ public static class ImageHeaderProbe
                     else if (off + cnt > d.Length)
                     {
                         defect = $"truncated TIFF: page {pages + 1} strip {s} needs bytes {off}..{off + cnt} but the file ends at byte {d.Length}";
+                    }
+                    else if (s < needed)
+                    {
+                        long rows = tiled ? tileH : Math.Min(rowsPerStrip, h - ((s % perPlane) * rowsPerStrip));
+                        defect = TiffStripValidator.Check(d.Slice((int)off, (int)cnt), compression, rowBytes * rows,
+                            $"page {pages + 1} {(tiled ? "tile" : "strip")} {s}");
                     }
                 }
             }
@@ -452,6 +487,26 @@ public static class ImageHeaderProbe
         return new ImageHeader(ImageFormat.Bmp, width, height, 8, channels, 1, defect);
     }
 
+    private static bool SameShorts(ReadOnlySpan<byte> d, int entry, uint count, bool le)
+    {
+        long start = count * 2L <= 4 ? entry + 8 : U32(d, entry + 8, le);
+        if (start + (count * 2L) > d.Length)
+        {
+            return false;
+        }
+
+        int first = U16(d, (int)start, le);
+        for (long i = 1; i < count; i++)
+        {
+            if (U16(d, (int)(start + (2 * i)), le) != first)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static int ReadFirstShort(ReadOnlySpan<byte> d, int entry, uint count, bool le)
     {
         if (count * 2 <= 4)
@@ -459,7 +514,7 @@ public static class ImageHeaderProbe
             return U16(d, entry + 8, le);
         }
 
-        uint off = U32(d, entry + 8, le);
+        long off = U32(d, entry + 8, le);
         return off + 2 <= d.Length ? U16(d, (int)off, le) : 0;
     }
 

@@ -235,4 +235,57 @@ public sealed class DecoderTruthTests
         rows[65 * 10] = 9;
         Assert.That(ImageHeaderProbe.Probe("x.png", Png(64, 64, 8, 0, false, Zlib(rows))).Defect, Does.Contain("filter type 9"));
     }
+
+    /// <summary>A 16-bit grey TIFF from OpenCV with the given compression, and the byte positions of its IFD entries by tag.</summary>
+    private static (byte[] Bytes, Dictionary<int, int> Entries) Tiff(int compression, int w = 64, int h = 48)
+    {
+        using Mat m = TestData.Grey16(w, h);
+        Cv2.ImEncode(".tif", m, out byte[] bytes, [259, compression]);
+        int ifd = BitConverter.ToInt32(bytes, 4);
+        int n = BitConverter.ToUInt16(bytes, ifd);
+        var entries = new Dictionary<int, int>();
+        for (int i = 0; i < n; i++)
+        {
+            entries[BitConverter.ToUInt16(bytes, ifd + 2 + (12 * i))] = ifd + 2 + (12 * i);
+        }
+
+        return (bytes, entries);
+    }
+
+    [TestCase(1)]
+    [TestCase(5)]
+    [TestCase(8)]
+    [TestCase(32773)]
+    public void A_tiff_strip_that_decodes_short_is_truncated(int compression)
+    {
+        (byte[] b, Dictionary<int, int> e) = Tiff(compression, 64, 8);
+        Assert.That(ImageHeaderProbe.Probe("x.tif", b).Defect, Is.Null, "the untouched file is complete");
+        Assert.That(BitConverter.ToUInt32(b, e[279] + 4), Is.EqualTo(1u), "one strip");
+        uint count = BitConverter.ToUInt32(b, e[279] + 8);
+        BitConverter.GetBytes(count / 3).CopyTo(b, e[279] + 8);
+        string? defect = ImageHeaderProbe.Probe("x.tif", b).Defect;
+        Assert.That(defect, Does.StartWith("truncated TIFF").Or.StartWith("damaged TIFF"));
+    }
+
+    [Test]
+    public void A_tiff_whose_bits_per_sample_points_past_the_end_is_damaged_not_a_crash()
+    {
+        (byte[] b, Dictionary<int, int> e) = Tiff(1);
+        // BitsPerSample with count 3 and its value offset at 0xFFFFFFFF (once an unchecked uint overflow in the probe).
+        BitConverter.GetBytes(3u).CopyTo(b, e[258] + 4);
+        BitConverter.GetBytes(0xFFFFFFFFu).CopyTo(b, e[258] + 8);
+        ScanLoadException? ex = Assert.Throws<ScanLoadException>(() => ImageHeaderProbe.Probe("x.tif", b));
+        Assert.That(ex!.Status, Is.EqualTo(ScanStatus.Failed));
+        Assert.That(ex.Reason, Does.Contain("0 bits per sample"));
+    }
+
+    [Test]
+    public void A_tiff_directory_out_of_order_or_with_a_bad_planar_value_is_damaged()
+    {
+        (byte[] b, Dictionary<int, int> e) = Tiff(5);
+        byte[] swapped = (byte[])b.Clone();
+        b.AsSpan(e[256], 12).CopyTo(swapped.AsSpan(e[257]));
+        b.AsSpan(e[257], 12).CopyTo(swapped.AsSpan(e[256]));
+        Assert.That(ImageHeaderProbe.Probe("x.tif", swapped).Defect, Does.Contain("not sorted"));
+    }
 }
