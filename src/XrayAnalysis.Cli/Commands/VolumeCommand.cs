@@ -46,6 +46,11 @@ internal static class VolumeCommand
                 stderr.WriteLine($"xray: model unusable: {ex.Message}");
                 return ExitCodes.ModelUnusable;
             }
+            catch (ArgumentException ex)
+            {
+                stderr.WriteLine($"xray: {ex.Message.Split('\n')[0]}");
+                return ExitCodes.UsageError;
+            }
 
             var opts = new VolumeOptions
             {
@@ -60,6 +65,20 @@ internal static class VolumeCommand
             };
             string dir = r.GetValue(outDir)!.FullName;
             int notOk = 0, gtTotal = 0, gtFound = 0, fps = 0, withGt = 0;
+            var summary = new System.Text.StringBuilder("name,input,status,reason,regions,slices\n");
+            OutputLock folderLock;
+            try
+            {
+                folderLock = OutputLock.Acquire(dir);
+            }
+            catch (Exception ex) when (ex is OutputLockedException or IOException or UnauthorizedAccessException)
+            {
+                detector.Dispose();
+                stderr.WriteLine($"xray: run failed: {ex.Message}");
+                return ExitCodes.RunFailed;
+            }
+
+            using (folderLock)
             using (detector)
             {
                 var pipeline = new VolumePipeline(detector, opts);
@@ -81,8 +100,10 @@ internal static class VolumeCommand
                             fps += e.FalsePositives;
                         }
                     }
-                    catch (ScanLoadException ex)
+                    catch (Exception ex) when (ex is not (AccessViolationException or ThreadAbortException))
                     {
+                        (ScanStatus status, string reason) = ex is ScanLoadException sle ? (sle.Status, sle.Reason)
+                            : (ScanStatus.Failed, $"{ex.GetType().Name}: {ex.Message.Split('\n')[0].Trim()}");
                         result = new VolumeResult
                         {
                             Name = name,
@@ -90,14 +111,30 @@ internal static class VolumeCommand
                             Model = new ModelSummary(detector.Model.Name, detector.Model.Sha256, detector.Model.Layout.ToString(), detector.Model.InputWidth, detector.Model.InputHeight),
                             Parameters = opts,
                             TimingsMs = new Dictionary<string, double>(),
-                            Status = ex.Status,
-                            Reason = ex.Reason,
+                            Status = status,
+                            Reason = reason,
                         };
                         notOk++;
-                        stderr.WriteLine($"xray: {ex.Status.ToString().ToLowerInvariant()}: {input}: {ex.Reason}");
+                        stderr.WriteLine($"xray: {status.ToString().ToLowerInvariant()}: {input}: {reason}");
                     }
 
-                    AtomicFile.WriteAllBytes(Path.Combine(dir, "results", name + ".json"), ResultJson.Serialize(result));
+                    try
+                    {
+                        AtomicFile.WriteAllBytes(Path.Combine(dir, "results", name + ".json"), ResultJson.Serialize(result));
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        if (result.Status == ScanStatus.Ok)
+                        {
+                            notOk++;
+                        }
+
+                        result = result with { Status = ScanStatus.Failed, Reason = $"io: cannot write result: {ex.Message.Split('\n')[0]}" };
+                        stderr.WriteLine($"xray: failed: {input}: {result.Reason}");
+                    }
+
+                    summary.Append(Csv(name)).Append(',').Append(Csv(input)).Append(',').Append(result.Status.ToString().ToLowerInvariant()).Append(',')
+                        .Append(Csv(result.Reason ?? "")).Append(',').Append(result.Regions.Count).Append(',').Append(result.SlicesProcessed).Append('\n');
                     foreach (string w in result.Warnings)
                     {
                         stderr.WriteLine($"xray: warning: {input}: {w}");
@@ -115,17 +152,30 @@ internal static class VolumeCommand
                         stdout.WriteLine(line);
                     }
                 }
+
+                if (withGt > 0)
+                {
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"3D recall {gtFound}/{gtTotal} = {(gtTotal == 0 ? double.NaN : (double)gtFound / gtTotal):0.000} at IoU ≥ 0.3; false positives per volume {(double)fps / withGt:0.00} ({withGt} volumes with ground truth)"));
+                }
+
+                try
+                {
+                    AtomicFile.WriteAllText(Path.Combine(dir, "summary.csv"), summary.ToString());
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    stderr.WriteLine($"xray: run failed: cannot write {Path.Combine(dir, "summary.csv")}: {ex.Message.Split('\n')[0]}");
+                    return ExitCodes.RunFailed;
+                }
             }
 
-            if (withGt > 0)
-            {
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"3D recall {gtFound}/{gtTotal} = {(gtTotal == 0 ? double.NaN : (double)gtFound / gtTotal):0.000} at IoU ≥ 0.3; false positives per volume {(double)fps / withGt:0.00} ({withGt} volumes with ground truth)"));
-            }
-
-            stdout.WriteLine($"results: {Path.Combine(dir, "results")}; pictures: {Path.Combine(dir, "pictures")}");
+            stdout.WriteLine($"results: {Path.Combine(dir, "results")}, {Path.Combine(dir, "summary.csv")}; pictures: {Path.Combine(dir, "pictures")}");
             return notOk > 0 ? ExitCodes.SomeInputsNotOk : ExitCodes.Ok;
         });
         return cmd;
     }
+
+    private static string Csv(string s) =>
+        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }

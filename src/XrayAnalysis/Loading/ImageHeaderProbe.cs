@@ -432,6 +432,27 @@ public static class ImageHeaderProbe
         return new ImageHeader(ImageFormat.Tiff, width, height, bits, channels, pages, defect);
     }
 
+    /// <summary>Byte offsets of the IFDs of a TIFF that <see cref="Probe"/> accepted, in page order (at most <paramref name="maxPages"/>).</summary>
+    internal static long[] TiffPageOffsets(ReadOnlySpan<byte> d, int maxPages)
+    {
+        bool le = d[0] == 'I';
+        var list = new List<long>();
+        long ifd = U32(d, 4, le);
+        while (ifd != 0 && list.Count < maxPages && ifd + 2 <= d.Length && !list.Contains(ifd))
+        {
+            long end = ifd + 2 + (12L * U16(d, (int)ifd, le));
+            if (end + 4 > d.Length)
+            {
+                break;
+            }
+
+            list.Add(ifd);
+            ifd = U32(d, (int)end, le);
+        }
+
+        return [.. list];
+    }
+
     private static ImageHeader ProbeBmp(string path, ReadOnlySpan<byte> d)
     {
         if (d.Length < 30)

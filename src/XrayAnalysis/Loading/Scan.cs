@@ -30,6 +30,9 @@ public sealed class Scan : IDisposable
     /// <summary>SHA-256 of the low-energy file of a pair; null otherwise (a two-page TIFF has one file).</summary>
     public string? LowEnergySha256 { get; }
 
+    /// <summary>NaN/Inf samples found (and left out of windowing) in a float scan; null for integer scans.</summary>
+    public long? NonFiniteSamples { get; init; }
+
     /// <summary>Width in pixels.</summary>
     public int Width => Image.Cols;
 

@@ -72,7 +72,17 @@ public sealed class ScanLoader
             return LoadTwoPageTiff(input, header, sha);
         }
 
-        return new Scan(input, Decode(input.Path, bytes, header), null, header, sha, null);
+        Mat pixels = Decode(input.Path, bytes, header);
+        try
+        {
+            long nonFinite = PatchNonFinite(input.Path, pixels);
+            return new Scan(input, pixels, null, header, sha, null) { NonFiniteSamples = pixels.Depth() == MatType.CV_32F ? nonFinite : null };
+        }
+        catch
+        {
+            pixels.Dispose();
+            throw;
+        }
     }
 
     private (ImageHeader Header, string Sha256, Mat Pixels) ReadDecode(string path)
@@ -84,7 +94,17 @@ public sealed class ScanLoader
             throw new ScanLoadException(ScanStatus.Rejected, path, $"a file of a dual-energy pair must have one page, this one has {header.PageCount}");
         }
 
-        return (header, sha, Decode(path, bytes, header));
+        Mat pixels = Decode(path, bytes, header);
+        try
+        {
+            PatchNonFinite(path, pixels);
+            return (header, sha, pixels);
+        }
+        catch
+        {
+            pixels.Dispose();
+            throw;
+        }
     }
 
     private (ImageHeader Header, byte[] Bytes) ReadAndProbe(string path)
@@ -92,11 +112,12 @@ public sealed class ScanLoader
         byte[] bytes;
         try
         {
-            var info = new FileInfo(path);
-            if (!info.Exists)
+            if (FileKind.NotRegular(path) is { } kind)
             {
-                throw new ScanLoadException(ScanStatus.Failed, path, "file not found");
+                throw new ScanLoadException(ScanStatus.Failed, path, kind);
             }
+
+            var info = new FileInfo(path);
 
             if (info.Length > Options.MaxFileBytes)
             {
@@ -155,6 +176,69 @@ public sealed class ScanLoader
         }
 
         return Normalise(path, decoded);
+    }
+
+    /// <summary>
+    /// NaN and ±Inf samples of a float image: replaced by the smallest finite sample so that they take no part in windowing,
+    /// counted, and above <see cref="ScanLoaderOptions.MaxNonFiniteShare"/> the scan is incomplete.
+    /// </summary>
+    private long PatchNonFinite(string path, Mat m)
+    {
+        if (m.Depth() != MatType.CV_32F)
+        {
+            return 0;
+        }
+
+        long bad = 0;
+        float min = float.PositiveInfinity;
+        int w = m.Cols * m.Channels(), rows = m.Rows;
+        for (int y = 0; y < rows; y++)
+        {
+            unsafe
+            {
+                var row = new Span<float>((void*)m.Ptr(y), w);
+                foreach (float v in row)
+                {
+                    if (float.IsFinite(v))
+                    {
+                        min = Math.Min(min, v);
+                    }
+                    else
+                    {
+                        bad++;
+                    }
+                }
+            }
+        }
+
+        if (bad == 0)
+        {
+            return 0;
+        }
+
+        long total = (long)rows * w;
+        if (bad > Options.MaxNonFiniteShare * total || float.IsInfinity(min))
+        {
+            throw new ScanLoadException(ScanStatus.Incomplete, path,
+                $"{bad} of {total} samples are NaN or infinite ({100.0 * bad / total:0.###}%, above the {100 * Options.MaxNonFiniteShare:0.###}% limit)");
+        }
+
+        for (int y = 0; y < rows; y++)
+        {
+            unsafe
+            {
+                var row = new Span<float>((void*)m.Ptr(y), w);
+                for (int x = 0; x < row.Length; x++)
+                {
+                    if (!float.IsFinite(row[x]))
+                    {
+                        row[x] = min;
+                    }
+                }
+            }
+        }
+
+        return bad;
     }
 
     /// <summary>Drops alpha; keeps 8U/16U/16S/32F samples; rejects other sample types.</summary>
@@ -228,6 +312,8 @@ public sealed class ScanLoader
             pages[0] = high;
             Mat low = Normalise(input.Path, pages[1]);
             pages[1] = low;
+            PatchNonFinite(input.Path, high);
+            PatchNonFinite(input.Path, low);
             ValidatePair(input, high, low);
             return new Scan(input, high, low, header, sha, null);
         }

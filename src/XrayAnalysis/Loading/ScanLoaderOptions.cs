@@ -27,4 +27,10 @@ public sealed record ScanLoaderOptions
         get => _maxFileBytes;
         init => _maxFileBytes = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(MaxFileBytes), value, "must be positive");
     }
+
+    /// <summary>
+    /// Largest share of NaN or infinite samples a float scan may hold and still be processed (default 0.001 = 0.1%, a few
+    /// dead detector pixels); more, and so much of the scan is unknown that it is <c>incomplete</c>.
+    /// </summary>
+    public double MaxNonFiniteShare { get; init; } = 0.001;
 }

@@ -457,6 +457,7 @@ public sealed class DetectionPipeline
             Parameters = new DetectParameters(o.Confidence, o.Iou, o.MaxDetections, o.Classes?.Order().ToList(), o.AgnosticNms,
                 m.ResizeMode.ToString().ToLowerInvariant(), window is { } w ? [w.Low, w.High] : null),
             TimingsMs = timings,
+            NonFiniteSamples = scan?.NonFiniteSamples,
             Status = ScanStatus.Failed,
         };
     }

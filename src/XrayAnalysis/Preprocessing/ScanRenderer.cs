@@ -55,6 +55,14 @@ public static class ScanRenderer
     /// <summary>The robust window: the given lower and upper percentiles of all samples (all channels pooled).</summary>
     internal static IntensityWindow PercentileWindow(Mat src, double pLow, double pHigh)
     {
+        if (src.Depth() != MatType.CV_8U && src.Depth() != MatType.CV_16U && src.Depth() != MatType.CV_32F)
+        {
+            // calcHist takes 8U, 16U and 32F: signed 16-bit (and any other integer type) is windowed on exact float copies.
+            using var asFloat = new Mat();
+            src.ConvertTo(asFloat, MatType.CV_32F);
+            return PercentileWindow(asFloat, pLow, pHigh);
+        }
+
         using Mat flat = src.Reshape(1, 0);
         double min, max;
         Cv2.MinMaxLoc(flat, out min, out max);

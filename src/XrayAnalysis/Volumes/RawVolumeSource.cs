@@ -80,7 +80,18 @@ internal sealed class RawVolumeSource : IVolumeSource
         }
 
         _z++;
-        if (_z == Info.Nz && !ReferenceEquals(_data, _file) && _data.ReadByte() >= 0)
+        bool more;
+        try
+        {
+            more = _z == Info.Nz && !ReferenceEquals(_data, _file) && _data.ReadByte() >= 0;
+        }
+        catch (InvalidDataException ex)
+        {
+            // All voxels were read, but the stream is damaged after them (a flipped byte in the checksum, say): not trusted.
+            throw new ScanLoadException(ScanStatus.Failed, Info.Path, $"corrupt compressed data in {Path.GetFileName(_dataPath)} after the last slice: {ex.Message}");
+        }
+
+        if (more)
         {
             // A compression bomb or a wrong header: more data than declared. Stop here rather than inflate it.
             throw new ScanLoadException(ScanStatus.Failed, Info.Path, $"compressed data of {Path.GetFileName(_dataPath)} hold more than the {Info.SliceBytes * Info.Nz} bytes the header declares");

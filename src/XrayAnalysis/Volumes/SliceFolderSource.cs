@@ -6,22 +6,24 @@ namespace XrayAnalysis.Volumes;
 
 /// <summary>
 /// Slices from a folder of 2D images (natural sort; each read through the checked <see cref="ScanLoader"/> when its turn
-/// comes) or from a multi-page TIFF (at most the page cap; OpenCV decodes the pages in one call, so memory is bounded by
-/// the cap rather than streamed).
+/// comes) or from a multi-page TIFF (page and voxel caps checked from the IFDs before any pixel is decoded; each page is
+/// then decoded alone when its turn comes, by pointing the TIFF header at that page's IFD, so memory holds one page).
 /// </summary>
 internal sealed partial class SliceFolderSource : IVolumeSource
 {
     private readonly IReadOnlyList<string>? _files;
-    private readonly Mat[]? _pages;
+    private readonly byte[]? _tiff;
+    private readonly long[]? _ifds;
     private readonly ScanLoader _loader = new();
     private readonly List<string> _warnings = [];
     private int _z;
 
-    private SliceFolderSource(VolumeInfo info, IReadOnlyList<string>? files, Mat[]? pages, List<string> warnings)
+    private SliceFolderSource(VolumeInfo info, IReadOnlyList<string>? files, byte[]? tiff, long[]? ifds, List<string> warnings)
     {
         Info = info;
         _files = files;
-        _pages = pages;
+        _tiff = tiff;
+        _ifds = ifds;
         _warnings = warnings;
     }
 
@@ -82,20 +84,28 @@ internal sealed partial class SliceFolderSource : IVolumeSource
     private static SliceFolderSource Create(string dir, List<string> files, List<string> warnings, Scan first)
     {
         var info = new VolumeInfo(dir, first.Width, first.Height, files.Count, 1, 1, 1, 0, 0, 0, first.BitDepth == 8 ? VoxelType.UInt8 : first.BitDepth == 16 ? VoxelType.UInt16 : VoxelType.Float32);
-        return new SliceFolderSource(info, files, null, warnings);
+        return new SliceFolderSource(info, files, null, null, warnings);
     }
 
-    public static SliceFolderSource OpenMultiPage(string path, int maxPages)
+    public static SliceFolderSource OpenMultiPage(string path, int maxPages, long maxVoxels, long maxFileBytes)
     {
-        byte[] bytes = File.ReadAllBytes(path);
-        ImageHeader h;
-        try
+        long length = new FileInfo(path).Length;
+        if (length > maxFileBytes)
         {
-            h = ImageHeaderProbe.Probe(path, bytes, maxPages);
+            throw new ScanLoadException(ScanStatus.Rejected, path, $"file is {length} bytes, above the {maxFileBytes}-byte cap");
         }
-        catch (ScanLoadException ex)
+
+        byte[] bytes = File.ReadAllBytes(path);
+        ImageHeader h = ImageHeaderProbe.Probe(path, bytes, maxPages);
+        if (h.Format != ImageFormat.Tiff)
         {
-            throw new ScanLoadException(ex.Status, path, ex.Reason);
+            throw new ScanLoadException(ScanStatus.Failed, path, $"a .tif volume must be a TIFF file, this is {h.Format}");
+        }
+
+        long voxels = h.Pixels * h.PageCount;
+        if (voxels > maxVoxels)
+        {
+            throw new ScanLoadException(ScanStatus.Rejected, path, $"{h.Width}x{h.Height}x{h.PageCount} = {voxels} voxels is above the {maxVoxels}-voxel cap");
         }
 
         if (h.Defect is not null)
@@ -103,19 +113,51 @@ internal sealed partial class SliceFolderSource : IVolumeSource
             throw new ScanLoadException(ScanStatus.Incomplete, path, h.Defect);
         }
 
-        Cv2.ImReadMulti(path, out Mat[] pages, ImreadModes.Unchanged);
-        if (pages.Length != h.PageCount)
+        if (h.Channels != 1)
         {
-            foreach (Mat p in pages)
-            {
-                p.Dispose();
-            }
-
-            throw new ScanLoadException(ScanStatus.Failed, path, $"the TIFF decoder returned {pages.Length} pages, the header declares {h.PageCount}");
+            throw new ScanLoadException(ScanStatus.Rejected, path, $"volume pages must be single-channel, this TIFF has {h.Channels} samples per pixel");
         }
 
-        var info = new VolumeInfo(path, h.Width, h.Height, pages.Length, 1, 1, 1, 0, 0, 0, h.BitsPerSample == 8 ? VoxelType.UInt8 : h.BitsPerSample == 16 ? VoxelType.UInt16 : VoxelType.Float32);
-        return new SliceFolderSource(info, null, pages, []);
+        long[] ifds = ImageHeaderProbe.TiffPageOffsets(bytes, maxPages);
+        var info = new VolumeInfo(path, h.Width, h.Height, ifds.Length, 1, 1, 1, 0, 0, 0, h.BitsPerSample == 8 ? VoxelType.UInt8 : h.BitsPerSample == 16 ? VoxelType.UInt16 : VoxelType.Float32);
+        return new SliceFolderSource(info, null, bytes, ifds, []);
+    }
+
+    /// <summary>Decodes page <paramref name="z"/> alone: the header's first-IFD offset is pointed at it and its next-IFD link cut, then both restored.</summary>
+    private Mat DecodePage(int z)
+    {
+        byte[] d = _tiff!;
+        bool le = d[0] == (byte)'I';
+        long ifd = _ifds![z];
+        int n = le ? d[(int)ifd] | (d[(int)ifd + 1] << 8) : (d[(int)ifd] << 8) | d[(int)ifd + 1];
+        int nextAt = (int)(ifd + 2 + (12L * n));
+        byte[] savedHead = d[4..8], savedNext = d[nextAt..(nextAt + 4)];
+        try
+        {
+            WriteU32(d, 4, (uint)ifd, le);
+            WriteU32(d, nextAt, 0, le);
+            Mat m = Cv2.ImDecode(d, ImreadModes.Unchanged);
+            if (m.Empty())
+            {
+                m.Dispose();
+                throw new ScanLoadException(ScanStatus.Failed, Info.Path, $"page {z + 1} of {Info.Nz}: the TIFF decoder could not read it");
+            }
+
+            return m;
+        }
+        finally
+        {
+            savedHead.CopyTo(d, 4);
+            savedNext.CopyTo(d, nextAt);
+        }
+    }
+
+    private static void WriteU32(byte[] d, int at, uint v, bool le)
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            d[at + i] = (byte)(v >> (8 * (le ? i : 3 - i)));
+        }
     }
 
     public void ReadNext(Span<float> slice)
@@ -125,12 +167,12 @@ internal sealed partial class SliceFolderSource : IVolumeSource
             throw new InvalidOperationException($"all {Info.Nz} slices were read");
         }
 
-        int z = _z;
         Mat? owned = null;
         Mat m;
-        if (_pages is not null)
+        if (_tiff is not null)
         {
-            m = _pages[_z];
+            owned = DecodePage(_z);
+            m = owned;
         }
         else
         {
@@ -166,20 +208,12 @@ internal sealed partial class SliceFolderSource : IVolumeSource
         finally
         {
             owned?.Dispose();
-            // A page is read once: free it as soon as it has been converted.
-            _pages?[z].Dispose();
         }
     }
 
     public void Dispose()
     {
-        if (_pages is not null)
-        {
-            foreach (Mat p in _pages)
-            {
-                p.Dispose();
-            }
-        }
+        // Pages are decoded one at a time and freed at once; nothing is held between calls.
     }
 
     [GeneratedRegex(@"\d+(?=\D*$)")]

@@ -26,9 +26,9 @@ public static class VolumeReader
             return SliceFolderSource.Open(path, maxPages);
         }
 
-        if (!File.Exists(path))
+        if (FileKind.NotRegular(path) is { } kind)
         {
-            throw new ScanLoadException(ScanStatus.Failed, path, "file not found");
+            throw new ScanLoadException(ScanStatus.Failed, path, kind);
         }
 
         string ext = Path.GetExtension(path).ToLowerInvariant();
@@ -36,7 +36,7 @@ public static class VolumeReader
         {
             ".mhd" or ".mha" => OpenMetaImage(path, maxVoxels),
             ".nrrd" or ".nhdr" => OpenNrrd(path, maxVoxels),
-            ".tif" or ".tiff" => SliceFolderSource.OpenMultiPage(path, maxPages),
+            ".tif" or ".tiff" => SliceFolderSource.OpenMultiPage(path, maxPages, maxVoxels, new ScanLoaderOptions().MaxFileBytes),
             _ => throw new ScanLoadException(ScanStatus.Failed, path, $"unknown volume format '{ext}' (expected .mhd, .mha, .nrrd, .nhdr, .tif, or a folder of slices)"),
         };
     }
@@ -105,18 +105,19 @@ public static class VolumeReader
         else if (h.TryGetValue("space directions", out string? dirs))
         {
             // "(sx,0,0) (0,sy,0) (0,0,sz)": the vector lengths are the spacings.
-            var vecs = dirs.Split(')', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(v => v.TrimStart('(').Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray()).ToArray();
-            if (vecs.Length == 3)
+            string[] vecs = dirs.Split(')', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (vecs.Length != 3)
             {
-                spacing = vecs.Select(v => Math.Sqrt(v.Sum(x => x * x))).ToArray();
+                throw new ScanLoadException(ScanStatus.Failed, path, $"space directions '{dirs.Trim()}' is not three vectors");
             }
+
+            spacing = vecs.Select(v => Math.Sqrt(Vector(path, "space directions", v.TrimStart('(')).Sum(x => x * x))).ToArray();
         }
 
         double[] origin = [0, 0, 0];
         if (h.TryGetValue("space origin", out string? so))
         {
-            origin = so.Trim().Trim('(', ')').Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            origin = Vector(path, "space origin", so.Trim().Trim('(', ')'));
         }
 
         VoxelType type = Get(path, h, "type").Trim() switch
@@ -147,6 +148,22 @@ public static class VolumeReader
         return new RawVolumeSource(info, path, dataOffset, encoding, big);
     }
 
+    /// <summary>"x,y,z" as three finite numbers, or a failure naming the field.</summary>
+    private static double[] Vector(string path, string key, string text)
+    {
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var v = new double[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out v[i]) || !double.IsFinite(v[i]))
+            {
+                throw new ScanLoadException(ScanStatus.Failed, path, $"{key} value '{parts[i]}' is not a finite number");
+            }
+        }
+
+        return v.Length == 3 ? v : throw new ScanLoadException(ScanStatus.Failed, path, $"{key} '{text}' has {v.Length} values, expected 3");
+    }
+
     private static VolumeInfo Check(string path, int[] d, double[] s, double[] o, VoxelType type, long maxVoxels)
     {
         if (d[0] <= 0 || d[1] <= 0 || d[2] <= 0)
@@ -164,7 +181,9 @@ public static class VolumeReader
             throw new ScanLoadException(ScanStatus.Rejected, path, $"dimensions {d[0]}x{d[1]}x{d[2]} overflow");
         }
 
-        if (voxels > maxVoxels || (long)d[0] * d[1] > int.MaxValue / 8)
+        // Slices, projections and reslices are single arrays: every face of the volume must fit one.
+        long face = Math.Max((long)d[0] * d[1], Math.Max((long)d[2] * d[0], (long)d[2] * d[1]));
+        if (voxels > maxVoxels || face > int.MaxValue / 8)
         {
             throw new ScanLoadException(ScanStatus.Rejected, path, $"{d[0]}x{d[1]}x{d[2]} = {voxels} voxels is above the {maxVoxels}-voxel cap");
         }
@@ -172,6 +191,11 @@ public static class VolumeReader
         if (s.Any(v => !(v > 0) || double.IsInfinity(v)))
         {
             throw new ScanLoadException(ScanStatus.Failed, path, $"spacing {string.Join(" ", s)} must be positive");
+        }
+
+        if (o.Length != 3 || o.Any(v => !double.IsFinite(v)))
+        {
+            throw new ScanLoadException(ScanStatus.Failed, path, $"origin {string.Join(" ", o)} must be three finite numbers");
         }
 
         return new VolumeInfo(path, d[0], d[1], d[2], s[0], s[1], s[2], o[0], o[1], o[2], type);
@@ -186,13 +210,37 @@ public static class VolumeReader
             throw new ScanLoadException(ScanStatus.Rejected, headerPath, $"data file '{name}' must sit beside the header (a bare file name, no folders, no '..', not absolute)");
         }
 
-        string full = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(headerPath))!, name);
+        string dir = Path.GetDirectoryName(Path.GetFullPath(headerPath))!;
+        string full = Path.Combine(dir, name);
         if (!File.Exists(full))
         {
             throw new ScanLoadException(ScanStatus.Failed, headerPath, $"data file '{name}' not found beside the header");
         }
 
-        return full;
+        // A symbolic link is held to the same rule: its final target must also sit in the header's (real) folder.
+        string real = RealPath(full);
+        if (!string.Equals(Path.GetDirectoryName(real), RealPath(dir), StringComparison.Ordinal))
+        {
+            throw new ScanLoadException(ScanStatus.Rejected, headerPath, $"data file '{name}' is a link to {real}, outside the header's folder");
+        }
+
+        if (FileKind.NotRegular(real) is { } kind)
+        {
+            throw new ScanLoadException(ScanStatus.Failed, headerPath, $"data file '{name}' is {kind}");
+        }
+
+        return real;
+    }
+
+    /// <summary>The path with every symbolic link along it resolved (the file itself and its folders).</summary>
+    private static string RealPath(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string? parent = Path.GetDirectoryName(full);
+        string resolvedParent = parent is null ? full : RealPath(parent);
+        string here = parent is null ? full : Path.Combine(resolvedParent, Path.GetFileName(full));
+        FileSystemInfo? target = File.Exists(here) ? new FileInfo(here).ResolveLinkTarget(true) : Directory.Exists(here) ? new DirectoryInfo(here).ResolveLinkTarget(true) : null;
+        return target is null ? here : target.FullName == here ? here : RealPath(target.FullName);
     }
 
     /// <summary>Reads "key SEP value" lines until the data key (MetaImage) or a blank line (NRRD); returns the data offset for attached data.</summary>
