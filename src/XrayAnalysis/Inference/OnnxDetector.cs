@@ -99,6 +99,7 @@ public sealed class OnnxDetector : IDisposable
     private static OnnxDetector Create(string path, string sha, InferenceSession session, DetectorOptions options)
     {
         var metadata = new Dictionary<string, string>(session.ModelMetadata.CustomMetadataMap, StringComparer.Ordinal);
+        BundledModelPins.Verify(path, sha, metadata);
         if (session.InputMetadata.Count != 1)
         {
             throw new ModelLoadException($"{path}: expected one image input, found {session.InputMetadata.Count}: " +
