@@ -24,11 +24,16 @@ internal static class VolumeCommand
         var gap = new Option<int>("--gap") { Description = "Processed slices a region may skip.", DefaultValueFactory = _ => 1 };
         var sliceBoxes = new Option<bool>("--slice-boxes") { Description = "Keep every per-slice box in the JSON." };
         var noPictures = new Option<bool>("--no-pictures") { Description = "Skip projections and montages." };
+        var maxVoxels = new Option<long>("--max-voxels")
+        {
+            Description = "Refuse volumes with more voxels than this, from their headers, before reading any data.",
+            DefaultValueFactory = _ => VolumeReader.DefaultMaxVoxels,
+        };
         var det = new DetectorCliOptions();
         var cmd = new Command("volume", "Detect in CT volumes slice by slice and fuse the boxes into 3D regions; writes JSON, projections and montages.\n" + XrayCli.ExitCodeHelp);
         cmd.Add(inputs);
         det.AddTo(cmd);
-        foreach (Option o in new Option[] { outDir, axes, step, level, width, link, minRun, gap, sliceBoxes, noPictures })
+        foreach (Option o in new Option[] { outDir, axes, step, level, width, link, minRun, gap, sliceBoxes, noPictures, maxVoxels })
         {
             cmd.Add(o);
         }
@@ -88,8 +93,9 @@ internal static class VolumeCommand
                     VolumeResult result;
                     try
                     {
-                        using IVolumeSource src = VolumeReader.Open(input);
-                        result = pipeline.Process(src, name, r.GetValue(noPictures) ? null : Path.Combine(dir, "pictures"), () => VolumeReader.Open(input));
+                        long cap = r.GetValue(maxVoxels);
+                        using IVolumeSource src = VolumeReader.Open(input, cap);
+                        result = pipeline.Process(src, name, r.GetValue(noPictures) ? null : Path.Combine(dir, "pictures"), () => VolumeReader.Open(input, cap));
                         if (VolumeGroundTruth.FindBeside(input) is { } gtPath)
                         {
                             VolumeEvaluation e = VolumeGroundTruth.Evaluate(result.Regions, VolumeGroundTruth.Load(gtPath), 0.3, detector.Options.Confidence);
