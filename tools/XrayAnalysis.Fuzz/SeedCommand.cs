@@ -53,6 +53,8 @@ internal static class SeedCommand
         byte[] z = Compress(raw, gzip: false);
         File.WriteAllBytes(Path.Combine(volumes, "volz.zraw"), z);
         File.WriteAllText(Path.Combine(volumes, "volz.mhd"), MetaHeader(nx, ny, nz, true, "volz.zraw", z.Length));
+        File.WriteAllBytes(Path.Combine(volumes, "local.mha"), [.. Encoding.ASCII.GetBytes(MetaHeader(nx, ny, nz, false, "LOCAL", raw.Length)), .. raw]);
+        File.WriteAllBytes(Path.Combine(volumes, "localz.mha"), [.. Encoding.ASCII.GetBytes(MetaHeader(nx, ny, nz, true, "LOCAL", z.Length)), .. z]);
         File.WriteAllBytes(Path.Combine(volumes, "attached.nrrd"), [.. Encoding.ASCII.GetBytes(NrrdHeader(nx, ny, nz, "raw", null)), .. raw]);
         File.WriteAllBytes(Path.Combine(volumes, "attached_gz.nrrd"), [.. Encoding.ASCII.GetBytes(NrrdHeader(nx, ny, nz, "gzip", null)), .. Compress(raw, gzip: true)]);
         var pages = new List<Mat>();
