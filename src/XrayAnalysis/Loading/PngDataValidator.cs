@@ -60,7 +60,7 @@ internal static class PngDataValidator
                     {
                         n = z.Read(buffer, 0, buffer.Length);
                     }
-                    catch (InvalidDataException ex)
+                    catch (Exception ex) when (ex is InvalidDataException or IOException)
                     {
                         return $"damaged PNG: image data do not inflate ({ex.Message.TrimEnd('.')}) after {total} of {expected} bytes";
                     }

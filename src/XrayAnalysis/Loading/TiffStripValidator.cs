@@ -132,7 +132,7 @@ internal static class TiffStripValidator
                 return total;
             }
         }
-        catch (InvalidDataException)
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
         {
             return -2;
         }

@@ -74,8 +74,9 @@ internal sealed class RawVolumeSource : IVolumeSource
         {
             throw new ScanLoadException(ScanStatus.Incomplete, Info.Path, $"data of {Path.GetFileName(_dataPath)} end inside slice {_z} of {Info.Nz}");
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
         {
+            // ZLibException (an IOException) as well: zlib's own error codes for streams it cannot continue.
             throw new ScanLoadException(ScanStatus.Failed, Info.Path, $"corrupt compressed data in {Path.GetFileName(_dataPath)} at slice {_z}: {ex.Message}");
         }
 
@@ -85,7 +86,7 @@ internal sealed class RawVolumeSource : IVolumeSource
         {
             more = _z == Info.Nz && !ReferenceEquals(_data, _file) && _data.ReadByte() >= 0;
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
         {
             // All voxels were read, but the stream is damaged after them (a flipped byte in the checksum, say): not trusted.
             throw new ScanLoadException(ScanStatus.Failed, Info.Path, $"corrupt compressed data in {Path.GetFileName(_dataPath)} after the last slice: {ex.Message}");
