@@ -43,6 +43,11 @@ internal static class PngDataValidator
         }
 
         long expected = passes.Sum(p => p.RowBytes * p.Rows);
+        if (idat.IsEmpty)
+        {
+            return $"truncated PNG: the IDAT chunks hold no data ({expected} bytes expected)";
+        }
+
         byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
         try
         {

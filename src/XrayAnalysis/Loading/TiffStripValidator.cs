@@ -115,6 +115,12 @@ internal static class TiffStripValidator
 
     private static unsafe long InflateLength(ReadOnlySpan<byte> d, long limit)
     {
+        if (d.IsEmpty)
+        {
+            // An empty strip inflates to nothing (and pinning an empty span gives a null pointer).
+            return 0;
+        }
+
         byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
         try
         {
