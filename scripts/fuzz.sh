@@ -20,6 +20,6 @@ cp tests/fixtures/fuzz-corpus/* artifacts/fuzz-seeds/all/ 2>/dev/null || true
 echo -e "target\texecutions\tseconds\texec_per_s\tcorpus\tedges\tfindings\tmode"
 status=0
 for t in "${targets[@]}"; do
-  dotnet "$out/xray-fuzz.dll" fuzz "$t" artifacts/fuzz-seeds/all "$execs" 1 artifacts/fuzz-findings || status=1
+  dotnet "$out/xray-fuzz.dll" fuzz "$t" artifacts/fuzz-seeds/all "$execs" "${FUZZ_SEED:-1}" artifacts/fuzz-findings || status=1
 done
 exit $status
