@@ -242,6 +242,11 @@ public static class ImageHeaderProbe
             {
                 defect = entropy.DefineHuffmanTables(body);
             }
+            else if (marker == 0xE0 && body.Length >= 7 && body[..5].SequenceEqual("JFIF\0"u8) && body[5] != 1)
+            {
+                // libjpeg warns "unknown JFIF revision number": no encoder writes another major version.
+                defect = $"damaged JPEG: JFIF version {body[5]}.{body[6]:D2} is not 1.x";
+            }
             else if (marker == 0xDB)
             {
                 defect = entropy.DefineQuantisationTables(body);
@@ -416,7 +421,7 @@ public static class ImageHeaderProbe
                     {
                         long rows = tiled ? tileH : Math.Min(rowsPerStrip, h - ((s % perPlane) * rowsPerStrip));
                         defect = TiffStripValidator.Check(d.Slice((int)off, (int)cnt), compression, rowBytes * rows,
-                            $"page {pages + 1} {(tiled ? "tile" : "strip")} {s}");
+                            $"page {pages + 1} {(tiled ? "tile" : "strip")} {s}", rowBytes);
                     }
                 }
             }

@@ -194,10 +194,14 @@ internal sealed class JpegEntropyValidator
         int ss = sos[1 + (2 * ns)], se = sos[2 + (2 * ns)], ah = sos[3 + (2 * ns)] >> 4, al = sos[3 + (2 * ns)] & 15;
         if (!_progressive)
         {
+            if (_huffman && (ss != 0 || se != 63 || ah != 0 || al != 0))
+            {
+                // libjpeg: "Invalid SOS parameters for sequential JPEG" (it decodes on, ignoring them).
+                return $"damaged JPEG: scan {_scans} has Ss={ss} Se={se} Ah={ah} Al={al}, invalid for a sequential JPEG";
+            }
+
             ss = 0;
             se = 63;
-            ah = 0;
-            al = 0;
         }
         else if (ss > se || se > 63 || (ss == 0 && se != 0) || (ss > 0 && ns != 1) || al > 13)
         {
@@ -465,6 +469,13 @@ internal sealed class JpegEntropyValidator
                 }
 
                 int r = rs >> 4, s = rs & 15;
+                if (s > 1)
+                {
+                    // A refinement scan only adds coefficients of magnitude 1 (libjpeg: "bad Huffman code").
+                    bits.MarkBad();
+                    return false;
+                }
+
                 if (s != 0)
                 {
                     // A new coefficient of magnitude 1: its sign bit follows.
@@ -652,6 +663,8 @@ internal sealed class JpegEntropyValidator
         public readonly int Position => _pos;
 
         public bool BadCode { get; private set; }
+
+        public void MarkBad() => BadCode = true;
 
         private void Fill()
         {

@@ -12,16 +12,21 @@ namespace XrayAnalysis.Loading;
 internal static class TiffStripValidator
 {
     /// <summary>Returns a defect for one strip/tile, or null. <paramref name="expected"/> is the decoded size it must have.</summary>
-    public static string? Check(ReadOnlySpan<byte> data, int compression, long expected, string what)
+    public static string? Check(ReadOnlySpan<byte> data, int compression, long expected, string what, long rowBytes = 0)
     {
         long got = compression switch
         {
             1 => data.Length,
             5 => LzwLength(data, expected),
             8 or 32946 => InflateLength(data, expected),
-            32773 => PackBitsLength(data, expected),
+            32773 => PackBitsLength(data, expected, rowBytes),
             _ => expected,
         };
+        if (got == -3)
+        {
+            return $"damaged TIFF: {what} has a PackBits run that crosses a row boundary (the TIFF specification packs each row separately)";
+        }
+
         if (got == -2)
         {
             return $"damaged TIFF: {what} does not decompress (corrupt {Name(compression)} data)";
@@ -148,7 +153,8 @@ internal static class TiffStripValidator
         }
     }
 
-    private static long PackBitsLength(ReadOnlySpan<byte> d, long limit)
+    /// <summary>Decoded length of PackBits data; -3 when a run crosses a row boundary (libtiff, reading by rows, discards bytes).</summary>
+    private static long PackBitsLength(ReadOnlySpan<byte> d, long limit, long rowBytes)
     {
         long total = 0;
         int i = 0;
@@ -156,16 +162,17 @@ internal static class TiffStripValidator
         {
             // A run that crosses the strip's end makes libtiff discard bytes: the total then exceeds the limit.
             sbyte n = (sbyte)d[i++];
+            long count;
             if (n >= 0)
             {
-                int count = n + 1;
+                count = n + 1;
                 if (i + count > d.Length)
                 {
-                    return total + (d.Length - i);
+                    // A literal run that declares more bytes than the strip holds: cut or corrupt.
+                    return -2;
                 }
 
-                total += count;
-                i += count;
+                i += (int)count;
             }
             else if (n != -128)
             {
@@ -174,9 +181,20 @@ internal static class TiffStripValidator
                     return total;
                 }
 
-                total += 1 - n;
+                count = 1 - n;
                 i++;
             }
+            else
+            {
+                continue;
+            }
+
+            if (rowBytes > 0 && (total % rowBytes) + count > rowBytes)
+            {
+                return -3;
+            }
+
+            total += count;
         }
 
         return total;

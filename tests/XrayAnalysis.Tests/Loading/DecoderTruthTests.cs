@@ -288,4 +288,24 @@ public sealed class DecoderTruthTests
         b.AsSpan(e[257], 12).CopyTo(swapped.AsSpan(e[256]));
         Assert.That(ImageHeaderProbe.Probe("x.tif", swapped).Defect, Does.Contain("not sorted"));
     }
+
+    public static IEnumerable<string> DamagedFixtures() =>
+        Directory.GetFiles(Path.Combine(TestData.Fixtures, "damaged")).Where(f => !f.EndsWith(".md", StringComparison.Ordinal)).Select(Path.GetFileName)!;
+
+    [TestCaseSource(nameof(DamagedFixtures))]
+    public void Files_an_independent_decoder_calls_corrupt_are_never_complete(string name)
+    {
+        string path = Path.Combine(TestData.Fixtures, "damaged", name);
+        string? defect;
+        try
+        {
+            defect = ImageHeaderProbe.Probe(path, File.ReadAllBytes(path)).Defect;
+        }
+        catch (ScanLoadException ex)
+        {
+            defect = ex.Reason;
+        }
+
+        Assert.That(defect, Is.Not.Null);
+    }
 }
