@@ -141,7 +141,7 @@ public static class ImageHeaderProbe
 
             if (typeName == "IEND")
             {
-                return Png(idat.Count == 0 ? "damaged PNG: no IDAT chunk" : PngDataValidator.Check(Concat(d, idat), width, height, rawBits, colourType, interlaced));
+                return Png(idat.Count == 0 ? "damaged PNG: no IDAT chunk" : CheckIdat(d, idat, width, height, rawBits, colourType, interlaced));
             }
 
             pos += 12 + (int)len;
@@ -158,22 +158,31 @@ public static class ImageHeaderProbe
         }
     }
 
-    private static ReadOnlySpan<byte> Concat(ReadOnlySpan<byte> d, List<(int Start, int Length)> parts)
+    /// <summary>Runs the IDAT check over the chunks' data joined (in a pooled buffer when there are several chunks).</summary>
+    private static string? CheckIdat(ReadOnlySpan<byte> d, List<(int Start, int Length)> parts, int width, int height, int bits, int colourType, bool interlaced)
     {
         if (parts.Count == 1)
         {
-            return d.Slice(parts[0].Start, parts[0].Length);
+            return PngDataValidator.Check(d.Slice(parts[0].Start, parts[0].Length), width, height, bits, colourType, interlaced);
         }
 
-        var all = new byte[parts.Sum(p => (long)p.Length)];
-        int at = 0;
-        foreach ((int start, int length) in parts)
+        long total = parts.Sum(p => (long)p.Length);
+        byte[] all = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Max(1, total));
+        try
         {
-            d.Slice(start, length).CopyTo(all.AsSpan(at));
-            at += length;
-        }
+            int at = 0;
+            foreach ((int start, int length) in parts)
+            {
+                d.Slice(start, length).CopyTo(all.AsSpan(at));
+                at += length;
+            }
 
-        return all;
+            return PngDataValidator.Check(all.AsSpan(0, at), width, height, bits, colourType, interlaced);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(all);
+        }
     }
 
     private static ImageHeader ProbeJpeg(string path, ReadOnlySpan<byte> d)

@@ -51,21 +51,26 @@ internal static class TiffStripValidator
         int[] prefixLen = ArrayPool<int>.Shared.Rent(4096);
         try
         {
-            int next = 258, width = 9, prevLen = -1;
-            long bitPos = 0, total = 0, bits = (long)d.Length * 8;
+            int next = 258, width = 9, prevLen = -1, pos = 0;
+            ulong acc = 0;
+            int held = 0;
+            long total = 0;
             while (total < limit)
             {
-                if (bitPos + width > bits)
+                while (held <= 56 && pos < d.Length)
+                {
+                    acc |= (ulong)d[pos++] << (56 - held);
+                    held += 8;
+                }
+
+                if (held < width)
                 {
                     return total;
                 }
 
-                int code = 0;
-                for (int i = 0; i < width; i++, bitPos++)
-                {
-                    code = (code << 1) | ((d[(int)(bitPos >> 3)] >> (7 - (int)(bitPos & 7))) & 1);
-                }
-
+                int code = (int)(acc >> (64 - width));
+                acc <<= width;
+                held -= width;
                 if (code == 257)
                 {
                     return total;
