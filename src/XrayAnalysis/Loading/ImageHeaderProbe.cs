@@ -389,6 +389,12 @@ public static class ImageHeaderProbe
                 throw new ScanLoadException(ScanStatus.Failed, path, $"corrupt TIFF: page {pages + 1} declares {w}x{h}");
             }
 
+            if (compression is not (1 or 2 or 3 or 4 or 5 or 7 or 8 or 32946 or 32773))
+            {
+                // OpenCV's libtiff reports "strip decoding is not implemented" on stderr and hands back a blank picture.
+                throw new ScanLoadException(ScanStatus.Rejected, path, $"TIFF compression {compression} on page {pages + 1} is not supported (none, LZW, Deflate, PackBits, JPEG, CCITT)");
+            }
+
             if (bps <= 0 || spp <= 0)
             {
                 throw new ScanLoadException(ScanStatus.Failed, path, $"corrupt TIFF: page {pages + 1} declares {bps} bits per sample and {spp} samples per pixel");
