@@ -34,6 +34,7 @@ internal static class TiffStripValidator
 
         return got < expected ? $"truncated TIFF: {what} decompresses to {got} of {expected} bytes"
             : got > expected && compression == 32773 ? $"damaged TIFF: {what} PackBits runs overrun the strip ({got} bytes for {expected})"
+            : got > expected && compression is 8 or 32946 ? $"damaged TIFF: {what} inflates to more than the strip holds ({got} bytes for {expected})"
             : null;
     }
 
@@ -141,6 +142,13 @@ internal static class TiffStripValidator
                 long total = 0;
                 int n;
                 while (total < limit && (n = z.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    total += n;
+                }
+
+                // Read on to the end of the stream (bounded): damage in its last block or checksum shows only there, and
+                // a stream that inflates to more than the strip holds was not written for this strip.
+                while (total < limit + (1 << 16) && (n = z.Read(buffer, 0, buffer.Length)) > 0)
                 {
                     total += n;
                 }
