@@ -220,6 +220,12 @@ public static class ImageHeaderProbe
                 continue;
             }
 
+            if (marker < 0xC0)
+            {
+                // FF 00 and the reserved codes are not markers: libjpeg skips to the next marker and reports the bytes skipped.
+                return Jpeg($"damaged JPEG: FF {marker:X2} at byte {pos - 2} is not a marker");
+            }
+
             if (pos + 2 > d.Length)
             {
                 return Jpeg($"truncated JPEG: segment 0x{marker:X2} cut at byte {d.Length}");
