@@ -420,15 +420,9 @@ internal sealed class JpegEntropyValidator
             {
                 if (r < 15)
                 {
-                    eobRun = 1 << r;
-                    if (r > 0)
+                    if (!TryEobRun(ref bits, r, out eobRun))
                     {
-                        if (!bits.TryRead(r, out int extra))
-                        {
-                            return false;
-                        }
-
-                        eobRun += extra;
+                        return false;
                     }
 
                     eobRun--;
@@ -451,6 +445,24 @@ internal sealed class JpegEntropyValidator
             }
         }
 
+        return true;
+    }
+
+    /// <summary>An end-of-band run of 2^r bands plus r extra bits (EOBr).</summary>
+    private static bool TryEobRun(ref BitReader bits, int r, out int run)
+    {
+        run = 1 << r;
+        if (r == 0)
+        {
+            return true;
+        }
+
+        if (!bits.TryRead(r, out int extra))
+        {
+            return false;
+        }
+
+        run += extra;
         return true;
     }
 
@@ -486,15 +498,9 @@ internal sealed class JpegEntropyValidator
                 }
                 else if (r != 15)
                 {
-                    eobRun = 1 << r;
-                    if (r > 0)
+                    if (!TryEobRun(ref bits, r, out eobRun))
                     {
-                        if (!bits.TryRead(r, out int extra))
-                        {
-                            return false;
-                        }
-
-                        eobRun += extra;
+                        return false;
                     }
 
                     break;

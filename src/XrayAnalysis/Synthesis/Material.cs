@@ -2,7 +2,7 @@ namespace XrayAnalysis.Synthesis;
 
 /// <summary>
 /// A material by its mass attenuation coefficients (cm²/g) at the simulator's two effective energies — 60 keV (low)
-/// and 100 keV (high), NIST XCOM values from ../shared/docs/DOMAIN.md — and its density (g/cm³).
+/// and 100 keV (high), NIST XCOM values (the project's domain notes) — and its density (g/cm³).
 /// </summary>
 public sealed record Material(string Name, double MuRhoLow, double MuRhoHigh, double Density)
 {

@@ -30,6 +30,15 @@ public sealed class HostileInputTests : TempDirTest
 
     private static byte[] Png(Mat m) => TestData.Encode(".png", m);
 
+    /// <summary>A folder holding one good 16-bit scan, a.png.</summary>
+    private string OneScanFolder()
+    {
+        string scans = Directory.CreateDirectory(Path.Combine(Dir, "scans")).FullName;
+        using Mat g = TestData.Grey16(64, 48);
+        TestData.Write(scans, "a.png", Png(g));
+        return scans;
+    }
+
     [Test]
     public void A_batch_of_every_bad_input_and_100_good_scans_is_processed_whole_with_one_status_each()
     {
@@ -142,11 +151,7 @@ public sealed class HostileInputTests : TempDirTest
     [Test]
     public void A_second_run_on_a_held_output_folder_is_refused_naming_the_holder()
     {
-        string scans = Directory.CreateDirectory(Path.Combine(Dir, "scans")).FullName;
-        using (Mat g = TestData.Grey16(64, 48))
-        {
-            TestData.Write(scans, "a.png", Png(g));
-        }
+        string scans = OneScanFolder();
 
         string outDir = Path.Combine(Dir, "out");
         using (XrayAnalysis.Outputs.OutputLock.Acquire(outDir))
@@ -162,11 +167,7 @@ public sealed class HostileInputTests : TempDirTest
     [Test]
     public void Temp_files_of_a_killed_run_are_removed_by_the_next_run()
     {
-        string scans = Directory.CreateDirectory(Path.Combine(Dir, "scans")).FullName;
-        using (Mat g = TestData.Grey16(64, 48))
-        {
-            TestData.Write(scans, "a.png", Png(g));
-        }
+        string scans = OneScanFolder();
 
         string outDir = Path.Combine(Dir, "out");
         Directory.CreateDirectory(Path.Combine(outDir, "results"));
@@ -180,11 +181,7 @@ public sealed class HostileInputTests : TempDirTest
     [Test]
     public void An_overlay_that_cannot_be_written_never_costs_the_result()
     {
-        string scans = Directory.CreateDirectory(Path.Combine(Dir, "scans")).FullName;
-        using (Mat g = TestData.Grey16(64, 48))
-        {
-            TestData.Write(scans, "a.png", Png(g));
-        }
+        string scans = OneScanFolder();
 
         string outDir = Path.Combine(Dir, "out");
         Directory.CreateDirectory(outDir);
@@ -236,11 +233,7 @@ public sealed class HostileInputTests : TempDirTest
     [Test]
     public void A_missing_model_exits_3()
     {
-        string scans = Directory.CreateDirectory(Path.Combine(Dir, "scans")).FullName;
-        using (Mat g = TestData.Grey16(64, 48))
-        {
-            TestData.Write(scans, "a.png", Png(g));
-        }
+        string scans = OneScanFolder();
 
         (int code, _, string stderr) = Run("detect", scans, "--model", Path.Combine(Dir, "nope.onnx"), "--out", Path.Combine(Dir, "out"));
         Assert.That(code, Is.EqualTo(3));
@@ -250,11 +243,7 @@ public sealed class HostileInputTests : TempDirTest
     [Test]
     public void A_copy_of_the_bundled_model_is_pinned_by_content_wherever_it_lies()
     {
-        string scans = Directory.CreateDirectory(Path.Combine(Dir, "scans")).FullName;
-        using (Mat g = TestData.Grey16(64, 48))
-        {
-            TestData.Write(scans, "a.png", Png(g));
-        }
+        string scans = OneScanFolder();
 
         // Same bytes under another name and folder: accepted.
         string copy = Path.Combine(Dir, "renamed.onnx");
