@@ -164,11 +164,7 @@ public sealed class DetectBatch(DetectionPipeline pipeline, string outDir)
         ex.Message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase) ||
         ex.Message.Contains("Disk quota exceeded", StringComparison.OrdinalIgnoreCase);
 
-    private ScanResult NotProcessed(ScanInput input, string why)
-    {
-        ScanResult template = pipeline.FailureResult(input, ScanStatus.Failed, $"not processed: {why}");
-        return template;
-    }
+    private ScanResult NotProcessed(ScanInput input, string why) => pipeline.FailureResult(input, ScanStatus.Failed, $"not processed: {why}");
 
     /// <summary>Deletes <c>.NAME.*.tmp</c> files that <see cref="AtomicFile"/> leaves only when a process dies mid-write.</summary>
     private static int RemoveOrphanedTempFiles(string dir)

@@ -22,7 +22,6 @@ public sealed class DetectionPipeline
     private readonly RenderOptions _render;
     private readonly TileOptions _tiles;
     private readonly float[][] _buffers;
-    private readonly Dictionary<Task<(Prepared? P, ScanOutcome? Failure)>, (ScanInput Input, int Slot, Stopwatch Started)> _loading = [];
 
     /// <summary>Creates a pipeline over an opened detector; the caller keeps ownership of the detector.</summary>
     public DetectionPipeline(OnnxDetector detector, ScanLoader? loader = null, RenderOptions? render = null, TileOptions? tiles = null)
@@ -64,7 +63,7 @@ public sealed class DetectionPipeline
 
         // Load and render one scan ahead on a worker while the current one is prepared and inferred.
         using IEnumerator<ScanInput> e = inputs.GetEnumerator();
-        Task<(Prepared? P, ScanOutcome? Failure)>? ahead = StartLoad(e, ref order);
+        LoadAhead? ahead = StartLoad(e, ref order);
         while (ahead is not null)
         {
             (Prepared? p, ScanOutcome? failure) = AwaitLoad(ahead);
@@ -105,7 +104,10 @@ public sealed class DetectionPipeline
         }
     }
 
-    private Task<(Prepared? P, ScanOutcome? Failure)>? StartLoad(IEnumerator<ScanInput> e, ref int order)
+    /// <summary>A load running on a worker, with what is needed to fail it on time.</summary>
+    private sealed record LoadAhead(Task<(Prepared? P, ScanOutcome? Failure)> Task, ScanInput Input, int Slot, Stopwatch Started);
+
+    private LoadAhead? StartLoad(IEnumerator<ScanInput> e, ref int order)
     {
         if (!e.MoveNext())
         {
@@ -120,18 +122,16 @@ public sealed class DetectionPipeline
             Prepared? p = Load(input, slot, out ScanOutcome? failure);
             return (p, failure);
         });
-        _loading[task] = (input, slot, started);
-        return task;
+        return new LoadAhead(task, input, slot, started);
     }
 
     /// <summary>
     /// Waits for a load no longer than <see cref="InputTimeout"/> from its start. A load that overruns (a decoder stuck on a
     /// hostile file) is abandoned: its scan is <c>failed</c> with a timeout reason, and whatever it produces later is disposed.
     /// </summary>
-    private (Prepared? P, ScanOutcome? Failure) AwaitLoad(Task<(Prepared? P, ScanOutcome? Failure)> task)
+    private (Prepared? P, ScanOutcome? Failure) AwaitLoad(LoadAhead load)
     {
-        (ScanInput input, int slot, Stopwatch started) = _loading[task];
-        _loading.Remove(task);
+        (Task<(Prepared? P, ScanOutcome? Failure)> task, ScanInput input, int slot, Stopwatch started) = load;
         TimeSpan left = InputTimeout - started.Elapsed;
         if (InputTimeout == Timeout.InfiniteTimeSpan || task.Wait(left > TimeSpan.Zero ? left : TimeSpan.Zero))
         {
