@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using XrayAnalysis.Decoding;
 using XrayAnalysis.Inference;
+using XrayAnalysis.Preprocessing;
 
 namespace XrayAnalysis.Cli;
 
@@ -14,16 +15,66 @@ internal sealed class DetectorCliOptions
         Required = true,
     };
 
-    public Option<float> Conf { get; } = new("--conf")
+    public Option<float?> Conf { get; } = new("--conf")
     {
-        Description = "Confidence threshold: boxes scoring at or below it are dropped.",
-        DefaultValueFactory = _ => 0.25f,
+        Description = "Confidence threshold: boxes scoring at or below it are dropped (default: the model profile's operating threshold, else 0.25).",
     };
 
-    public Option<float> Iou { get; } = new("--iou")
+    public Option<float?> Iou { get; } = new("--iou")
     {
-        Description = "NMS IoU threshold: a box overlapping a higher-scored one by more is suppressed.",
-        DefaultValueFactory = _ => 0.7f,
+        Description = "NMS IoU threshold: a box overlapping a higher-scored one by more is suppressed (default: the profile's recommended IoU, else 0.7).",
+    };
+
+    public Option<string?> ChannelOrder { get; } = new("--channel-order")
+    {
+        Description = "Preprocessing: tensor channel order, rgb or bgr (default: profile, metadata, recognised family, else rgb with a note).",
+    };
+
+    public Option<string?> Scale { get; } = new("--scale")
+    {
+        Description = "Preprocessing: multiplier on 0-255 pixel values, e.g. 1/255 or 1.",
+    };
+
+    public Option<string?> Mean { get; } = new("--mean")
+    {
+        Description = "Preprocessing: per-channel mean subtracted after scaling, three comma-separated values in tensor channel order.",
+    };
+
+    public Option<string?> Std { get; } = new("--std")
+    {
+        Description = "Preprocessing: per-channel standard deviation divided by after the mean, three comma-separated values.",
+    };
+
+    public Option<string?> Resize { get; } = new("--resize")
+    {
+        Description = "Preprocessing: letterbox (centred), letterbox-topleft (YOLOX) or stretch (RT-DETR).",
+    };
+
+    public Option<int?> Pad { get; } = new("--pad")
+    {
+        Description = "Preprocessing: letterbox pad grey level 0-255.",
+    };
+
+    public Option<string?> Interp { get; } = new("--interp")
+    {
+        Description = "Preprocessing: resize interpolation, linear, nearest, area or cubic.",
+    };
+
+    public Option<string?> ImgSize { get; } = new("--imgsz")
+    {
+        Description = "Input size for models with dynamic spatial dimensions: N or W,H.",
+    };
+
+    public Option<double> MaxUpscale { get; } = new("--max-upscale")
+    {
+        Description = "Largest factor by which a whole picture is enlarged to fit the model input; smaller pictures are padded instead.",
+        DefaultValueFactory = _ => 2.0,
+    };
+
+    public Option<int> MinSide { get; } = new("--min-side")
+    {
+        Description = "Pictures with a side shorter than this (pixels) are rejected as too small to screen.",
+        DefaultValueFactory = _ => 32,
     };
 
     public Option<int> MaxDet { get; } = new("--max-det")
@@ -61,7 +112,19 @@ internal sealed class DetectorCliOptions
 
     public DetectorCliOptions()
     {
-        Layout.AcceptOnlyFromAmong("v8", "v5", "end2end", "rtdetr", "yolox");
+        Layout.AcceptOnlyFromAmong([.. LayoutNames.All]);
+        ChannelOrder.AcceptOnlyFromAmong("rgb", "bgr");
+        Resize.AcceptOnlyFromAmong("letterbox", "letterbox-topleft", "stretch");
+        Interp.AcceptOnlyFromAmong("linear", "nearest", "area", "cubic");
+    }
+
+    /// <summary>The preprocessing options only (for <c>xray model inspect</c> and <c>check</c>).</summary>
+    public void AddContractTo(Command c)
+    {
+        foreach (Option o in new Option[] { Layout, ChannelOrder, Scale, Mean, Std, Resize, Pad, Interp, ImgSize })
+        {
+            c.Add(o);
+        }
     }
 
     public void AddTo(Command c)
@@ -72,21 +135,32 @@ internal sealed class DetectorCliOptions
         c.Add(MaxDet);
         c.Add(Classes);
         c.Add(AgnosticNms);
-        c.Add(Layout);
+        AddContractTo(c);
+        c.Add(MaxUpscale);
+        c.Add(MinSide);
         c.Add(Batch);
         c.Add(Threads);
     }
 
-    public static OutputLayout? ParseLayout(string? s) => s switch
+    public static OutputLayout? ParseLayout(string? s) => s is null ? null : LayoutNames.Parse(s);
+
+    /// <summary>The preprocessing values given on the command line (throws <see cref="FormatException"/> on a bad value).</summary>
+    public PreprocessSettings Contract(ParseResult r)
     {
-        null => null,
-        "v8" => OutputLayout.UltralyticsV8,
-        "v5" => OutputLayout.YoloV5,
-        "end2end" => OutputLayout.EndToEnd,
-        "rtdetr" => OutputLayout.RtDetr,
-        "yolox" => OutputLayout.Yolox,
-        _ => throw new ArgumentException($"unknown layout '{s}'"),
-    };
+        var p = new PreprocessSettings
+        {
+            ChannelOrder = r.GetValue(ChannelOrder) is { } co ? Names.ParseChannelOrder(co) : null,
+            Scale = r.GetValue(Scale) is { } sc ? Names.ParseScale(sc) : null,
+            Mean = r.GetValue(Mean) is { } m ? Floats(m, "--mean") : null,
+            Std = r.GetValue(Std) is { } sd ? Floats(sd, "--std") : null,
+            Resize = r.GetValue(Resize) is { } rz ? Names.ParseResize(rz) : null,
+            PadValue = r.GetValue(Pad) is { } pad ? pad is >= 0 and <= 255 ? (byte)pad : throw new FormatException("--pad must be 0-255") : null,
+            Interpolation = r.GetValue(Interp) is { } ip ? Names.ParseInterpolation(ip) : null,
+            InputSize = r.GetValue(ImgSize) is { } z ? Size(z) : null,
+        };
+        p.Validate("options");
+        return p;
+    }
 
     /// <summary>Options without the class filter, which needs the model's names (see <see cref="ResolveClasses"/>).</summary>
     public DetectorOptions Build(ParseResult r) => new()
@@ -96,10 +170,99 @@ internal sealed class DetectorCliOptions
         MaxDetections = r.GetValue(MaxDet),
         AgnosticNms = r.GetValue(AgnosticNms),
         Layout = ParseLayout(r.GetValue(Layout)),
+        Preprocessing = Contract(r),
+        MaxUpscale = r.GetValue(MaxUpscale),
+        MinInputSide = r.GetValue(MinSide),
         BatchSize = r.GetValue(Batch),
         IntraOpThreads = r.GetValue(Threads),
         ExpectedSha256 = BundledModels.PinnedSha256(r.GetValue(Model)!.FullName),
     };
+
+    /// <summary>
+    /// Opens the model given by <c>--model</c> with these options (and <c>--classes</c>), printing its notes. Returns
+    /// <see cref="ExitCodes.Ok"/>, <see cref="ExitCodes.UsageError"/> or <see cref="ExitCodes.ModelUnusable"/> with a one-line message.
+    /// </summary>
+    public int TryOpen(ParseResult r, TextWriter stderr, out OnnxDetector? detector, Func<DetectorOptions, DetectorOptions>? adjust = null)
+    {
+        detector = null;
+        string path = r.GetValue(Model)!.FullName;
+        DetectorOptions options;
+        try
+        {
+            options = Build(r);
+            options = adjust?.Invoke(options) ?? options;
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            stderr.WriteLine($"xray: {ex.Message}");
+            return ExitCodes.UsageError;
+        }
+
+        return OpenModel(path, options, stderr, out detector, d => ResolveClasses(r.GetValue(Classes), d.Model));
+    }
+
+    /// <summary>Opens a model, printing its notes; the one place where "model unusable" becomes exit 3.</summary>
+    public static int OpenModel(string path, DetectorOptions options, TextWriter stderr, out OnnxDetector? detector,
+        Func<OnnxDetector, IReadOnlySet<int>?>? classes = null, bool printNotes = true)
+    {
+        detector = null;
+        try
+        {
+            detector = OnnxDetector.Open(path, options);
+            if (classes?.Invoke(detector) is { } set)
+            {
+                detector.Dispose();
+                detector = OnnxDetector.Open(path, options with { Classes = set });
+            }
+
+            foreach (string note in printNotes ? detector.Model.Notes : [])
+            {
+                stderr.WriteLine($"xray: note: {detector.Model.Name}: {note}");
+            }
+
+            return ExitCodes.Ok;
+        }
+        catch (ModelLoadException ex)
+        {
+            detector?.Dispose();
+            detector = null;
+            stderr.WriteLine($"xray: model unusable: {ex.Message}");
+            return ExitCodes.ModelUnusable;
+        }
+        catch (ArgumentException ex)
+        {
+            detector?.Dispose();
+            detector = null;
+            stderr.WriteLine($"xray: {ex.Message}");
+            return ExitCodes.UsageError;
+        }
+    }
+
+    private static float[] Floats(string text, string what)
+    {
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var v = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out v[i]))
+            {
+                throw new FormatException($"{what}: '{parts[i]}' is not a number");
+            }
+        }
+
+        return v;
+    }
+
+    private static (int, int) Size(string text)
+    {
+        string[] parts = text.Split(',', 'x');
+        return parts.Length switch
+        {
+            1 when int.TryParse(parts[0], CultureInfo.InvariantCulture, out int n) => (n, n),
+            2 when int.TryParse(parts[0], CultureInfo.InvariantCulture, out int w) && int.TryParse(parts[1], CultureInfo.InvariantCulture, out int h) => (w, h),
+            _ => throw new FormatException($"--imgsz: '{text}' is not N or W,H"),
+        };
+    }
 
     /// <summary>Maps <c>--classes</c> (ids or names) onto class ids of the opened model.</summary>
     public static IReadOnlySet<int>? ResolveClasses(string? text, ModelInfo model)

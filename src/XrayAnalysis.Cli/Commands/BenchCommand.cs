@@ -33,15 +33,10 @@ internal static class BenchCommand
         cmd.SetAction(r =>
         {
             TextWriter o = r.InvocationConfiguration.Output;
-            OnnxDetector detector;
-            try
+            int opened = det.TryOpen(r, r.InvocationConfiguration.Error, out OnnxDetector? detector);
+            if (detector is null)
             {
-                detector = OnnxDetector.Open(r.GetValue(det.Model)!.FullName, det.Build(r));
-            }
-            catch (ModelLoadException ex)
-            {
-                r.InvocationConfiguration.Error.WriteLine($"xray: model unusable: {ex.Message}");
-                return ExitCodes.ModelUnusable;
+                return opened;
             }
 
             using (detector)

@@ -80,27 +80,10 @@ internal static class DetectCommand
                 return ExitCodes.UsageError;
             }
 
-            OnnxDetector detector;
-            try
+            int opened = det.TryOpen(r, stderr, out OnnxDetector? detector);
+            if (detector is null)
             {
-                detector = OnnxDetector.Open(r.GetValue(det.Model)!.FullName, det.Build(r));
-                IReadOnlySet<int>? classes = DetectorCliOptions.ResolveClasses(r.GetValue(det.Classes), detector.Model);
-                if (classes is not null)
-                {
-                    DetectorOptions opts = detector.Options with { Classes = classes };
-                    detector.Dispose();
-                    detector = OnnxDetector.Open(r.GetValue(det.Model)!.FullName, opts);
-                }
-            }
-            catch (ModelLoadException ex)
-            {
-                stderr.WriteLine($"xray: model unusable: {ex.Message}");
-                return ExitCodes.ModelUnusable;
-            }
-            catch (ArgumentException ex)
-            {
-                stderr.WriteLine($"xray: {ex.Message}");
-                return ExitCodes.UsageError;
+                return opened;
             }
 
             using (detector)

@@ -14,15 +14,15 @@ internal static class EvalCommand
     public static Command Create()
     {
         Option<FileInfo> gtOpt = new Option<FileInfo>("--gt") { Description = "COCO ground-truth JSON." };
-        var predOpt = new Option<FileInfo>("--pred") { Description = "COCO results JSON (e.g. detections.coco.json from xray detect; joined on file_name when present)." };
-        var model = new Option<FileInfo>("--model", "-m") { Description = "Run this model over --data first, then evaluate." };
+        var predOpt = new Option<FileInfo>("--pred") { Description = "COCO results JSON (e.g. detections.coco.json from xray detect; joined on file_name and matched on category_name when present)." };
+        var model = new Option<FileInfo>("--model", "-m") { Description = "Run this model over --data first, then evaluate; with --gt/--pred, only its profile is used (operating threshold)." };
         var data = new Option<DirectoryInfo[]>("--data") { Description = "Dataset folder(s): images/ and annotations.coco.json (as made by xray synth); several are evaluated as one set.", AllowMultipleArgumentsPerToken = true };
         var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Output folder for report.json and report.md.", Required = true };
-        var threshold = new Option<double>("--threshold") { Description = "Operating threshold for screening metrics.", DefaultValueFactory = _ => 0.5 };
+        var threshold = new Option<double?>("--threshold") { Description = "Operating threshold for screening metrics (default: the model profile's operating threshold, else 0.5)." };
         var targetPd = new Option<double?>("--target-pd") { Description = "Choose the highest threshold reaching this scan-level Pd." };
         var targetFar = new Option<double?>("--target-far") { Description = "Choose the lowest threshold keeping scan-level FAR at or below this." };
         var conf = new Option<float>("--conf") { Description = "Detector confidence floor with --model (low, as for mAP).", DefaultValueFactory = _ => 0.001f };
-        var iou = new Option<float>("--iou") { Description = "Detector NMS IoU threshold with --model.", DefaultValueFactory = _ => 0.7f };
+        var iou = new Option<float?>("--iou") { Description = "Detector NMS IoU threshold with --model (default: the profile's recommended IoU, else 0.7)." };
         var gates = new Option<string?>("--fail-below") { Description = "Gates, e.g. map50=0.8,map=0.5,pd=0.95,far=0.05 (far fails above). Exit 1 when one is missed." };
         gtOpt.AcceptExistingOnly();
         predOpt.AcceptExistingOnly();
@@ -52,6 +52,7 @@ internal static class EvalCommand
             IReadOnlyList<CocoDetection> dets;
             var notOk = new HashSet<long>();
             var warnings = new List<string>();
+            float? profileThreshold = null;
             try
             {
                 if (r.GetValue(model) is { } m && r.GetValue(data) is { Length: > 0 } d)
@@ -59,7 +60,7 @@ internal static class EvalCommand
                     string[] dirs = d.Select(x => x.FullName).ToArray();
                     gt = CocoDataset.Concat(dirs.Select(x => CocoDataset.Load(Path.Combine(x, "annotations.coco.json"))).ToList(),
                         dirs.Select(x => Path.Combine(x, "images") + Path.DirectorySeparatorChar).ToArray());
-                    int code = RunModel(m.FullName, gt, r.GetValue(conf), r.GetValue(iou), notOk, stderr, out dets);
+                    int code = RunModel(m.FullName, gt, r.GetValue(conf), r.GetValue(iou), notOk, stderr, out dets, out profileThreshold);
                     if (code != ExitCodes.Ok)
                     {
                         return code;
@@ -68,7 +69,15 @@ internal static class EvalCommand
                 else if (r.GetValue(gtOpt) is { } g && r.GetValue(predOpt) is { } p)
                 {
                     gt = CocoDataset.Load(g.FullName);
-                    dets = JoinOnFileName(gt, CocoDataset.LoadResults(p.FullName), warnings);
+                    dets = CocoCategories.Reconcile(gt, JoinOnFileName(gt, CocoDataset.LoadResults(p.FullName), warnings));
+                    if (r.GetValue(model) is { } pm)
+                    {
+                        int code = ProfileThreshold(pm.FullName, stderr, out profileThreshold);
+                        if (code != ExitCodes.Ok)
+                        {
+                            return code;
+                        }
+                    }
                 }
                 else
                 {
@@ -84,12 +93,14 @@ internal static class EvalCommand
 
             CocoEvalResult coco = CocoEvaluator.Evaluate(gt, dets);
             warnings.AddRange(coco.Warnings);
-            double thr = r.GetValue(targetPd) is not null || r.GetValue(targetFar) is not null
-                ? ScreeningEvaluator.ChooseThreshold(gt, dets, r.GetValue(targetPd), r.GetValue(targetFar), notOk)
-                : r.GetValue(threshold);
+            (double thr, string thrSource) = r.GetValue(targetPd) is not null || r.GetValue(targetFar) is not null
+                ? (ScreeningEvaluator.ChooseThreshold(gt, dets, r.GetValue(targetPd), r.GetValue(targetFar), notOk), "chosen for the target")
+                : r.GetValue(threshold) is { } given ? (given, "option")
+                : profileThreshold is { } pt ? (pt, "model profile's operating threshold")
+                : (0.5, "default; no model profile");
             ScreeningResult s = ScreeningEvaluator.Evaluate(gt, dets, thr, notOk);
             string dir = r.GetValue(outDir)!.FullName;
-            EvalReport.Write(dir, gt, coco, s, warnings);
+            EvalReport.Write(dir, gt, coco, s, warnings, thrSource);
             EvalPlots.WriteAll(dir, gt, coco, s, dets, notOk);
             foreach (string w in warnings)
             {
@@ -97,7 +108,7 @@ internal static class EvalCommand
             }
 
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"xray eval: mAP@0.5:0.95 {coco.Stats[0]:0.0000}, mAP@0.5 {coco.Stats[1]:0.0000}; at threshold {thr:0.###}: scan Pd {s.Scans.Pd.Value:0.0000} [{s.Scans.Pd.Low:0.000}, {s.Scans.Pd.High:0.000}], FAR {s.Scans.Far.Value:0.0000} [{s.Scans.Far.Low:0.000}, {s.Scans.Far.High:0.000}]"));
+                $"xray eval: mAP@0.5:0.95 {coco.Stats[0]:0.0000}, mAP@0.5 {coco.Stats[1]:0.0000}; at threshold {thr:0.###} ({thrSource}): scan Pd {s.Scans.Pd.Value:0.0000} [{s.Scans.Pd.Low:0.000}, {s.Scans.Pd.High:0.000}], FAR {s.Scans.Far.Value:0.0000} [{s.Scans.Far.Low:0.000}, {s.Scans.Far.High:0.000}]"));
             stdout.WriteLine($"  report: {Path.Combine(dir, "report.md")}, {Path.Combine(dir, "report.json")}; plots: pr_curve.png, pd_far_curve.png, confusion_matrix.png");
             var failed = new List<string>();
             foreach ((string name, double limit) in gateValues)
@@ -180,24 +191,34 @@ internal static class EvalCommand
         return list;
     }
 
-    /// <summary>Runs the model over the dataset's images (file names are full paths after <see cref="CocoDataset.Concat"/>).</summary>
-    private static int RunModel(string modelPath, CocoDataset gt, float conf, float iou, HashSet<long> notOk, TextWriter stderr, out IReadOnlyList<CocoDetection> dets)
+    private static int ProfileThreshold(string modelPath, TextWriter stderr, out float? threshold)
+    {
+        threshold = null;
+        int code = DetectorCliOptions.OpenModel(modelPath, new DetectorOptions { ExpectedSha256 = BundledModels.PinnedSha256(modelPath) }, stderr, out OnnxDetector? detector);
+        using (detector)
+        {
+            threshold = detector?.Settings.OperatingThreshold;
+        }
+
+        return code;
+    }
+
+    /// <summary>Runs the model over the dataset's images (file names are full paths after <see cref="CocoDataset.Concat"/>); categories matched by name.</summary>
+    private static int RunModel(string modelPath, CocoDataset gt, float conf, float? iou, HashSet<long> notOk, TextWriter stderr,
+        out IReadOnlyList<CocoDetection> dets, out float? operatingThreshold)
     {
         dets = [];
-        OnnxDetector detector;
-        try
+        operatingThreshold = null;
+        int code = DetectorCliOptions.OpenModel(modelPath, new DetectorOptions { Confidence = conf, Iou = iou, ExpectedSha256 = BundledModels.PinnedSha256(modelPath) },
+            stderr, out OnnxDetector? detector);
+        if (detector is null)
         {
-            detector = OnnxDetector.Open(modelPath, new DetectorOptions { Confidence = conf, Iou = iou, ExpectedSha256 = BundledModels.PinnedSha256(modelPath) });
-        }
-        catch (ModelLoadException ex)
-        {
-            stderr.WriteLine($"xray: model unusable: {ex.Message}");
-            return ExitCodes.ModelUnusable;
+            return code;
         }
 
         using (detector)
         {
-            var catByName = gt.Categories.ToDictionary(c => c.Name, c => c.Id, StringComparer.Ordinal);
+            operatingThreshold = detector.Settings.OperatingThreshold;
             var inputs = gt.Images.Select(i => ScanInput.Single(i.FileName)).ToList();
             var list = new List<CocoDetection>();
             int idx = 0;
@@ -215,13 +236,20 @@ internal static class EvalCommand
 
                     foreach (DetectionRecord d in o.Result.Detections)
                     {
-                        long cat = catByName.TryGetValue(d.ClassName, out long c) ? c : d.ClassId + 1;
-                        list.Add(new CocoDetection(imageId, cat, [d.X1, d.Y1, d.X2 - d.X1, d.Y2 - d.Y1], d.Score));
+                        list.Add(new CocoDetection(imageId, CocoCategories.IdOf(d.ClassId), [d.X1, d.Y1, d.X2 - d.X1, d.Y2 - d.Y1], d.Score) { CategoryName = d.ClassName });
                     }
                 }
             }
 
-            dets = list;
+            try
+            {
+                dets = CocoCategories.Reconcile(gt, list);
+            }
+            catch (FormatException ex)
+            {
+                stderr.WriteLine($"xray: model {detector.Model.Name}: {ex.Message}");
+                return ExitCodes.UsageError;
+            }
         }
 
         return ExitCodes.Ok;

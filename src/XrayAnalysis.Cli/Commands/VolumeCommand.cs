@@ -41,20 +41,10 @@ internal static class VolumeCommand
         cmd.SetAction(r =>
         {
             TextWriter stdout = r.InvocationConfiguration.Output, stderr = r.InvocationConfiguration.Error;
-            OnnxDetector detector;
-            try
+            int opened = det.TryOpen(r, r.InvocationConfiguration.Error, out OnnxDetector? detector);
+            if (detector is null)
             {
-                detector = OnnxDetector.Open(r.GetValue(det.Model)!.FullName, det.Build(r));
-            }
-            catch (ModelLoadException ex)
-            {
-                stderr.WriteLine($"xray: model unusable: {ex.Message}");
-                return ExitCodes.ModelUnusable;
-            }
-            catch (ArgumentException ex)
-            {
-                stderr.WriteLine($"xray: {ex.Message.Split('\n')[0]}");
-                return ExitCodes.UsageError;
+                return opened;
             }
 
             var opts = new VolumeOptions
@@ -98,7 +88,7 @@ internal static class VolumeCommand
                         result = pipeline.Process(src, name, r.GetValue(noPictures) ? null : Path.Combine(dir, "pictures"), () => VolumeReader.Open(input, cap));
                         if (VolumeGroundTruth.FindBeside(input) is { } gtPath)
                         {
-                            VolumeEvaluation e = VolumeGroundTruth.Evaluate(result.Regions, VolumeGroundTruth.Load(gtPath), 0.3, detector.Options.Confidence);
+                            VolumeEvaluation e = VolumeGroundTruth.Evaluate(result.Regions, VolumeGroundTruth.Load(gtPath), 0.3, detector.Settings.Confidence);
                             result = result with { Evaluation = e };
                             withGt++;
                             gtTotal += e.GroundTruth;

@@ -117,6 +117,7 @@ public sealed class CocoDataset
                     d.GetProperty("score").GetDouble())
                 {
                     FileName = d.TryGetProperty("file_name", out JsonElement fn) ? fn.GetString() : null,
+                    CategoryName = d.TryGetProperty("category_name", out JsonElement cn) && cn.ValueKind == JsonValueKind.String ? cn.GetString() : null,
                 });
             }
 
@@ -158,4 +159,49 @@ public sealed record CocoDetection(long ImageId, long CategoryId, double[] Bbox,
 {
     /// <summary>Image file name when the results file carries one (xray detect writes it); used to join on ground truth.</summary>
     public string? FileName { get; init; }
+
+    /// <summary>Category name when the results file carries one (xray detect writes it); used to match categories by name.</summary>
+    public string? CategoryName { get; init; }
+}
+
+/// <summary>
+/// The one mapping between a model's class index and the COCO <c>category_id</c> in every COCO file XrayAnalysis writes
+/// (ground truth from <c>xray synth</c>, results from <c>xray detect</c>): id = index + 1, as COCO reserves 0.
+/// </summary>
+public static class CocoCategories
+{
+    /// <summary>COCO category id of class index <paramref name="classIndex"/>.</summary>
+    public static int IdOf(int classIndex) => classIndex + 1;
+
+    /// <summary>
+    /// Puts detections into the ground truth's category ids: by name when every detection carries one, else by id. Throws
+    /// <see cref="FormatException"/> with both category lists when they cannot be reconciled (a name or id the ground truth does not have).
+    /// </summary>
+    public static List<CocoDetection> Reconcile(CocoDataset gt, IReadOnlyList<CocoDetection> dets)
+    {
+        ArgumentNullException.ThrowIfNull(gt);
+        ArgumentNullException.ThrowIfNull(dets);
+        string gtList = string.Join(", ", gt.Categories.Select(c => $"{c.Id}={c.Name}"));
+        if (dets.Count > 0 && dets.All(d => d.CategoryName is not null))
+        {
+            var byName = gt.Categories.GroupBy(c => c.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
+            var unknown = dets.Select(d => d.CategoryName!).Where(n => !byName.ContainsKey(n)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            if (unknown.Count > 0)
+            {
+                throw new FormatException($"the detections name categories the ground truth does not have: {string.Join(", ", unknown)}; ground truth categories: {gtList}");
+            }
+
+            return dets.Select(d => d with { CategoryId = byName[d.CategoryName!] }).ToList();
+        }
+
+        var ids = gt.Categories.Select(c => c.Id).ToHashSet();
+        var missing = dets.Select(d => d.CategoryId).Where(id => !ids.Contains(id)).Distinct().Order().ToList();
+        if (missing.Count > 0)
+        {
+            throw new FormatException($"the detections use category ids {string.Join(", ", missing)} that the ground truth does not have and carry no category_name to match by; " +
+                                      $"ground truth categories: {gtList}");
+        }
+
+        return dets.ToList();
+    }
 }

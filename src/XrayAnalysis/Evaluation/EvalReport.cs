@@ -46,14 +46,16 @@ public static class EvalReport
         };
     }
 
-    public static void Write(string outDir, CocoDataset gt, CocoEvalResult coco, ScreeningResult s, IReadOnlyList<string> warnings)
+    public static void Write(string outDir, CocoDataset gt, CocoEvalResult coco, ScreeningResult s, IReadOnlyList<string> warnings, string? thresholdSource = null)
     {
         Directory.CreateDirectory(outDir);
-        AtomicFile.WriteAllBytes(Path.Combine(outDir, "report.json"), ResultJson.Serialize(ToJson(gt, coco, s, warnings)));
-        AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), Markdown(gt, coco, s, warnings));
+        Dictionary<string, object?> json = ToJson(gt, coco, s, warnings);
+        ((Dictionary<string, object?>)json["screening"]!)["threshold_source"] = thresholdSource;
+        AtomicFile.WriteAllBytes(Path.Combine(outDir, "report.json"), ResultJson.Serialize(json));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), Markdown(gt, coco, s, warnings, thresholdSource));
     }
 
-    public static string Markdown(CocoDataset gt, CocoEvalResult coco, ScreeningResult s, IReadOnlyList<string> warnings)
+    public static string Markdown(CocoDataset gt, CocoEvalResult coco, ScreeningResult s, IReadOnlyList<string> warnings, string? thresholdSource = null)
     {
         ArgumentNullException.ThrowIfNull(gt);
         ArgumentNullException.ThrowIfNull(coco);
@@ -73,7 +75,7 @@ public static class EvalReport
             md.Append(CultureInfo.InvariantCulture, $"| {Name(gt, id)} | {F(coco.PerCategoryAp[id])} | {F(coco.PerCategoryAp50[id])} |\n");
         }
 
-        md.Append(CultureInfo.InvariantCulture, $"\n## Screening at threshold {s.Threshold:0.###}\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"\n## Screening at threshold {s.Threshold:0.###}{(thresholdSource is null ? "" : $" ({thresholdSource})")}\n\n");
         md.Append("| | value | 95% CI (Wilson) | count |\n|---|---|---|---|\n");
         md.Append(Row("scan Pd (threat scans that alarm)", s.Scans.Pd));
         md.Append(Row("scan FAR (clean scans that alarm)", s.Scans.Far));

@@ -1,75 +1,42 @@
-using System.Text.Json;
-
 namespace XrayAnalysis.Inference;
 
-/// <summary>Finds class names: Ultralytics <c>names</c> metadata, else a sidecar <c>MODEL.json</c>, else <c>class_N</c>.</summary>
+/// <summary>Finds class names: the profile's class list, else Ultralytics <c>names</c> metadata, else <c>class_N</c> (with a note).</summary>
 internal static class ClassNameSource
 {
-    public static (IReadOnlyList<string> Names, string Source) Resolve(string modelPath, IReadOnlyDictionary<string, string> metadata, int classCount)
+    /// <param name="classCount">Classes the output tensor holds; 0 when the layout does not tell (end-to-end).</param>
+    public static (IReadOnlyList<string> Names, string Source) Resolve(string modelPath, ModelProfile? profile, IReadOnlyDictionary<string, string> metadata, int classCount)
     {
+        if (profile?.Classes is { } fromProfile)
+        {
+            if (classCount > 0 && fromProfile.Count != classCount)
+            {
+                throw new ModelLoadException($"{modelPath}: the profile ({profile.Origin}) names {fromProfile.Count} classes but the model outputs {classCount}");
+            }
+
+            return (fromProfile, "profile");
+        }
+
         if (metadata.TryGetValue("names", out string? text))
         {
+            IReadOnlyDictionary<int, string> dict;
             try
             {
-                IReadOnlyDictionary<int, string> dict = PythonLiteral.ParseIntStringDict(text);
-                return (FromDict(dict, classCount), "metadata");
+                dict = PythonLiteral.ParseIntStringDict(text);
             }
             catch (FormatException ex)
             {
                 throw new ModelLoadException($"{modelPath}: metadata 'names' is not a Python dict literal: {ex.Message}", ex);
             }
-        }
 
-        string sidecar = Path.ChangeExtension(modelPath, ".json");
-        if (File.Exists(sidecar))
-        {
-            return (ReadSidecar(sidecar, classCount), "sidecar");
-        }
-
-        var names = new string[Math.Max(classCount, 0)];
-        for (int i = 0; i < names.Length; i++)
-        {
-            names[i] = $"class_{i}";
-        }
-
-        return (names, "default");
-    }
-
-    /// <summary>Reads <c>{"names": ["a", ...]}</c>, <c>{"names": {"0": "a", ...}}</c> or a bare list.</summary>
-    private static string[] ReadSidecar(string path, int classCount)
-    {
-        try
-        {
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            JsonElement root = doc.RootElement;
-            JsonElement names = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("names", out JsonElement n) ? n : root;
-            var dict = new Dictionary<int, string>();
-            if (names.ValueKind == JsonValueKind.Array)
+            if (classCount > 0 && dict.Count > 0 && dict.Keys.Max() + 1 != classCount)
             {
-                int i = 0;
-                foreach (JsonElement e in names.EnumerateArray())
-                {
-                    dict[i++] = e.GetString() ?? $"class_{i - 1}";
-                }
-            }
-            else if (names.ValueKind == JsonValueKind.Object)
-            {
-                foreach (JsonProperty p in names.EnumerateObject())
-                {
-                    dict[int.Parse(p.Name, System.Globalization.CultureInfo.InvariantCulture)] = p.Value.GetString() ?? p.Name;
-                }
-            }
-            else
-            {
-                throw new ModelLoadException($"{path}: expected a 'names' list or object");
+                throw new ModelLoadException($"{modelPath}: metadata 'names' holds {dict.Keys.Max() + 1} classes but the model outputs {classCount}");
             }
 
-            return FromDict(dict, classCount);
+            return (FromDict(dict, classCount), "metadata");
         }
-        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
-        {
-            throw new ModelLoadException($"{path}: cannot read class names: {ex.Message}", ex);
-        }
+
+        return (FromDict(new Dictionary<int, string>(), classCount), "default");
     }
 
     private static string[] FromDict(IReadOnlyDictionary<int, string> dict, int classCount)

@@ -24,14 +24,26 @@ public sealed record ModelInfo
 
     public required OutputLayout Layout { get; init; }
 
-    /// <summary>How the layout was chosen: "shape", "shape+metadata" or "override".</summary>
+    /// <summary>How the layout was chosen: "shape", "shape+metadata", "shape+values", "profile" or "override".</summary>
     public required string LayoutSource { get; init; }
 
-    public required int InputWidth { get; init; }
+    /// <summary>Input width in pixels (from <see cref="Contract"/>).</summary>
+    public int InputWidth => Contract.Width;
 
-    public required int InputHeight { get; init; }
+    /// <summary>Input height in pixels (from <see cref="Contract"/>).</summary>
+    public int InputHeight => Contract.Height;
 
-    public required ResizeMode ResizeMode { get; init; }
+    /// <summary>How pictures are fitted to the input (from <see cref="Contract"/>).</summary>
+    public ResizeMode ResizeMode => Contract.Resize;
+
+    /// <summary>The preprocessing contract, with the source of each value.</summary>
+    public required InputContract Contract { get; init; }
+
+    /// <summary>The model's profile, or null when it has none.</summary>
+    public ModelProfile? Profile { get; init; }
+
+    /// <summary>Things a user must know about how the model is run (a guessed contract, default class names); shown by every command.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 
     /// <summary>True when the batch dimension is dynamic, so several images can share one Run.</summary>
     public required bool DynamicBatch { get; init; }
@@ -39,7 +51,7 @@ public sealed record ModelInfo
     /// <summary>Class names by id; <c>class_N</c> where neither metadata nor a sidecar names them.</summary>
     public required IReadOnlyList<string> ClassNames { get; init; }
 
-    /// <summary>Where the class names came from: "metadata", "sidecar" or "default".</summary>
+    /// <summary>Where the class names came from: "profile", "metadata" or "default".</summary>
     public required string ClassNamesSource { get; init; }
 
     public required IReadOnlyDictionary<string, string> Metadata { get; init; }

@@ -19,11 +19,12 @@ public sealed class OnnxDetector : IDisposable
     private readonly string[] _outputNames;
     private bool _disposed;
 
-    private OnnxDetector(InferenceSession session, ModelInfo model, DetectorOptions options, int rows, int cols)
+    private OnnxDetector(InferenceSession session, ModelInfo model, DetectorOptions options, DetectorSettings settings, int rows, int cols)
     {
         _session = session;
         Model = model;
         Options = options;
+        Settings = settings;
         OutputRows = rows;
         OutputCols = cols;
         _outputNames = [model.DecodedOutput.Name];
@@ -32,11 +33,17 @@ public sealed class OnnxDetector : IDisposable
     /// <summary>What was learnt about the model when it was opened.</summary>
     public ModelInfo Model { get; }
 
-    /// <summary>The settings in force.</summary>
+    /// <summary>The options as given.</summary>
     public DetectorOptions Options { get; }
+
+    /// <summary>The settings in force (options layered over the profile and defaults), with their sources.</summary>
+    public DetectorSettings Settings { get; }
 
     /// <summary>Images per Run: the configured batch size for dynamic-batch models, else the model's fixed batch (1).</summary>
     public int MaxBatch => Model.DynamicBatch ? Options.BatchSize : 1;
+
+    /// <summary>The preprocessing contract in force (shortcut for <c>Settings.Contract</c>).</summary>
+    public InputContract Contract => Settings.Contract;
 
     /// <summary>Floats per image in the input tensor (3 · H · W).</summary>
     public int InputFloatsPerImage => 3 * Model.InputWidth * Model.InputHeight;
@@ -100,10 +107,12 @@ public sealed class OnnxDetector : IDisposable
     {
         var metadata = new Dictionary<string, string>(session.ModelMetadata.CustomMetadataMap, StringComparer.Ordinal);
         BundledModelPins.Verify(path, sha, metadata);
+        ModelProfile? profile = ModelProfile.Find(path, sha);
         if (session.InputMetadata.Count != 1)
         {
             throw new ModelLoadException($"{path}: expected one image input, found {session.InputMetadata.Count}: " +
-                string.Join(", ", session.InputMetadata.Select(kv => Describe(kv.Key, kv.Value))));
+                string.Join(", ", session.InputMetadata.Select(kv => Describe(kv.Key, kv.Value))) +
+                " (models that also take the original image size, as RT-DETR's own export does, are not supported)");
         }
 
         (string inputName, NodeMetadata inMeta) = session.InputMetadata.First();
@@ -114,7 +123,16 @@ public sealed class OnnxDetector : IDisposable
             throw new ModelLoadException($"{path}: input {input} is not a float32 image tensor; expected float32[batch, 3, height, width]");
         }
 
-        (int inH, int inW) = InputSize(d, metadata, options.FallbackInputSize);
+        bool ultralytics = IsUltralytics(metadata);
+        PreprocessSettings? fromMetadata = ultralytics ? MetadataSettings(metadata) : null;
+        (int W, int H)? staticSize = d[2] > 0 && d[3] > 0 ? (d[3], d[2]) : null;
+        if (staticSize is null && (d[2] > 0 || d[3] > 0))
+        {
+            throw new ModelLoadException($"{path}: input {input} has one fixed and one dynamic spatial dimension; not supported");
+        }
+
+        InputContract sized = InputContractResolver.Resolve(options.Preprocessing, profile?.Preprocessing, fromMetadata, null, "unknown", staticSize, options.FallbackInputSize);
+        (int inW, int inH) = (sized.Width, sized.Height);
         bool dynamicBatch = d[0] <= 0;
         var outputs = session.OutputMetadata.Select(kv => Describe(kv.Key, kv.Value)).ToList();
         if (outputs.Count == 0)
@@ -126,39 +144,75 @@ public sealed class OnnxDetector : IDisposable
 
         // Warm-up run at batch 1: gives the concrete output shape (dynamic dims resolved) and primes ONNX Runtime.
         long[] observed;
+        float[] warm;
         var zeros = new float[3 * inW * inH];
         try
         {
             using OrtValue x = OrtValue.CreateTensorValueFromMemory(zeros, [1, 3, inH, inW]);
             using var ro = new RunOptions();
             using IDisposableReadOnlyCollection<OrtValue> results = session.Run(ro, [inputName], [x], [decoded.Name]);
-            observed = results[0].GetTensorTypeAndShape().Shape;
+            OrtTensorTypeAndShapeInfo info = results[0].GetTensorTypeAndShape();
+            observed = info.Shape;
+            warm = info.ElementDataType == TensorElementType.Float ? results[0].GetTensorDataAsSpan<float>().ToArray() : [];
+            if (info.ElementDataType != TensorElementType.Float)
+            {
+                throw new ModelLoadException($"{path}: output {decoded} is {info.ElementDataType}, not float32");
+            }
         }
         catch (OnnxRuntimeException ex)
         {
             throw new ModelLoadException($"{path}: warm-up run on a zero image float32[1, 3, {inH}, {inW}] failed: {FirstLine(ex.Message)}", ex);
         }
 
-        bool? e2eHint = metadata.TryGetValue("end2end", out string? e2e) ? e2e.Equals("True", StringComparison.OrdinalIgnoreCase) : null;
-        OutputLayout layout;
-        int rows, cols;
+        var hints = new LayoutHints
+        {
+            Override = options.Layout,
+            Profile = profile?.Layout,
+            EndToEnd = metadata.TryGetValue("end2end", out string? e2e) ? e2e.Equals("True", StringComparison.OrdinalIgnoreCase) : null,
+            RtDetr = NamesRtDetr(metadata),
+            WarmupOutput = warm,
+        };
+        LayoutDecision layout;
         try
         {
-            (layout, rows, cols) = LayoutResolver.Resolve(decoded.Name, observed, inW, inH, options.Layout, e2eHint);
+            layout = LayoutResolver.Resolve(decoded.Name, observed, inW, inH, hints);
         }
         catch (XrayAnalysisException ex)
         {
             throw new ModelLoadException($"{path}: {ex.Message}", ex);
         }
 
-        int classCount = layout switch
+        (string family, PreprocessSettings? convention) = Family(layout, ultralytics, inW, inH);
+        InputContract contract = InputContractResolver.Resolve(options.Preprocessing, profile?.Preprocessing, fromMetadata, convention, family, staticSize, options.FallbackInputSize);
+        int classCount = layout.Layout switch
         {
-            OutputLayout.UltralyticsV8 => rows - 4,
-            OutputLayout.YoloV5 or OutputLayout.Yolox => cols - 5,
-            OutputLayout.RtDetr => cols - 4,
+            OutputLayout.UltralyticsV8 => layout.Rows - 4,
+            OutputLayout.YoloV5 or OutputLayout.Yolox => layout.Cols - 5,
+            OutputLayout.RtDetr => layout.Cols - 4,
             _ => 0,
         };
-        (IReadOnlyList<string> names, string namesSource) = ClassNameSource.Resolve(path, metadata, classCount);
+        (IReadOnlyList<string> names, string namesSource) = ClassNameSource.Resolve(path, profile, metadata, classCount);
+        var notes = new List<string>();
+        if (contract.Guessed)
+        {
+            string guessed = string.Join(", ", contract.Sources.Where(kv => kv.Value == SettingSource.Default && kv.Key != "input_size").Select(kv => kv.Key));
+            if (guessed.Length > 0)
+            {
+                notes.Add($"preprocessing ({guessed}) is not stated by options, a profile or the model's metadata, and the model family is not recognised with certainty: " +
+                          $"using the Ultralytics default ({contract}); run 'xray model check' to test it");
+            }
+
+            if (contract.Sources["input_size"] == SettingSource.Default)
+            {
+                notes.Add($"the input size is dynamic and nothing names one: using {inW}x{inH}");
+            }
+        }
+
+        if (namesSource == "default" && names.Count > 0)
+        {
+            notes.Add($"no class names in a profile or the model's metadata: classes are called class_0..class_{names.Count - 1} (write a profile with 'xray model profile')");
+        }
+
         var model = new ModelInfo
         {
             Path = path,
@@ -168,18 +222,98 @@ public sealed class OnnxDetector : IDisposable
             Outputs = outputs,
             DecodedOutput = decoded,
             ObservedOutputShape = observed,
-            Layout = layout,
-            LayoutSource = options.Layout is not null ? "override" : e2eHint is not null && layout == OutputLayout.EndToEnd ? "shape+metadata" : "shape",
-            InputWidth = inW,
-            InputHeight = inH,
-            ResizeMode = layout == OutputLayout.RtDetr ? ResizeMode.Stretch : ResizeMode.Letterbox,
+            Layout = layout.Layout,
+            LayoutSource = layout.Source,
+            Contract = contract,
+            Profile = profile,
+            Notes = notes,
             DynamicBatch = dynamicBatch,
             ClassNames = names,
             ClassNamesSource = namesSource,
             Metadata = metadata,
         };
-        return new OnnxDetector(session, model, options, rows, cols);
+        return new OnnxDetector(session, model, options, Settle(model, options), layout.Rows, layout.Cols);
     }
+
+    /// <summary>Layers the caller's options over the profile and the defaults.</summary>
+    private static DetectorSettings Settle(ModelInfo model, DetectorOptions options)
+    {
+        ModelProfile? p = model.Profile;
+        (float conf, SettingSource confSrc) = options.Confidence is { } c ? (c, SettingSource.Option)
+            : p?.LowestThreshold is { } t ? (t, SettingSource.Profile)
+            : (DetectorOptions.DefaultConfidence, SettingSource.Default);
+        (float iou, SettingSource iouSrc) = options.Iou is { } i ? (i, SettingSource.Option)
+            : p?.NmsIou is { } pi ? (pi, SettingSource.Profile)
+            : (DetectorOptions.DefaultIou, SettingSource.Default);
+        var perClass = new Dictionary<int, float>();
+        if (confSrc == SettingSource.Profile && p is not null)
+        {
+            for (int k = 0; k < model.ClassNames.Count; k++)
+            {
+                float thr = p.ClassThresholds.TryGetValue(model.ClassNames[k], out float v) ? v : p.OperatingThreshold ?? conf;
+                if (thr > conf)
+                {
+                    perClass[k] = thr;
+                }
+            }
+        }
+
+        return new DetectorSettings
+        {
+            Confidence = conf,
+            ConfidenceSource = confSrc,
+            ClassConfidence = perClass,
+            Iou = iou,
+            IouSource = iouSrc,
+            OperatingThreshold = p?.OperatingThreshold,
+            Contract = model.Contract,
+            MaxUpscale = options.MaxUpscale,
+            MinInputSide = options.MinInputSide,
+        };
+    }
+
+    private static bool IsUltralytics(IReadOnlyDictionary<string, string> m) =>
+        (m.TryGetValue("author", out string? a) && a.StartsWith("Ultralytics", StringComparison.Ordinal)) ||
+        (m.ContainsKey("stride") && m.ContainsKey("task") && m.ContainsKey("names"));
+
+    private static bool NamesRtDetr(IReadOnlyDictionary<string, string> m) =>
+        (m.TryGetValue("head", out string? h) && h.Contains("RTDETR", StringComparison.OrdinalIgnoreCase)) ||
+        (m.TryGetValue("description", out string? d) && (d.Contains("rtdetr", StringComparison.OrdinalIgnoreCase) || d.Contains("RT-DETR", StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>Ultralytics exports: RGB, ÷255, letterbox (stretch for RT-DETR), and <c>imgsz</c> for the input size.</summary>
+    private static PreprocessSettings MetadataSettings(IReadOnlyDictionary<string, string> metadata)
+    {
+        (int, int)? size = null;
+        if (metadata.TryGetValue("imgsz", out string? imgsz))
+        {
+            try
+            {
+                IReadOnlyList<int> v = PythonLiteral.ParseIntList(imgsz);
+                size = v.Count switch
+                {
+                    2 when v[0] > 0 && v[1] > 0 => (v[1], v[0]),
+                    1 when v[0] > 0 => (v[0], v[0]),
+                    _ => null,
+                };
+            }
+            catch (FormatException)
+            {
+                // Metadata is a hint: an unreadable imgsz leaves the size to other sources.
+            }
+        }
+
+        return PreprocessSettings.Ultralytics(NamesRtDetr(metadata) ? ResizeMode.Stretch : ResizeMode.Letterbox) with { InputSize = size };
+    }
+
+    /// <summary>The family a layout belongs to with certainty, and its published preprocessing; ("unknown", null) otherwise.</summary>
+    private static (string Family, PreprocessSettings? Convention) Family(LayoutDecision layout, bool ultralytics, int inW, int inH) => layout.Layout switch
+    {
+        _ when ultralytics => ("ultralytics", PreprocessSettings.Ultralytics(layout.Layout == OutputLayout.RtDetr ? ResizeMode.Stretch : ResizeMode.Letterbox)),
+        OutputLayout.UltralyticsV8 or OutputLayout.EndToEnd => ("ultralytics", PreprocessSettings.Ultralytics()),
+        OutputLayout.YoloV5 when layout.Rows == 3 * LayoutResolver.GridPoints(inW, inH) => ("yolov5", PreprocessSettings.Ultralytics()),
+        OutputLayout.Yolox => ("yolox", PreprocessSettings.Yolox),
+        _ => ("unknown", null),
+    };
 
     /// <summary>
     /// Runs the model on <paramref name="batch"/> images already written into <paramref name="input"/>
@@ -212,10 +346,11 @@ public sealed class OnnxDetector : IDisposable
         {
             candidates.Clear();
             OutputDecoder.Decode(Model.Layout, output.Slice(b * per, per), OutputRows, OutputCols, Model.InputWidth, Model.InputHeight,
-                Options.Confidence, Options.Classes, candidates);
+                Settings.Confidence, Options.Classes, candidates);
+            Clean(candidates, Settings.ClassConfidence);
             all[b] = Model.Layout is OutputLayout.EndToEnd or OutputLayout.RtDetr
                 ? TopK(candidates, Options.MaxDetections)
-                : NonMaxSuppression.Apply(candidates, Options.Iou, Options.AgnosticNms, Options.MaxDetections);
+                : NonMaxSuppression.Apply(candidates, Settings.Iou, Options.AgnosticNms, Options.MaxDetections);
         }
 
         decoding = sw.Elapsed;
@@ -258,41 +393,19 @@ public sealed class OnnxDetector : IDisposable
         }
     }
 
+    /// <summary>Drops boxes that are not finite or have no area, and boxes under their class's operating threshold.</summary>
+    private static void Clean(List<Detection> candidates, IReadOnlyDictionary<int, float> classConfidence)
+    {
+        candidates.RemoveAll(c =>
+            !(float.IsFinite(c.Score) && float.IsFinite(c.X1) && float.IsFinite(c.Y1) && float.IsFinite(c.X2) && float.IsFinite(c.Y2)) ||
+            c.X2 <= c.X1 || c.Y2 <= c.Y1 ||
+            (classConfidence.Count > 0 && classConfidence.TryGetValue(c.ClassId, out float t) && c.Score < t));
+    }
+
     private static List<Detection> TopK(List<Detection> c, int k)
     {
         var sorted = c.Select((d, i) => (d, i)).OrderByDescending(t => t.d.Score).ThenBy(t => t.i).Take(k).Select(t => t.d).ToList();
         return sorted;
-    }
-
-    private static (int H, int W) InputSize(int[] dims, Dictionary<string, string> metadata, int fallback)
-    {
-        if (dims[2] > 0 && dims[3] > 0)
-        {
-            return (dims[2], dims[3]);
-        }
-
-        if (metadata.TryGetValue("imgsz", out string? imgsz))
-        {
-            try
-            {
-                IReadOnlyList<int> v = PythonLiteral.ParseIntList(imgsz);
-                if (v.Count == 2 && v[0] > 0 && v[1] > 0)
-                {
-                    return (v[0], v[1]);
-                }
-
-                if (v.Count == 1 && v[0] > 0)
-                {
-                    return (v[0], v[0]);
-                }
-            }
-            catch (FormatException)
-            {
-                // Fall through to the configured fallback; metadata is only a hint.
-            }
-        }
-
-        return (dims[2] > 0 ? dims[2] : fallback, dims[3] > 0 ? dims[3] : fallback);
     }
 
     private static TensorInfo Describe(string name, NodeMetadata m) =>

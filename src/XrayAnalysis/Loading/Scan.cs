@@ -33,10 +33,13 @@ public sealed class Scan : IDisposable
     /// <summary>NaN/Inf samples found (and left out of windowing) in a float scan; null for integer scans.</summary>
     public long? NonFiniteSamples { get; init; }
 
-    /// <summary>Width in pixels.</summary>
+    /// <summary>The EXIF/TIFF orientation applied to the pixels (2–8), 1 when stored upright, null when the file has none.</summary>
+    public int? ExifOrientation { get; init; }
+
+    /// <summary>Width in pixels (in the displayed frame, after any EXIF orientation).</summary>
     public int Width => Image.Cols;
 
-    /// <summary>Height in pixels.</summary>
+    /// <summary>Height in pixels (in the displayed frame).</summary>
     public int Height => Image.Rows;
 
     /// <summary>Bits per sample as decoded (8, 16 or 32).</summary>

@@ -76,7 +76,11 @@ public sealed class ScanLoader
         try
         {
             long nonFinite = PatchNonFinite(input.Path, pixels);
-            return new Scan(input, pixels, null, header, sha, null) { NonFiniteSamples = pixels.Depth() == MatType.CV_32F ? nonFinite : null };
+            return new Scan(input, pixels, null, header, sha, null)
+            {
+                NonFiniteSamples = pixels.Depth() == MatType.CV_32F ? nonFinite : null,
+                ExifOrientation = ExifOrientation.Read(bytes, header.Format),
+            };
         }
         catch
         {
@@ -175,7 +179,14 @@ public sealed class ScanLoader
             throw new ScanLoadException(ScanStatus.Failed, path, $"decoded size {w}x{h} differs from the header's {header.Width}x{header.Height}");
         }
 
-        return Normalise(path, decoded);
+        // OpenCV's IMREAD_UNCHANGED ignores EXIF orientation: turn the pixels into the frame every viewer shows.
+        Mat oriented = ExifOrientation.Apply(decoded, ExifOrientation.Read(bytes, header.Format));
+        if (!ReferenceEquals(oriented, decoded))
+        {
+            decoded.Dispose();
+        }
+
+        return Normalise(path, oriented);
     }
 
     /// <summary>

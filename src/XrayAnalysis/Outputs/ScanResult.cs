@@ -7,7 +7,7 @@ namespace XrayAnalysis.Outputs;
 public sealed record ScanResult
 {
     /// <summary>Bumped on any incompatible change to this record.</summary>
-    public const int CurrentSchemaVersion = 1;
+    public const int CurrentSchemaVersion = 2;
 
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
 
@@ -52,10 +52,21 @@ public sealed record ScanResult
 /// <summary>Which file(s) a result belongs to.</summary>
 public sealed record InputInfo(string Path, string? Sha256, string? LowEnergyPath, string? LowEnergySha256);
 
-/// <summary>Which model produced a result.</summary>
-public sealed record ModelSummary(string Name, string Sha256, string Layout, int InputWidth, int InputHeight);
+/// <summary>Which model produced a result: layout and where it was decided, family, profile and the notes shown to the user.</summary>
+public sealed record ModelSummary(
+    string Name,
+    string Sha256,
+    string Layout,
+    int InputWidth,
+    int InputHeight,
+    string? LayoutSource = null,
+    string? Profile = null,
+    IReadOnlyList<string>? Notes = null);
 
-/// <summary>The settings that produced a result, recorded so that results can be reproduced.</summary>
+/// <summary>
+/// The settings that produced a result, recorded so that results can be reproduced, with where the confidence and IoU came
+/// from ("option", "profile" or "default") and the model's operating (alarm) threshold when its profile gives one.
+/// </summary>
 public sealed record DetectParameters(
     float Confidence,
     float Iou,
@@ -63,7 +74,28 @@ public sealed record DetectParameters(
     IReadOnlyList<int>? Classes,
     bool AgnosticNms,
     string Resize,
-    double[]? Window);
+    double[]? Window,
+    string? ConfidenceSource = null,
+    string? IouSource = null,
+    float? OperatingThreshold = null,
+    IReadOnlyDictionary<string, float>? ClassThresholds = null,
+    PreprocessingRecord? Preprocessing = null);
+
+/// <summary>The preprocessing contract a result was made with, the source of each value, and the scale actually applied to this picture.</summary>
+public sealed record PreprocessingRecord(
+    string ChannelOrder,
+    float Scale,
+    IReadOnlyList<float>? Mean,
+    IReadOnlyList<float>? Std,
+    string Resize,
+    int PadValue,
+    string Interpolation,
+    int[] InputSize,
+    string Family,
+    double MaxUpscale,
+    IReadOnlyDictionary<string, string> Sources,
+    double? AppliedScale = null,
+    int? ExifOrientation = null);
 
 /// <summary>One detection as written to JSON: box corners in original-image pixels.</summary>
 public sealed record DetectionRecord(int ClassId, string ClassName, float Score, float X1, float Y1, float X2, float Y2);

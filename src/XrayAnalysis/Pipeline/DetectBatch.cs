@@ -246,7 +246,7 @@ public sealed class DetectBatch(DetectionPipeline pipeline, string outDir)
                     w.WriteStartObject();
                     w.WriteNumber("image_id", i + 1);
                     w.WriteString("file_name", Path.GetFileName(results[i].Input.Path));
-                    w.WriteNumber("category_id", d.ClassId);
+                    w.WriteNumber("category_id", Evaluation.CocoCategories.IdOf(d.ClassId));
                     w.WriteString("category_name", d.ClassName);
                     w.WriteStartArray("bbox");
                     w.WriteNumberValue(Math.Round(d.X1, 3));

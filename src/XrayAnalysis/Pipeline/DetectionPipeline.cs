@@ -150,7 +150,7 @@ public sealed class DetectionPipeline
         var prep = Stopwatch.StartNew();
         try
         {
-            p.Transform = InputTensorWriter.Write(p.Rendered, _detector.Model.InputWidth, _detector.Model.InputHeight, _detector.Model.ResizeMode, slot);
+            p.Transform = InputTensorWriter.Write(p.Rendered, _detector.Contract, slot, _detector.Settings.MaxUpscale);
             p.Timings["preprocess"] = prep.Elapsed.TotalMilliseconds;
             failure = null;
             return true;
@@ -282,8 +282,7 @@ public sealed class DetectionPipeline
                 {
                     Tile t = jobs[start + k].Tile;
                     using var roi = new Mat(source, new Rect(t.X, t.Y, t.Width, t.Height));
-                    transforms[k] = InputTensorWriter.Write(roi, _detector.Model.InputWidth, _detector.Model.InputHeight, _detector.Model.ResizeMode,
-                        buffer.AsSpan(k * per, per));
+                    transforms[k] = InputTensorWriter.Write(roi, _detector.Contract, buffer.AsSpan(k * per, per));
                 }
 
                 return transforms;
@@ -383,7 +382,7 @@ public sealed class DetectionPipeline
             records.Add(new DetectionRecord(s.ClassId, _detector.Model.ClassName(s.ClassId), s.Score, s.X1, s.Y1, s.X2, s.Y2));
         }
 
-        ScanResult result = BaseResult(p.Input, p.Scan, p.Timings, p.Window) with { Status = ScanStatus.Ok, Detections = records, Tiling = tiling };
+        ScanResult result = BaseResult(p.Input, p.Scan, p.Timings, p.Window, tiling is null ? p.Transform : null, tiling) with { Status = ScanStatus.Ok, Detections = records, Tiling = tiling };
         p.Scan.Dispose();
         Mat? keep = keepRendered ? p.Rendered : null;
         if (!keepRendered)
@@ -417,6 +416,15 @@ public sealed class DetectionPipeline
         }
 
         timings["decode"] = sw.Elapsed.TotalMilliseconds;
+        int minSide = _detector.Settings.MinInputSide;
+        if (scan.Width < minSide || scan.Height < minSide)
+        {
+            failure = Failure(input, ScanStatus.Rejected,
+                $"too small to screen: {scan.Width}x{scan.Height} px, a side is below the {minSide} px minimum (thumbnails and slivers are not screened)", timings, scan, slot);
+            scan.Dispose();
+            return null;
+        }
+
         sw.Restart();
         try
         {
@@ -440,10 +448,19 @@ public sealed class DetectionPipeline
     private ScanOutcome Failure(ScanInput input, ScanStatus status, string reason, Dictionary<string, double> timings, Scan? scan, int slot) =>
         new(BaseResult(input, scan, timings, null) with { Status = status, Reason = reason }, null) { Slot = slot };
 
-    private ScanResult BaseResult(ScanInput input, Scan? scan, Dictionary<string, double> timings, IntensityWindow? window)
+    private static Dictionary<string, float>? ClassThresholds(ModelInfo m, DetectorSettings st) =>
+        st.ClassConfidence.Count == 0 ? null : st.ClassConfidence.ToDictionary(kv => m.ClassName(kv.Key), kv => kv.Value, StringComparer.Ordinal);
+
+    private ScanResult BaseResult(ScanInput input, Scan? scan, Dictionary<string, double> timings, IntensityWindow? window,
+        LetterboxTransform? transform = null, TilingInfo? tiling = null)
     {
         ModelInfo m = _detector.Model;
         DetectorOptions o = _detector.Options;
+        DetectorSettings st = _detector.Settings;
+        InputContract c = st.Contract;
+        var pre = new PreprocessingRecord(Names.Of(c.ChannelOrder), c.Scale, c.Mean, c.Std, Names.Of(c.Resize), c.PadValue, Names.Of(c.Interpolation),
+            [c.Width, c.Height], c.Family, st.MaxUpscale, c.Sources.ToDictionary(kv => kv.Key, kv => Names.Of(kv.Value), StringComparer.Ordinal),
+            transform is { } t && tiling is null ? Math.Round(t.ScaleX, 6) : null, scan?.ExifOrientation);
         return new ScanResult
         {
             Name = input.Name,
@@ -453,9 +470,11 @@ public sealed class DetectionPipeline
             BitDepth = scan?.BitDepth,
             Channels = scan?.Channels,
             DualEnergy = scan?.IsDualEnergy ?? input.LowEnergyPath is not null,
-            Model = new ModelSummary(m.Name, m.Sha256, m.Layout.ToString(), m.InputWidth, m.InputHeight),
-            Parameters = new DetectParameters(o.Confidence, o.Iou, o.MaxDetections, o.Classes?.Order().ToList(), o.AgnosticNms,
-                m.ResizeMode.ToString().ToLowerInvariant(), window is { } w ? [w.Low, w.High] : null),
+            Model = new ModelSummary(m.Name, m.Sha256, m.Layout.ToString(), m.InputWidth, m.InputHeight, m.LayoutSource, m.Profile?.Origin,
+                m.Notes.Count > 0 ? m.Notes : null),
+            Parameters = new DetectParameters(st.Confidence, st.Iou, o.MaxDetections, o.Classes?.Order().ToList(), o.AgnosticNms,
+                Names.Of(c.Resize), window is { } w ? [w.Low, w.High] : null, Names.Of(st.ConfidenceSource), Names.Of(st.IouSource),
+                st.OperatingThreshold, ClassThresholds(m, st), pre),
             TimingsMs = timings,
             NonFiniteSamples = scan?.NonFiniteSamples,
             Status = ScanStatus.Failed,

@@ -4,7 +4,9 @@ namespace XrayAnalysis.Preprocessing;
 /// The geometric map between an original image and the model input, with Ultralytics' exact arithmetic:
 /// r = min(H/h, W/w); resized size = round(w·r) × round(h·r); padding split as round(d/2 ∓ 0.1) so odd padding
 /// puts the extra pixel at the bottom/right. Python's round is round-half-to-even, reproduced here. A resized side is
-/// never below one pixel (where Ultralytics' own code would fail on a sliver).
+/// never below one pixel (where Ultralytics' own code would fail on a sliver). The top-left mode follows YOLOX's
+/// <c>preproc</c>: resized size = int(w·r) × int(h·r) (truncated), no padding on the left or top, boxes mapped back by r.
+/// An optional upscale cap limits r (Ultralytics' <c>scaleup=False</c> is a cap of 1).
 /// </summary>
 public readonly record struct LetterboxTransform(
     int SourceWidth,
@@ -19,7 +21,8 @@ public readonly record struct LetterboxTransform(
     int PadTop)
 {
     /// <summary>Computes the transform for fitting a <paramref name="srcW"/> × <paramref name="srcH"/> image into the input.</summary>
-    public static LetterboxTransform Create(int srcW, int srcH, int inW, int inH, ResizeMode mode)
+    /// <param name="maxUpscale">Largest scale factor applied (letterbox modes only); +∞ for none.</param>
+    public static LetterboxTransform Create(int srcW, int srcH, int inW, int inH, ResizeMode mode, double maxUpscale = double.PositiveInfinity)
     {
         if (srcW <= 0 || srcH <= 0 || inW <= 0 || inH <= 0)
         {
@@ -31,7 +34,13 @@ public readonly record struct LetterboxTransform(
             return new LetterboxTransform(srcW, srcH, inW, inH, inW, inH, (double)inW / srcW, (double)inH / srcH, 0, 0);
         }
 
-        double r = Math.Min((double)inH / srcH, (double)inW / srcW);
+        double r = Math.Min(Math.Min((double)inH / srcH, (double)inW / srcW), maxUpscale > 0 ? maxUpscale : double.PositiveInfinity);
+        if (mode == ResizeMode.LetterboxTopLeft)
+        {
+            int tw = Math.Clamp((int)(srcW * r), 1, inW), th = Math.Clamp((int)(srcH * r), 1, inH);
+            return new LetterboxTransform(srcW, srcH, inW, inH, tw, th, r, r, 0, 0);
+        }
+
         // A sliver (1000 x 1) would round to zero rows: keep at least one, as no image has a zero-sized side.
         int rw0 = (int)Math.Round(srcW * r, MidpointRounding.ToEven), rh0 = (int)Math.Round(srcH * r, MidpointRounding.ToEven);
         int rw = Math.Clamp(rw0, 1, inW), rh = Math.Clamp(rh0, 1, inH);

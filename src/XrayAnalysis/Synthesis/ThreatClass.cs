@@ -16,5 +16,5 @@ public static class ThreatClasses
 
     public static string NameOf(ThreatClass c) => Names[(int)c];
 
-    public static int CocoId(ThreatClass c) => (int)c + 1;
+    public static int CocoId(ThreatClass c) => Evaluation.CocoCategories.IdOf((int)c);
 }

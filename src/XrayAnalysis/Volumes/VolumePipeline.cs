@@ -176,7 +176,7 @@ public sealed class VolumePipeline
             OriginMm = [v.Ox, v.Oy, v.Oz],
             ElementType = v.Type.ToString(),
             Model = new ModelSummary(_detector.Model.Name, _detector.Model.Sha256, _detector.Model.Layout.ToString(), _detector.Model.InputWidth, _detector.Model.InputHeight),
-            Parameters = new { axes = _o.Axes, slice_step = _o.SliceStep, window_level = _o.WindowLevel, window_width = _o.WindowWidth, link_iou = _o.LinkIou, min_run = _o.MinRun, gap_tolerance = _o.GapTolerance, merge_iou_3d = _o.MergeIou3D, confidence = _detector.Options.Confidence, nms_iou = _detector.Options.Iou },
+            Parameters = new { axes = _o.Axes, slice_step = _o.SliceStep, window_level = _o.WindowLevel, window_width = _o.WindowWidth, link_iou = _o.LinkIou, min_run = _o.MinRun, gap_tolerance = _o.GapTolerance, merge_iou_3d = _o.MergeIou3D, confidence = _detector.Settings.Confidence, nms_iou = _detector.Settings.Iou, confidence_source = Preprocessing.Names.Of(_detector.Settings.ConfidenceSource), nms_iou_source = Preprocessing.Names.Of(_detector.Settings.IouSource) },
             Regions = regions.Select(b => ToRegion(b, v)).ToList(),
             SliceBoxes = sliceRecords,
             SlicesProcessed = processed,
@@ -243,8 +243,8 @@ public sealed class VolumePipeline
 
         public void Add(Mat bgr, int index)
         {
-            LetterboxTransform t = InputTensorWriter.Write(bgr, d.Model.InputWidth, d.Model.InputHeight, d.Model.ResizeMode,
-                _tensor.AsSpan(_items.Count * d.InputFloatsPerImage, d.InputFloatsPerImage));
+            // Slices are fitted without the whole-picture upscale cap: a CT slice is a full cross-section, not a thumbnail.
+            LetterboxTransform t = InputTensorWriter.Write(bgr, d.Contract, _tensor.AsSpan(_items.Count * d.InputFloatsPerImage, d.InputFloatsPerImage));
             _items.Add((index, t));
         }
 

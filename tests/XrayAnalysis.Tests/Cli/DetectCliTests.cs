@@ -140,13 +140,14 @@ public sealed class DetectCliTests : TempDirTest
     [Test]
     public void Model_inspect_describes_every_fixture()
     {
-        foreach ((string name, string layout) in new[] { ("v8", "ultralytics-v8"), ("v5", "yolov5"), ("yolox", "yolox"), ("end2end", "end2end"), ("rtdetr", "rtdetr") })
+        foreach ((string name, string layout) in new[] { ("v8", "v8 [1, 4+nc, N]"), ("v5", "v5 [1, 3N, 5+nc]"), ("yolox", "yolox [1, N, 5+nc]"), ("end2end", "end2end [1, K, 6]"), ("rtdetr", "rtdetr [1, K, 4+nc]") })
         {
             (int code, string o, string e) = Run("model", "inspect", TestData.FixtureModel(name));
             Assert.That(code, Is.EqualTo(0), e);
-            Assert.That(o, Does.Contain("layout:      " + layout));
+            Assert.That(o, Does.Contain("layout:        " + layout));
             Assert.That(o, Does.Contain("sha256:"));
-            Assert.That(o, Does.Contain("classes:     3"));
+            Assert.That(o, Does.Contain("classes:       3"));
+            Assert.That(o, Does.Match(@"preprocessing: (rgb|bgr), "));
         }
     }
 

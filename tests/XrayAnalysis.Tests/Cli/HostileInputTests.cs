@@ -53,7 +53,7 @@ public sealed class HostileInputTests : TempDirTest
         using (var sliver = new Mat(1, 1000, MatType.CV_8UC3, new Scalar(90, 120, 200)))
         {
             TestData.Write(scans, "sliver_1000x1.png", Png(sliver));
-            bad["sliver_1000x1.png"] = ["ok"];
+            bad["sliver_1000x1.png"] = ["rejected"];
         }
 
         using (Mat g = TestData.Grey16(80, 60))

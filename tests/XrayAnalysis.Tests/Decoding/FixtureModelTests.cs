@@ -79,7 +79,7 @@ public sealed class FixtureModelTests
         using OnnxDetector v8 = OnnxDetector.Open(TestData.FixtureModel("v8"));
         using OnnxDetector v5 = OnnxDetector.Open(TestData.FixtureModel("v5"));
         using OnnxDetector x = OnnxDetector.Open(TestData.FixtureModel("yolox"));
-        Assert.That((v8.Model.ClassNamesSource, v5.Model.ClassNamesSource, x.Model.ClassNamesSource), Is.EqualTo(("metadata", "sidecar", "default")));
+        Assert.That((v8.Model.ClassNamesSource, v5.Model.ClassNamesSource, x.Model.ClassNamesSource), Is.EqualTo(("metadata", "profile", "default")));
         Assert.That(v5.Model.ClassNames, Is.EqualTo(new[] { "narcotics_brick", "narcotics_packet", "tablet_cluster" }));
         Assert.That(x.Model.ClassNames, Is.EqualTo(new[] { "class_0", "class_1", "class_2" }));
     }
@@ -95,7 +95,7 @@ public sealed class FixtureModelTests
     public void A_forced_layout_that_does_not_fit_is_refused()
     {
         var ex = Assert.Throws<ModelLoadException>(() => OnnxDetector.Open(TestData.FixtureModel("v8"), new DetectorOptions { Layout = OutputLayout.EndToEnd }));
-        Assert.That(ex!.Message, Does.Contain("requested layout EndToEnd does not fit"));
+        Assert.That(ex!.Message, Does.Contain("the requested layout end2end [1, K, 6] does not fit"));
     }
 
     [Test]

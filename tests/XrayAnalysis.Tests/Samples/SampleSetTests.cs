@@ -23,7 +23,7 @@ public sealed class SampleSetTests : TempDirTest
     {
         string outDir = Path.Combine(Dir, "out");
         string[] inputs = Routes.Select(r => Path.Combine(TestData.SampleImages, r, r == "cargo" ? "images" : "raw")).ToArray();
-        (int code, string o, string e) = DetectCliTests.Run(["detect", .. inputs, "--model", TestData.BundledModel, "--iou", "0.45", "--out", outDir]);
+        (int code, string o, string e) = DetectCliTests.Run(["detect", .. inputs, "--model", TestData.BundledModel, "--conf", "0.25", "--out", outDir]);
         Assert.That(code, Is.EqualTo(0), e);
         Assert.That(o, Does.Contain("inputs:     9 = 9 ok"));
 
@@ -70,7 +70,7 @@ public sealed class SampleSetTests : TempDirTest
         int Found(string mode)
         {
             string outDir = Path.Combine(Dir, mode);
-            (int code, _, string e) = DetectCliTests.Run("detect", cargo, "--model", TestData.BundledModel, "--iou", "0.45", "--out", outDir, "--tile", mode);
+            (int code, _, string e) = DetectCliTests.Run("detect", cargo, "--model", TestData.BundledModel, "--conf", "0.25", "--out", outDir, "--tile", mode);
             Assert.That(code, Is.EqualTo(0), e);
             List<(int Class, double Score, double[] Box)> dets = Detections(Path.Combine(outDir, "results", "cargo_00000.json"));
             return gt.Annotations.Count(a => dets.Any(d => ConfusionMatrix.IoU(d.Box, a.Bbox) >= 0.5));

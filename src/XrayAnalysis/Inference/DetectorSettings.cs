@@ -1,0 +1,34 @@
+using XrayAnalysis.Preprocessing;
+
+namespace XrayAnalysis.Inference;
+
+/// <summary>The detector settings in force after layering options, profile and defaults, with the source of each.</summary>
+public sealed record DetectorSettings
+{
+    /// <summary>Score floor for every class.</summary>
+    public required float Confidence { get; init; }
+
+    /// <summary>Where <see cref="Confidence"/> came from.</summary>
+    public required SettingSource ConfidenceSource { get; init; }
+
+    /// <summary>Per-class score floors above <see cref="Confidence"/> (the profile's per-class operating thresholds), by class id.</summary>
+    public IReadOnlyDictionary<int, float> ClassConfidence { get; init; } = new Dictionary<int, float>();
+
+    /// <summary>NMS IoU threshold.</summary>
+    public required float Iou { get; init; }
+
+    /// <summary>Where <see cref="Iou"/> came from.</summary>
+    public required SettingSource IouSource { get; init; }
+
+    /// <summary>The profile's operating threshold (alarm threshold) for all classes, or null without a profile.</summary>
+    public float? OperatingThreshold { get; init; }
+
+    /// <summary>The preprocessing contract.</summary>
+    public required InputContract Contract { get; init; }
+
+    /// <summary>Largest whole-picture enlargement.</summary>
+    public required double MaxUpscale { get; init; }
+
+    /// <summary>Shortest accepted picture side.</summary>
+    public required int MinInputSide { get; init; }
+}
