@@ -30,7 +30,7 @@ internal sealed class DetectorCliOptions
         Description = "Preprocessing: tensor channel order, rgb or bgr (default: profile, metadata, recognised family, else rgb with a note).",
     };
 
-    public Option<string?> Scale { get; } = new("--scale")
+    public Option<string?> Scale { get; } = new("--pixel-scale")
     {
         Description = "Preprocessing: multiplier on 0-255 pixel values, e.g. 1/255 or 1.",
     };

@@ -231,7 +231,7 @@ public static class ModelCheck
         return new ContractTrial
         {
             Contract = contract,
-            Options = $"--channel-order {Names.Of(contract.ChannelOrder)} --scale {(Math.Abs(contract.Scale - (1f / 255f)) < 1e-9 ? "1/255" : contract.Scale.ToString("0.######", CultureInfo.InvariantCulture))} --resize {Names.Of(contract.Resize)}",
+            Options = $"--channel-order {Names.Of(contract.ChannelOrder)} --pixel-scale {(Math.Abs(contract.Scale - (1f / 255f)) < 1e-9 ? "1/255" : contract.Scale.ToString("0.######", CultureInfo.InvariantCulture))} --resize {Names.Of(contract.Resize)}",
             InForce = inForce,
             MaxScore = max,
             MeanTopScore = (float)(sumTop / n),

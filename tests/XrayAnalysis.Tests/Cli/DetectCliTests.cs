@@ -167,3 +167,37 @@ public sealed class DetectCliTests : TempDirTest
         return (code, o.ToString(), e.ToString());
     }
 }
+
+/// <summary>The command tree itself: option names must be unambiguous within every command.</summary>
+public sealed class CommandTreeTests
+{
+    [Test]
+    public void No_two_options_of_one_command_share_a_name_or_alias()
+    {
+        var clashes = new List<string>();
+        void Walk(System.CommandLine.Command c, string path)
+        {
+            var seen = new Dictionary<string, System.CommandLine.Option>(StringComparer.Ordinal);
+            foreach (System.CommandLine.Option o in c.Options)
+            {
+                foreach (string n in o.Aliases.Append(o.Name).Distinct(StringComparer.Ordinal))
+                {
+                    if (seen.TryGetValue(n, out System.CommandLine.Option? other) && !ReferenceEquals(other, o))
+                    {
+                        clashes.Add($"{path}: {n} ({other.Description} / {o.Description})");
+                    }
+
+                    seen[n] = o;
+                }
+            }
+
+            foreach (System.CommandLine.Command sub in c.Subcommands)
+            {
+                Walk(sub, path + " " + sub.Name);
+            }
+        }
+
+        Walk(XrayAnalysis.Cli.XrayCli.CreateRoot(), "xray");
+        Assert.That(clashes, Is.Empty);
+    }
+}

@@ -73,10 +73,10 @@ public sealed class FamilyExportTests : TempDirTest
         Assert.That(o, Does.Contain("verdict:  ok"));
 
         (int bad, string o2, string e2) = DetectCliTests.Run(["model", "check", TestData.FixtureModel("family_yolox"), .. images,
-            "--channel-order", "rgb", "--scale", "1/255", "--resize", "letterbox", "--json", Path.Combine(Dir, "check.json")]);
+            "--channel-order", "rgb", "--pixel-scale", "1/255", "--resize", "letterbox", "--json", Path.Combine(Dir, "check.json")]);
         Assert.That(bad, Is.EqualTo(1), o2 + e2);
         Assert.That(e2, Does.Contain("the preprocessing contract is probably wrong"));
-        Assert.That(e2, Does.Contain("try --channel-order bgr --scale 1 --resize letterbox-topleft"));
+        Assert.That(e2, Does.Contain("try --channel-order bgr --pixel-scale 1 --resize letterbox-topleft"));
         using JsonDocument j = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Dir, "check.json")));
         Assert.That(j.RootElement.GetProperty("looks_broken").GetBoolean(), Is.True);
     }
@@ -87,7 +87,7 @@ public sealed class FamilyExportTests : TempDirTest
     public void Every_wrong_contract_on_the_gated_yolox_export_gives_no_confident_box(string model, string order, string scale, string resize)
     {
         (int code, string o, string e) = DetectCliTests.Run(["detect", .. Samples, "--model", TestData.FixtureModel(model), "--out", Path.Combine(Dir, "o"),
-            "--channel-order", order, "--scale", scale, "--resize", resize]);
+            "--channel-order", order, "--pixel-scale", scale, "--resize", resize]);
         Assert.That(code, Is.EqualTo(0), e);
         Assert.That(o, Does.Contain("detections: none"));
     }
