@@ -11,10 +11,11 @@ if [ ! -f "$model" ]; then
 fi
 dotnet build src/XrayAnalysis.Cli -c Release -v quiet -nologo >/dev/null
 set +e
-# The dual-energy pairs of each 2D route and the cargo render; NMS IoU 0.45 as the model card recommends.
+# The dual-energy pairs of each 2D route and the cargo render. Confidence (the operating threshold, 0.84) and NMS IoU
+# (0.45) come from the model's profile in models/models.json; each result JSON records them and their source.
 dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll detect \
   sample-images/mail/raw sample-images/express/raw sample-images/baggage/raw sample-images/cargo/images \
-  --model "$model" --iou 0.45 --out "$out" --overlay "$@"
+  --model "$model" --out "$out" --overlay "$@"
 code=$?
 set -e
 echo

@@ -157,6 +157,9 @@ internal static class DetectCommand
         stdout.WriteLine($"xray detect: {report.Processed} scans in {seconds.ToString("0.0", CultureInfo.InvariantCulture)} s " +
                          $"({(report.Processed / Math.Max(seconds, 1e-9)).ToString("0.0", CultureInfo.InvariantCulture)} scans/s)" +
                          $"{(report.Resumed > 0 ? $", {report.Resumed} read back from an earlier run" : "")}, model {model.Name} ({model.Layout})");
+        DetectorSettings st = batch.Pipeline.Detector.Settings;
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  settings:   confidence {st.Confidence:0.###} ({Names.Of(st.ConfidenceSource)}), NMS IoU {st.Iou:0.###} ({Names.Of(st.IouSource)}); preprocessing {st.Contract}"));
         stdout.WriteLine($"  inputs:     {report.Results.Count} = " + string.Join(" + ", byStatus.Select(kv => $"{kv.Value} {kv.Key.ToString().ToLowerInvariant()}")));
         stdout.WriteLine("  detections: " + (byClass.Count == 0 ? "none" : string.Join(", ", byClass.Select(kv => $"{kv.Key} {kv.Value}"))));
         stdout.WriteLine($"  results:    {Path.Combine(outDir, "results")}{Path.DirectorySeparatorChar}, {Path.Combine(outDir, "detections.coco.json")}, {Path.Combine(outDir, "summary.csv")}");
