@@ -26,7 +26,7 @@ public sealed class ModelContractTests : TempDirTest
         Assert.That(p.GetProperty("iou").GetDouble(), Is.EqualTo(0.45).Within(1e-6));
         Assert.That(p.GetProperty("iou_source").GetString(), Is.EqualTo("profile"));
         Assert.That(p.GetProperty("operating_threshold").GetDouble(), Is.EqualTo(0.84).Within(1e-6));
-        Assert.That(p.GetProperty("preprocessing").GetProperty("sources").GetProperty("channel_order").GetString(), Is.EqualTo("metadata"));
+        Assert.That(p.GetProperty("preprocessing").GetProperty("sources").GetProperty("channel_order").GetString(), Is.EqualTo("profile"));
         foreach (JsonElement d in Result(Path.Combine(Dir, "a"), "mail_00001").GetProperty("detections").EnumerateArray())
         {
             Assert.That(d.GetProperty("score").GetDouble(), Is.GreaterThan(0.84));
