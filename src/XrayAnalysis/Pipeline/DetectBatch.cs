@@ -49,7 +49,7 @@ public sealed class DetectBatch(DetectionPipeline pipeline, string outDir)
         var todo = new List<int>();
         for (int i = 0; i < scans.Count; i++)
         {
-            results[i] = Resume ? ReadBack(Path.Combine(resultsDir, names[i] + ".json"), scans[i]) : null;
+            results[i] = Resume ? ReadBack(Path.Combine(resultsDir, names[i] + ".json"), scans[i], Pipeline.Detector) : null;
             if (results[i] is null)
             {
                 todo.Add(i);
@@ -191,8 +191,12 @@ public sealed class DetectBatch(DetectionPipeline pipeline, string outDir)
         return n;
     }
 
-    /// <summary>An earlier result for the same input file (path and, when recorded, SHA-256 of the current bytes), else null.</summary>
-    private static ScanResult? ReadBack(string path, ScanInput input)
+    /// <summary>
+    /// An earlier result for the same input file (path and, when recorded, SHA-256 of the current bytes) made by the same
+    /// model (SHA-256) with the same confidence, NMS IoU and preprocessing, else null: a resumed run never keeps results
+    /// made under other settings.
+    /// </summary>
+    private static ScanResult? ReadBack(string path, ScanInput input, Inference.OnnxDetector detector)
     {
         if (!File.Exists(path))
         {
@@ -202,7 +206,12 @@ public sealed class DetectBatch(DetectionPipeline pipeline, string outDir)
         try
         {
             ScanResult? r = ResultJson.Deserialize<ScanResult>(File.ReadAllBytes(path));
-            if (r is null || r.Input.Path != input.Path || r.Input.LowEnergyPath != input.LowEnergyPath)
+            if (r is null || r.Input.Path != input.Path || r.Input.LowEnergyPath != input.LowEnergyPath ||
+                r.SchemaVersion != ScanResult.CurrentSchemaVersion || r.Model.Sha256 != detector.Model.Sha256 ||
+                r.Parameters.Confidence != detector.Settings.Confidence || r.Parameters.Iou != detector.Settings.Iou ||
+                r.Parameters.Preprocessing?.ChannelOrder != Preprocessing.Names.Of(detector.Contract.ChannelOrder) ||
+                r.Parameters.Preprocessing?.Resize != Preprocessing.Names.Of(detector.Contract.Resize) ||
+                r.Parameters.Preprocessing?.Scale != detector.Contract.Scale)
             {
                 return null;
             }

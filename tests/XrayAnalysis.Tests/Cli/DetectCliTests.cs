@@ -80,6 +80,11 @@ public sealed class DetectCliTests : TempDirTest
         Assert.That(File.ReadAllLines(Path.Combine(outDir, "summary.csv")), Has.Length.EqualTo(5), "no lost and no duplicated rows");
         using JsonDocument coco = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, "detections.coco.json")));
         Assert.That(coco.RootElement.GetArrayLength(), Is.EqualTo(4 * 3));
+
+        // Resuming with another threshold keeps nothing made under the old one.
+        (code, o, _) = Run("detect", Dir, "--model", TestData.FixtureModel("v8"), "--out", outDir, "--resume", "--conf", "0.65");
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(o, Does.Contain("xray detect: 4 scans").And.Not.Contain("read back"));
     }
 
     [Test]
