@@ -175,7 +175,6 @@ internal sealed class DetectorCliOptions
         MinInputSide = r.GetValue(MinSide),
         BatchSize = r.GetValue(Batch),
         IntraOpThreads = r.GetValue(Threads),
-        ExpectedSha256 = BundledModels.PinnedSha256(r.GetValue(Model)!.FullName),
     };
 
     /// <summary>

@@ -194,7 +194,7 @@ internal static class EvalCommand
     private static int ProfileThreshold(string modelPath, TextWriter stderr, out float? threshold)
     {
         threshold = null;
-        int code = DetectorCliOptions.OpenModel(modelPath, new DetectorOptions { ExpectedSha256 = BundledModels.PinnedSha256(modelPath) }, stderr, out OnnxDetector? detector);
+        int code = DetectorCliOptions.OpenModel(modelPath, new DetectorOptions(), stderr, out OnnxDetector? detector);
         using (detector)
         {
             threshold = detector?.Settings.OperatingThreshold;
@@ -209,7 +209,7 @@ internal static class EvalCommand
     {
         dets = [];
         operatingThreshold = null;
-        int code = DetectorCliOptions.OpenModel(modelPath, new DetectorOptions { Confidence = conf, Iou = iou, ExpectedSha256 = BundledModels.PinnedSha256(modelPath) },
+        int code = DetectorCliOptions.OpenModel(modelPath, new DetectorOptions { Confidence = conf, Iou = iou },
             stderr, out OnnxDetector? detector);
         if (detector is null)
         {

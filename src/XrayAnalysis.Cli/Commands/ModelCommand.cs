@@ -228,7 +228,6 @@ internal static class ModelCommand
     {
         Layout = DetectorCliOptions.ParseLayout(r.GetValue(det.Layout)),
         Preprocessing = det.Contract(r),
-        ExpectedSha256 = BundledModels.PinnedSha256(model),
     };
 
     private static int Open(ParseResult r, DetectorCliOptions det, Argument<FileInfo> path, out OnnxDetector? detector)

@@ -71,6 +71,12 @@ public sealed record ModelProfile
                 e.TryGetProperty("file", out JsonElement f) && f.ValueKind == JsonValueKind.String && f.GetString() == Path.GetFileName(full));
             if (fromFolder is not null)
             {
+                // A models.json entry pins its file: a different file under that name is refused, never silently run.
+                if (fromFolder.Sha256 is { } pinned && !string.Equals(pinned, sha256, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new ModelLoadException($"{modelPath}: SHA-256 {sha256} differs from the pinned {pinned.ToLowerInvariant()} in {manifest}; refusing to run a model that is not the one configured");
+                }
+
                 return fromFolder;
             }
         }

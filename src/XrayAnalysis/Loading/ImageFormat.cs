@@ -7,4 +7,7 @@ public enum ImageFormat
     Jpeg,
     Tiff,
     Bmp,
+
+    /// <summary>Pixels handed over in memory (<see cref="ScanImage"/>), no container.</summary>
+    Pixels,
 }

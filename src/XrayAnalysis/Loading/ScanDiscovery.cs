@@ -168,6 +168,37 @@ public static partial class ScanDiscovery
         return sb.ToString();
     }
 
+    /// <summary>The common stem of a <c>NAME_high.EXT</c> or <c>NAME_low.EXT</c> file (<c>NAME</c>), or null for any other name.</summary>
+    internal static string? PairStem(string path)
+    {
+        Match m = EnergySuffix().Match(System.IO.Path.GetFileName(path));
+        return m.Success ? m.Groups["stem"].Value : null;
+    }
+
+    /// <summary>
+    /// The partner of one file of a <c>NAME_high.EXT</c>/<c>NAME_low.EXT</c> pair, in the same folder with the same
+    /// extension (whether or not it exists), or null when the name has no energy suffix.
+    /// </summary>
+    internal static string? PartnerOf(string path)
+    {
+        Match m = EnergySuffix().Match(System.IO.Path.GetFileName(path));
+        if (!m.Success)
+        {
+            return null;
+        }
+
+        bool isHigh = m.Groups["e"].Value.Equals("high", StringComparison.OrdinalIgnoreCase);
+        string dir = System.IO.Path.GetDirectoryName(path) ?? string.Empty;
+        return System.IO.Path.Combine(dir, m.Groups["stem"].Value + "_" + (isHigh ? "low" : "high") + m.Groups["ext"].Value);
+    }
+
+    /// <summary>True when <paramref name="path"/> names the high-energy file of a pair.</summary>
+    internal static bool IsHighEnergy(string path)
+    {
+        Match m = EnergySuffix().Match(System.IO.Path.GetFileName(path));
+        return m.Success && m.Groups["e"].Value.Equals("high", StringComparison.OrdinalIgnoreCase);
+    }
+
     [GeneratedRegex(@"^(?<stem>.+)_(?<e>high|low)(?<ext>\.[A-Za-z0-9]+)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex EnergySuffix();
 }

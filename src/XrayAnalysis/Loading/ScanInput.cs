@@ -30,6 +30,9 @@ public sealed record ScanInput
     public static ScanInput Pair(string highEnergyPath, string lowEnergyPath, string name) =>
         new(highEnergyPath, lowEnergyPath, name);
 
+    /// <summary>Pixels handed over in memory under <paramref name="name"/>; its path reads <c>memory:NAME</c>.</summary>
+    internal static ScanInput InMemory(string name) => new("memory:" + name, null, name);
+
     /// <inheritdoc/>
     public override string ToString() => LowEnergyPath is null ? Path : $"{Path} + {LowEnergyPath}";
 }

@@ -15,6 +15,27 @@ public static class OverlayWriter
     /// <summary>Writes <paramref name="bgr"/> (8-bit BGR) to <paramref name="path"/> atomically with the given text chunks.</summary>
     internal static void WritePng(string path, Mat bgr, IReadOnlyDictionary<string, string> text)
     {
+        byte[] png = EncodePng(bgr, text);
+        AtomicFile.WriteAllBytes(path, png);
+    }
+
+    /// <summary>The overlay of <paramref name="result"/> on its rendered scan, as PNG bytes with provenance text chunks.</summary>
+    internal static byte[] OverlayPng(Mat rendered, ScanResult result)
+    {
+        using Mat canvas = rendered.Clone();
+        OverlayRenderer.Draw(canvas, result.Detections);
+        var text = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["Software"] = "XrayAnalysis",
+            ["xray:model_sha256"] = result.Model.Sha256,
+            ["xray:result"] = System.Text.Encoding.UTF8.GetString(ResultJson.Serialize(result)),
+        };
+        return EncodePng(canvas, text);
+    }
+
+    /// <summary>Encodes <paramref name="bgr"/> (8-bit BGR) as PNG with the given text chunks.</summary>
+    internal static byte[] EncodePng(Mat bgr, IReadOnlyDictionary<string, string> text)
+    {
         if (bgr.Type() != MatType.CV_8UC3)
         {
             throw new ArgumentException($"overlay must be 8-bit BGR, got {bgr.Type()}", nameof(bgr));
@@ -35,6 +56,8 @@ public static class OverlayWriter
         }
 
         var encoder = new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8, CompressionLevel = PngCompressionLevel.BestSpeed };
-        AtomicFile.Write(path, s => image.SaveAsPng(s, encoder));
+        using var stream = new MemoryStream();
+        image.SaveAsPng(stream, encoder);
+        return stream.ToArray();
     }
 }

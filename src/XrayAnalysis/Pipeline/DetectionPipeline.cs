@@ -52,74 +52,105 @@ public sealed class DetectionPipeline
     public Action<float[], int>? BeforeRun { get; set; }
 
     /// <summary>Processes <paramref name="inputs"/>; each outcome must be disposed by the caller.</summary>
+    /// <param name="inputs">Files to read, check, decode and detect on.</param>
     /// <param name="keepRendered">Keep each rendered picture (for overlays).</param>
     public IEnumerable<ScanOutcome> Process(IEnumerable<ScanInput> inputs, bool keepRendered)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        return Process(inputs.Select(i => new ScanJob(i, null)), keepRendered);
+    }
+
+    /// <summary>
+    /// Processes jobs in order: a job with a decoded scan skips reading (the pipeline disposes that scan). Stopping the
+    /// enumeration early waits for the load in flight and frees every picture not yet handed out.
+    /// </summary>
+    internal IEnumerable<ScanOutcome> Process(IEnumerable<ScanJob> jobs, bool keepRendered)
+    {
         int per = _detector.InputFloatsPerImage;
         var pending = new List<Prepared>(_detector.MaxBatch);
         var outbox = new SortedDictionary<int, ScanOutcome>();
         int next = 0, order = 0;
 
         // Load and render one scan ahead on a worker while the current one is prepared and inferred.
-        using IEnumerator<ScanInput> e = inputs.GetEnumerator();
-        LoadAhead? ahead = StartLoad(e, ref order);
-        while (ahead is not null)
+        using IEnumerator<ScanJob> e = jobs.GetEnumerator();
+        LoadAhead? ahead = null;
+        try
         {
-            (Prepared? p, ScanOutcome? failure) = AwaitLoad(ahead);
             ahead = StartLoad(e, ref order);
-            if (failure is not null)
+            while (ahead is not null)
             {
-                outbox[failure.Slot] = failure;
-            }
-            else if (NeedsTiling(p!.Rendered))
-            {
-                RunBatch(pending, outbox, keepRendered);
-                outbox[p.Slot] = RunTiled(p, keepRendered);
-            }
-            else if (TryPrepare(p, _buffers[0].AsSpan(pending.Count * per, per), out ScanOutcome? prepFailure))
-            {
-                pending.Add(p);
-                if (pending.Count == _detector.MaxBatch)
+                (Prepared? p, ScanOutcome? failure) = AwaitLoad(ahead);
+                ahead = StartLoad(e, ref order);
+                if (failure is not null)
+                {
+                    outbox[failure.Slot] = failure;
+                }
+                else if (NeedsTiling(p!.Rendered))
                 {
                     RunBatch(pending, outbox, keepRendered);
+                    outbox[p.Slot] = RunTiled(p, keepRendered);
+                }
+                else if (TryPrepare(p, _buffers[0].AsSpan(pending.Count * per, per), out ScanOutcome? prepFailure))
+                {
+                    pending.Add(p);
+                    if (pending.Count == _detector.MaxBatch)
+                    {
+                        RunBatch(pending, outbox, keepRendered);
+                    }
+                }
+                else
+                {
+                    outbox[p.Slot] = prepFailure!;
+                }
+
+                // Pending scans have no outcome yet, so this stops at the first scan still waiting for its batch.
+                while (outbox.ContainsKey(next))
+                {
+                    yield return Take(outbox, next++);
                 }
             }
-            else
-            {
-                outbox[p.Slot] = prepFailure!;
-            }
 
-            // Pending scans have no outcome yet, so this stops at the first scan still waiting for its batch.
+            RunBatch(pending, outbox, keepRendered);
             while (outbox.ContainsKey(next))
             {
                 yield return Take(outbox, next++);
             }
         }
-
-        RunBatch(pending, outbox, keepRendered);
-        while (outbox.ContainsKey(next))
+        finally
         {
-            yield return Take(outbox, next++);
+            // Reached with work left only when the caller stopped early or something outside one input failed.
+            // The load in flight may be stuck in a decoder: never wait for it here, free what it makes when it ends.
+            ahead?.Task.ContinueWith(t => t.Result.P?.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+
+            foreach (Prepared p in pending)
+            {
+                p.Dispose();
+            }
+
+            foreach (ScanOutcome o in outbox.Values)
+            {
+                o.Dispose();
+            }
         }
     }
 
     /// <summary>A load running on a worker, with what is needed to fail it on time.</summary>
     private sealed record LoadAhead(Task<(Prepared? P, ScanOutcome? Failure)> Task, ScanInput Input, int Slot, Stopwatch Started);
 
-    private LoadAhead? StartLoad(IEnumerator<ScanInput> e, ref int order)
+    private LoadAhead? StartLoad(IEnumerator<ScanJob> e, ref int order)
     {
         if (!e.MoveNext())
         {
             return null;
         }
 
-        ScanInput input = e.Current;
+        ScanJob job = e.Current;
+        ScanInput input = job.Input;
         int slot = order++;
         var started = Stopwatch.StartNew();
         Task<(Prepared? P, ScanOutcome? Failure)> task = Task.Run(() =>
         {
-            Prepared? p = Load(input, slot, out ScanOutcome? failure);
+            Prepared? p = Load(job, slot, out ScanOutcome? failure);
             return (p, failure);
         });
         return new LoadAhead(task, input, slot, started);
@@ -393,14 +424,15 @@ public sealed class DetectionPipeline
         return new ScanOutcome(result, keep);
     }
 
-    private Prepared? Load(ScanInput input, int slot, out ScanOutcome? failure)
+    private Prepared? Load(ScanJob job, int slot, out ScanOutcome? failure)
     {
+        ScanInput input = job.Input;
         var timings = new Dictionary<string, double>(StringComparer.Ordinal);
         var sw = Stopwatch.StartNew();
         Scan scan;
         try
         {
-            scan = _loader.Load(input);
+            scan = job.Decoded ?? _loader.Load(input);
         }
         catch (ScanLoadException ex)
         {
@@ -430,6 +462,9 @@ public sealed class DetectionPipeline
         {
             (Mat rendered, IntensityWindow? window) = ScanRenderer.Render(scan, _render);
             timings["render"] = sw.Elapsed.TotalMilliseconds;
+
+            // Only the 8-bit render goes on; the raw (often 16-bit, dual-energy) pixels are freed now, not after inference.
+            scan.ReleasePixels();
             failure = null;
             return new Prepared(slot, input, scan, rendered, window, timings);
         }
@@ -504,3 +539,6 @@ public sealed class DetectionPipeline
         }
     }
 }
+
+/// <summary>One input of the pipeline: a file to read, or a scan already decoded (which the pipeline then owns).</summary>
+internal sealed record ScanJob(ScanInput Input, Scan? Decoded);

@@ -29,15 +29,8 @@ public sealed class ScanOutcome : IDisposable
             return false;
         }
 
-        using Mat canvas = Rendered.Clone();
-        OverlayRenderer.Draw(canvas, Result.Detections);
-        var text = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["Software"] = "XrayAnalysis",
-            ["xray:model_sha256"] = Result.Model.Sha256,
-            ["xray:result"] = System.Text.Encoding.UTF8.GetString(ResultJson.Serialize(Result)),
-        };
-        OverlayWriter.WritePng(path, canvas, text);
+        byte[] png = OverlayWriter.OverlayPng(Rendered, Result);
+        AtomicFile.WriteAllBytes(path, png);
         return true;
     }
 

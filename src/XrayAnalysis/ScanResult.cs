@@ -1,4 +1,4 @@
-namespace XrayAnalysis.Outputs;
+namespace XrayAnalysis;
 
 /// <summary>
 /// The per-scan result written as JSON by <c>xray detect</c> (schema in README "Output schema").
