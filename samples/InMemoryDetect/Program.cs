@@ -70,7 +70,7 @@ static ScanImage Pair(string high, string low)
 static ScanImage Grey16(string path)
 {
     ushort[] s = Samples16(path, out int w, out int h);
-    return ScanImage.FromPixels(s, w, h, Path.GetFileNameWithoutExtension(path));
+    return ScanImage.FromGrey16(s, w, h, Path.GetFileNameWithoutExtension(path));
 }
 
 static ScanImage Colour(string path)

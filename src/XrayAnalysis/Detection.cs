@@ -4,7 +4,7 @@ namespace XrayAnalysis;
 /// One detected region: an axis-aligned box in original-image pixels (float, x2/y2 exclusive edges as in COCO/Ultralytics),
 /// the class index into the model's class list, and the confidence score.
 /// </summary>
-public readonly record struct Detection(int ClassId, float Score, float X1, float Y1, float X2, float Y2)
+internal readonly record struct Detection(int ClassId, float Score, float X1, float Y1, float X2, float Y2)
 {
     /// <summary>Box width in pixels (never negative).</summary>
     public float Width => MathF.Max(0, X2 - X1);

@@ -113,7 +113,7 @@ public sealed class ScanImage : IDisposable
     /// <param name="width">Width in pixels.</param>
     /// <param name="height">Height in pixels.</param>
     /// <param name="name">Name used in results.</param>
-    public static ScanImage FromPixels(ReadOnlySpan<ushort> pixels, int width, int height, string name = "memory") =>
+    public static ScanImage FromGrey16(ReadOnlySpan<ushort> pixels, int width, int height, string name = "memory") =>
         FromPixels(MemoryMarshal.AsBytes(pixels), width, height, PixelFormat.Grey16, name);
 
     /// <summary>

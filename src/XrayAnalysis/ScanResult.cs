@@ -9,35 +9,49 @@ public sealed record ScanResult
     /// <summary>Bumped on any incompatible change to this record.</summary>
     public const int CurrentSchemaVersion = 2;
 
+    /// <summary>Version of this JSON schema (2).</summary>
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
 
+    /// <summary>Scan name: file stem, pair stem, or the name given to in-memory pixels.</summary>
     public required string Name { get; init; }
 
+    /// <summary>The file(s) and their SHA-256.</summary>
     public required InputInfo Input { get; init; }
 
+    /// <summary>Width in pixels; null when the scan could not be read.</summary>
     public int? Width { get; init; }
 
+    /// <summary>Height in pixels; null when the scan could not be read.</summary>
     public int? Height { get; init; }
 
+    /// <summary>Bits per sample as decoded.</summary>
     public int? BitDepth { get; init; }
 
+    /// <summary>Channels of the (high-energy) image.</summary>
     public int? Channels { get; init; }
 
+    /// <summary>True for a dual-energy pair.</summary>
     public bool DualEnergy { get; init; }
 
+    /// <summary>The model that produced the result.</summary>
     public required ModelSummary Model { get; init; }
 
+    /// <summary>Thresholds, preprocessing and window, with their sources.</summary>
     public required DetectParameters Parameters { get; init; }
 
     /// <summary>How the scan was tiled; null when it was run whole.</summary>
     public TilingInfo? Tiling { get; init; }
 
+    /// <summary>Boxes in original pixel coordinates, best first.</summary>
     public IReadOnlyList<DetectionRecord> Detections { get; init; } = [];
 
+    /// <summary>Milliseconds per stage (decode, render, preprocess, inference, postprocess, merge, write).</summary>
     public required IReadOnlyDictionary<string, double> TimingsMs { get; init; }
 
+    /// <summary>Ok, or why not: failed, incomplete, rejected, not processed.</summary>
     public required ScanStatus Status { get; init; }
 
+    /// <summary>One line saying why the status is not ok; null when ok.</summary>
     public string? Reason { get; init; }
 
     /// <summary>Problems that did not change the status (an overlay that could not be written); omitted when none.</summary>

@@ -67,6 +67,9 @@ public sealed class XrayDetector : IDisposable
     /// <summary>The options this detector was opened with.</summary>
     public XrayDetectorOptions Options => _options;
 
+    /// <summary>The ONNX Runtime session and decoder behind this detector.</summary>
+    internal OnnxDetector Engine => _detector;
+
     /// <summary>The pipeline behind this detector, for the batch writer.</summary>
     internal DetectionPipeline Pipeline => _pipeline;
 

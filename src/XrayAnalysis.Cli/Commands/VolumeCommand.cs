@@ -41,137 +41,93 @@ internal static class VolumeCommand
         cmd.SetAction(r =>
         {
             TextWriter stdout = r.InvocationConfiguration.Output, stderr = r.InvocationConfiguration.Error;
-            int opened = det.TryOpen(r, r.InvocationConfiguration.Error, out OnnxDetector? detector);
+            VolumeOptions opts;
+            try
+            {
+                opts = new VolumeOptions
+                {
+                    Axes = r.GetValue(axes) == "xyz" ? VolumeAxes.Xyz : VolumeAxes.Z,
+                    SliceStep = r.GetValue(step),
+                    WindowLevel = r.GetValue(level),
+                    WindowWidth = r.GetValue(width),
+                    LinkIou = r.GetValue(link),
+                    MinRun = r.GetValue(minRun),
+                    GapTolerance = r.GetValue(gap),
+                    KeepSliceBoxes = r.GetValue(sliceBoxes),
+                };
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                stderr.WriteLine($"xray: {Loading.Reasons.OneLine(ex.Message, "invalid volume option")}");
+                return ExitCodes.UsageError;
+            }
+
+            int opened = det.TryOpen(r, stderr, out OnnxDetector? detector);
             if (detector is null)
             {
                 return opened;
             }
 
-            var opts = new VolumeOptions
-            {
-                Axes = r.GetValue(axes)!,
-                SliceStep = Math.Max(1, r.GetValue(step)),
-                WindowLevel = r.GetValue(level),
-                WindowWidth = r.GetValue(width),
-                LinkIou = r.GetValue(link),
-                MinRun = r.GetValue(minRun),
-                GapTolerance = r.GetValue(gap),
-                KeepSliceBoxes = r.GetValue(sliceBoxes),
-            };
             string dir = r.GetValue(outDir)!.FullName;
-            int notOk = 0, gtTotal = 0, gtFound = 0, fps = 0, withGt = 0;
-            var summary = new System.Text.StringBuilder("name,input,status,reason,regions,slices\n");
-            OutputLock folderLock;
-            try
-            {
-                folderLock = OutputLock.Acquire(dir);
-            }
-            catch (Exception ex) when (ex is OutputLockedException or IOException or UnauthorizedAccessException)
-            {
-                detector.Dispose();
-                stderr.WriteLine($"xray: run failed: {ex.Message}");
-                return ExitCodes.RunFailed;
-            }
-
-            using (folderLock)
             using (detector)
             {
-                var pipeline = new VolumePipeline(detector, opts);
-                foreach (string input in r.GetValue(inputs)!)
+                var batch = new VolumeBatch(new VolumePipeline(detector, opts), dir)
                 {
-                    string name = Path.GetFileNameWithoutExtension(input.TrimEnd('/'));
-                    VolumeResult result;
-                    try
-                    {
-                        long cap = r.GetValue(maxVoxels);
-                        using IVolumeSource src = VolumeReader.Open(input, cap);
-                        result = pipeline.Process(src, name, r.GetValue(noPictures) ? null : Path.Combine(dir, "pictures"), () => VolumeReader.Open(input, cap));
-                        if (VolumeGroundTruth.FindBeside(input) is { } gtPath)
-                        {
-                            VolumeEvaluation e = VolumeGroundTruth.Evaluate(result.Regions, VolumeGroundTruth.Load(gtPath), 0.3, detector.Settings.Confidence);
-                            result = result with { Evaluation = e };
-                            withGt++;
-                            gtTotal += e.GroundTruth;
-                            gtFound += e.Matched;
-                            fps += e.FalsePositives;
-                        }
-                    }
-                    catch (Exception ex) when (ex is not (AccessViolationException or ThreadAbortException))
-                    {
-                        (ScanStatus status, string reason) = ex is ScanLoadException sle ? (sle.Status, sle.Reason)
-                            : (ScanStatus.Failed, $"{ex.GetType().Name}: {ex.Message.Split('\n')[0].Trim()}");
-                        result = new VolumeResult
-                        {
-                            Name = name,
-                            Input = input,
-                            Model = new ModelSummary(detector.Model.Name, detector.Model.Sha256, detector.Model.Layout.ToString(), detector.Model.InputWidth, detector.Model.InputHeight),
-                            Parameters = opts,
-                            TimingsMs = new Dictionary<string, double>(),
-                            Status = status,
-                            Reason = reason,
-                        };
-                        notOk++;
-                        stderr.WriteLine($"xray: {status.ToString().ToLowerInvariant()}: {input}: {reason}");
-                    }
-
-                    try
-                    {
-                        AtomicFile.WriteAllBytes(Path.Combine(dir, "results", name + ".json"), ResultJson.Serialize(result));
-                    }
-                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                    {
-                        if (result.Status == ScanStatus.Ok)
-                        {
-                            notOk++;
-                        }
-
-                        result = result with { Status = ScanStatus.Failed, Reason = $"io: cannot write result: {ex.Message.Split('\n')[0]}" };
-                        stderr.WriteLine($"xray: failed: {input}: {result.Reason}");
-                    }
-
-                    summary.Append(Csv(name)).Append(',').Append(Csv(input)).Append(',').Append(result.Status.ToString().ToLowerInvariant()).Append(',')
-                        .Append(Csv(result.Reason ?? "")).Append(',').Append(result.Regions.Count).Append(',').Append(result.SlicesProcessed).Append('\n');
-                    foreach (string w in result.Warnings)
-                    {
-                        stderr.WriteLine($"xray: warning: {input}: {w}");
-                    }
-
-                    if (result.Status == ScanStatus.Ok)
-                    {
-                        string line = string.Create(CultureInfo.InvariantCulture,
-                            $"{name}: {result.Regions.Count} regions, {result.SlicesProcessed} slices at {result.SlicesPerSecond:0.0} slices/s, outside Session.Run {result.NonInferenceShare:P1}, peak RSS {result.PeakWorkingSetBytes / 1048576.0:0} MiB");
-                        if (result.Evaluation is { } ev)
-                        {
-                            line += $"; ground truth {ev.Matched}/{ev.GroundTruth} found at 3D IoU >= 0.3, {ev.FalsePositives} false positives";
-                        }
-
-                        stdout.WriteLine(line);
-                    }
-                }
-
-                if (withGt > 0)
-                {
-                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"3D recall {gtFound}/{gtTotal} = {(gtTotal == 0 ? double.NaN : (double)gtFound / gtTotal):0.000} at IoU ≥ 0.3; false positives per volume {(double)fps / withGt:0.00} ({withGt} volumes with ground truth)"));
-                }
-
+                    MaxVoxels = r.GetValue(maxVoxels),
+                    Pictures = !r.GetValue(noPictures),
+                    OnResult = result => Print(result, stdout, stderr),
+                };
+                VolumeBatchReport report;
                 try
                 {
-                    AtomicFile.WriteAllText(Path.Combine(dir, "summary.csv"), summary.ToString());
+                    report = batch.Run(r.GetValue(inputs)!);
                 }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                catch (Exception ex) when (ex is OutputLockedException or IOException or UnauthorizedAccessException)
                 {
-                    stderr.WriteLine($"xray: run failed: cannot write {Path.Combine(dir, "summary.csv")}: {ex.Message.Split('\n')[0]}");
+                    stderr.WriteLine($"xray: run failed: {Loading.Reasons.OneLine(ex.Message, ex.GetType().Name)}");
                     return ExitCodes.RunFailed;
                 }
-            }
 
-            stdout.WriteLine($"results: {Path.Combine(dir, "results")}, {Path.Combine(dir, "summary.csv")}; pictures: {Path.Combine(dir, "pictures")}");
-            return notOk > 0 ? ExitCodes.SomeInputsNotOk : ExitCodes.Ok;
+                if (report.VolumesWithGroundTruth > 0)
+                {
+                    int gt = report.GroundTruthRegions;
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"3D recall {report.Found}/{gt} = {(gt == 0 ? double.NaN : (double)report.Found / gt):0.000} at IoU ≥ {VolumeBatch.GroundTruthIou}; false positives per volume {(double)report.FalsePositives / report.VolumesWithGroundTruth:0.00} ({report.VolumesWithGroundTruth} volumes with ground truth)"));
+                }
+
+                if (report.SummaryError is { } summaryError)
+                {
+                    stderr.WriteLine($"xray: run failed: {summaryError}");
+                    return ExitCodes.RunFailed;
+                }
+
+                stdout.WriteLine($"results: {Path.Combine(dir, "results")}, {Path.Combine(dir, "summary.csv")}; pictures: {Path.Combine(dir, "pictures")}");
+                return report.NotOk > 0 ? ExitCodes.SomeInputsNotOk : ExitCodes.Ok;
+            }
         });
         return cmd;
     }
 
-    private static string Csv(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+    private static void Print(VolumeResult result, TextWriter stdout, TextWriter stderr)
+    {
+        if (result.Status != ScanStatus.Ok)
+        {
+            stderr.WriteLine($"xray: {result.Status.ToString().ToLowerInvariant()}: {result.Input}: {result.Reason}");
+            return;
+        }
+
+        foreach (string w in result.Warnings)
+        {
+            stderr.WriteLine($"xray: warning: {result.Input}: {w}");
+        }
+
+        string line = string.Create(CultureInfo.InvariantCulture,
+            $"{result.Name}: {result.Regions.Count} regions, {result.SlicesProcessed} slices at {result.SlicesPerSecond:0.0} slices/s, outside Session.Run {result.NonInferenceShare:P1}, peak RSS {result.PeakWorkingSetBytes / 1048576.0:0} MiB");
+        if (result.Evaluation is { } ev)
+        {
+            line += string.Create(CultureInfo.InvariantCulture, $"; ground truth {ev.Matched}/{ev.GroundTruth} found at 3D IoU >= {VolumeBatch.GroundTruthIou}, {ev.FalsePositives} false positives");
+        }
+
+        stdout.WriteLine(line);
+    }
 }

@@ -1,7 +1,7 @@
 namespace XrayAnalysis.Decoding;
 
 /// <summary>What besides the output shape may decide a layout.</summary>
-public sealed record LayoutHints
+internal sealed record LayoutHints
 {
     /// <summary>The layout the caller asked for (<c>--layout</c>); it must fit the shape.</summary>
     public OutputLayout? Override { get; init; }
@@ -23,7 +23,7 @@ public sealed record LayoutHints
 }
 
 /// <summary>The decided layout, the output's two inner dimensions, and what decided it.</summary>
-public readonly record struct LayoutDecision(OutputLayout Layout, int Rows, int Cols, string Source);
+internal readonly record struct LayoutDecision(OutputLayout Layout, int Rows, int Cols, string Source);
 
 /// <summary>
 /// Decides a model's <see cref="OutputLayout"/> from the concrete output shape (read from a warm-up run). Each decoder
@@ -31,7 +31,7 @@ public readonly record struct LayoutDecision(OutputLayout Layout, int Rows, int 
 /// deciding hint, is refused with the tensor, the shape and the <c>--layout</c> values that could apply — a detector never
 /// runs on a guessed layout. A forced layout (option or profile) must fit the shape too.
 /// </summary>
-public static class LayoutResolver
+internal static class LayoutResolver
 {
     private static readonly int[][] StrideSets = [[8, 16, 32], [8, 16, 32, 64], [4, 8, 16, 32]];
 

@@ -4,7 +4,7 @@ namespace XrayAnalysis.Decoding;
 /// Turns one image's slice of a detector output into candidate boxes in model-input pixels (x1 y1 x2 y2),
 /// keeping only scores strictly above the confidence threshold, as Ultralytics does.
 /// </summary>
-public static class OutputDecoder
+internal static class OutputDecoder
 {
     /// <summary>Decodes <paramref name="data"/> (one image: <paramref name="rows"/> × <paramref name="cols"/> floats) and appends to <paramref name="into"/>.</summary>
     /// <param name="classFilter">When non-null, only these class ids are kept.</param>

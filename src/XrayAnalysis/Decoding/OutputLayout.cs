@@ -20,7 +20,7 @@ public enum OutputLayout
 }
 
 /// <summary>The short names of <see cref="OutputLayout"/> used by <c>--layout</c>, profiles and result JSON.</summary>
-public static class LayoutNames
+internal static class LayoutNames
 {
     /// <summary>All short names, in <see cref="OutputLayout"/> order.</summary>
     public static IReadOnlyList<string> All { get; } = ["v8", "v5", "end2end", "rtdetr", "yolox"];

@@ -5,10 +5,13 @@ namespace XrayAnalysis.Evaluation;
 /// <summary>A COCO ground-truth file (images, annotations, categories) as the evaluator needs it.</summary>
 public sealed class CocoDataset
 {
+    /// <summary>The images, in file order.</summary>
     public required IReadOnlyList<CocoImage> Images { get; init; }
 
+    /// <summary>The ground-truth boxes.</summary>
     public required IReadOnlyList<CocoAnnotation> Annotations { get; init; }
 
+    /// <summary>The categories (ids as in the file).</summary>
     public required IReadOnlyList<CocoCategory> Categories { get; init; }
 
     /// <summary>Reads a COCO ground-truth JSON file. Throws <see cref="FormatException"/> naming the file on bad content.</summary>
@@ -147,11 +150,20 @@ public sealed class CocoDataset
     }
 }
 
+/// <summary>One image of a COCO file.</summary>
+/// <param name="Id">Image id.</param>
+/// <param name="FileName">File name, the key results are joined on.</param>
+/// <param name="Width">Width in pixels.</param>
+/// <param name="Height">Height in pixels.</param>
+/// <param name="Route">Screening route (mail, express, baggage, cargo) when the file says, for per-route rates.</param>
 public sealed record CocoImage(long Id, string FileName, int Width, int Height, string? Route);
 
 /// <summary>A ground-truth annotation; <see cref="Area"/> is the stored area, which COCO uses for area ranges.</summary>
 public sealed record CocoAnnotation(long Id, long ImageId, long CategoryId, double[] Bbox, double Area, bool IsCrowd);
 
+/// <summary>One category of a COCO file.</summary>
+/// <param name="Id">Category id.</param>
+/// <param name="Name">Category name, matched against the model's class names.</param>
 public sealed record CocoCategory(long Id, string Name);
 
 /// <summary>One detection in COCO results format: bbox is [x, y, w, h].</summary>
@@ -168,7 +180,7 @@ public sealed record CocoDetection(long ImageId, long CategoryId, double[] Bbox,
 /// The one mapping between a model's class index and the COCO <c>category_id</c> in every COCO file XrayAnalysis writes
 /// (ground truth from <c>xray synth</c>, results from <c>xray detect</c>): id = index + 1, as COCO reserves 0.
 /// </summary>
-public static class CocoCategories
+internal static class CocoCategories
 {
     /// <summary>COCO category id of class index <paramref name="classIndex"/>.</summary>
     public static int IdOf(int classIndex) => classIndex + 1;

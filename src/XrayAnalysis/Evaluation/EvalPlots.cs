@@ -8,7 +8,7 @@ namespace XrayAnalysis.Evaluation;
 /// exact COCO precision array), scan-level Pd vs FAR with the operating point marked, and the confusion matrix with a
 /// background row and column.
 /// </summary>
-public static class EvalPlots
+internal static class EvalPlots
 {
     public static void WriteAll(string outDir, CocoDataset gt, CocoEvalResult coco, ScreeningResult s, IReadOnlyList<CocoDetection> dets, IReadOnlySet<long>? notOk)
     {

@@ -7,6 +7,7 @@ namespace XrayAnalysis.Evaluation;
 /// <summary>Writes <c>report.json</c> (every number) and <c>report.md</c> (for a person) for one evaluation.</summary>
 public static class EvalReport
 {
+    /// <summary>The report as a JSON-ready tree (COCO stats, per-class AP, screening rates with intervals, warnings).</summary>
     public static Dictionary<string, object?> ToJson(CocoDataset gt, CocoEvalResult coco, ScreeningResult s, IReadOnlyList<string> warnings)
     {
         ArgumentNullException.ThrowIfNull(gt);
@@ -46,6 +47,7 @@ public static class EvalReport
         };
     }
 
+    /// <summary>Writes report.json and report.md into <paramref name="outDir"/> atomically; <paramref name="thresholdSource"/> says where the alarm threshold came from.</summary>
     public static void Write(string outDir, CocoDataset gt, CocoEvalResult coco, ScreeningResult s, IReadOnlyList<string> warnings, string? thresholdSource = null)
     {
         Directory.CreateDirectory(outDir);
@@ -55,6 +57,7 @@ public static class EvalReport
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), Markdown(gt, coco, s, warnings, thresholdSource));
     }
 
+    /// <summary>The report as Markdown tables.</summary>
     public static string Markdown(CocoDataset gt, CocoEvalResult coco, ScreeningResult s, IReadOnlyList<string> warnings, string? thresholdSource = null)
     {
         ArgumentNullException.ThrowIfNull(gt);

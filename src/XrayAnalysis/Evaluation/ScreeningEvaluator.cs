@@ -165,6 +165,7 @@ public static class ScreeningEvaluator
 /// <summary>A proportion with its count and Wilson 95% interval.</summary>
 public sealed record Rate(double Value, int Count, int N, double Low, double High)
 {
+    /// <summary>k of n with its Wilson 95% interval (NaN value when n is 0).</summary>
     public static Rate Of(int k, int n)
     {
         (double lo, double hi) = Wilson.Interval(k, n);

@@ -1,7 +1,7 @@
 namespace XrayAnalysis.Evaluation;
 
 /// <summary>Wilson score interval for a binomial proportion (95% by default): honest near 0 and 1 and for small n.</summary>
-public static class Wilson
+internal static class Wilson
 {
     /// <summary>Returns (low, high); (0, 1) when <paramref name="n"/> is 0.</summary>
     public static (double Low, double High) Interval(int successes, int n, double z = 1.959963984540054)

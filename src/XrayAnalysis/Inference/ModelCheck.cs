@@ -6,7 +6,7 @@ using XrayAnalysis.Preprocessing;
 namespace XrayAnalysis.Inference;
 
 /// <summary>Score statistics of one preprocessing contract over the checked pictures.</summary>
-public sealed record ContractTrial
+internal sealed record ContractTrial
 {
     /// <summary>The contract tried.</summary>
     public required InputContract Contract { get; init; }
@@ -40,7 +40,7 @@ public sealed record ContractTrial
 }
 
 /// <summary>What <see cref="ModelCheck.Run"/> found.</summary>
-public sealed record ModelCheckReport
+internal sealed record ModelCheckReport
 {
     /// <summary>The model checked.</summary>
     public required ModelInfo Model { get; init; }
@@ -72,7 +72,7 @@ public sealed record ModelCheckReport
 /// boxes and which contract does. Catches the silent failures of a wrong preprocessing contract (e.g. a YOLOX export fed
 /// Ultralytics preprocessing gives no box at all) before a batch is run.
 /// </summary>
-public static class ModelCheck
+internal static class ModelCheck
 {
     /// <summary>Score at or above which a box counts as confident.</summary>
     public const float ConfidentScore = 0.25f;

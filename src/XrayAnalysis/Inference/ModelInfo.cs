@@ -6,14 +6,19 @@ namespace XrayAnalysis.Inference;
 /// <summary>Everything known about a loaded detection model; what <c>xray model inspect</c> prints.</summary>
 public sealed record ModelInfo
 {
+    /// <summary>The model file as opened.</summary>
     public required string Path { get; init; }
 
+    /// <summary>The file name without extension.</summary>
     public required string Name { get; init; }
 
+    /// <summary>SHA-256 of the model file, lower-case hex.</summary>
     public required string Sha256 { get; init; }
 
+    /// <summary>The image input tensor.</summary>
     public required TensorInfo Input { get; init; }
 
+    /// <summary>Every output tensor, as declared.</summary>
     public required IReadOnlyList<TensorInfo> Outputs { get; init; }
 
     /// <summary>The output decoded (the first output).</summary>
@@ -22,6 +27,7 @@ public sealed record ModelInfo
     /// <summary>Concrete output shape seen on the warm-up run at batch 1.</summary>
     public required IReadOnlyList<long> ObservedOutputShape { get; init; }
 
+    /// <summary>How the output is decoded.</summary>
     public required OutputLayout Layout { get; init; }
 
     /// <summary>How the layout was chosen: "shape", "shape+metadata", "shape+values", "profile" or "override".</summary>
@@ -54,6 +60,7 @@ public sealed record ModelInfo
     /// <summary>Where the class names came from: "profile", "metadata" or "default".</summary>
     public required string ClassNamesSource { get; init; }
 
+    /// <summary>The model's custom metadata (for example Ultralytics' names, imgsz, task).</summary>
     public required IReadOnlyDictionary<string, string> Metadata { get; init; }
 
     /// <summary>Name for a class id, <c>class_N</c> when out of range.</summary>

@@ -13,7 +13,7 @@ namespace XrayAnalysis.Inference;
 /// run, and batched <c>Run</c> calls when the batch dimension is dynamic. <c>Session.Run</c> is thread-safe on CPU, so one
 /// detector may serve several threads; dispose it only after every call has returned.
 /// </summary>
-public sealed class OnnxDetector : IDisposable
+internal sealed class OnnxDetector : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly string[] _outputNames;

@@ -7,7 +7,7 @@ namespace XrayAnalysis.Inference;
 /// Parses the Python <c>str()</c> renderings Ultralytics writes into ONNX metadata: <c>{0: 'gun', 1: "it's"}</c>
 /// and <c>[640, 640]</c>. These are not JSON (single quotes, integer keys), and names may contain quotes and commas.
 /// </summary>
-public static class PythonLiteral
+internal static class PythonLiteral
 {
     /// <summary>Parses an int-keyed dict of strings. Throws <see cref="FormatException"/> naming the position on bad input.</summary>
     public static IReadOnlyDictionary<int, string> ParseIntStringDict(string text)

@@ -7,7 +7,7 @@ namespace XrayAnalysis.Loading;
 /// Read from a JPEG's APP1 Exif segment or a TIFF's first IFD, bounded and never trusted beyond the buffer; applied to the
 /// decoded pixels so that boxes are in the displayed frame.
 /// </summary>
-public static class ExifOrientation
+internal static class ExifOrientation
 {
     private const ushort Tag = 0x0112;
 

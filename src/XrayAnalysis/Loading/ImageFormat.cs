@@ -1,7 +1,7 @@
 namespace XrayAnalysis.Loading;
 
 /// <summary>Container formats recognised by their magic bytes (never by file extension).</summary>
-public enum ImageFormat
+internal enum ImageFormat
 {
     Png,
     Jpeg,

@@ -4,7 +4,7 @@ namespace XrayAnalysis.Loading;
 /// What a file's header says about it, read without decoding any pixels.
 /// <see cref="Defect"/> is non-null when the container structure shows the file is truncated or damaged.
 /// </summary>
-public sealed record ImageHeader(
+internal sealed record ImageHeader(
     ImageFormat Format,
     int Width,
     int Height,

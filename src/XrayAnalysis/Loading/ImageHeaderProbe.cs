@@ -10,7 +10,7 @@ namespace XrayAnalysis.Loading;
 /// whatever a header declares. The probe walks the container: PNG chunks with CRCs up to IEND, JPEG markers and entropy
 /// data up to EOI, TIFF IFD chains (cycle-safe, page-capped) with strip/tile extents, BMP pixel-array extent.
 /// </remarks>
-public static class ImageHeaderProbe
+internal static class ImageHeaderProbe
 {
     private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 

@@ -1,7 +1,7 @@
 namespace XrayAnalysis.Loading;
 
 /// <summary>Orders strings so that embedded numbers compare by value: <c>slice2</c> before <c>slice10</c>.</summary>
-public sealed class NaturalStringComparer : IComparer<string>
+internal sealed class NaturalStringComparer : IComparer<string>
 {
     /// <summary>The shared instance (stateless).</summary>
     public static readonly NaturalStringComparer Instance = new();

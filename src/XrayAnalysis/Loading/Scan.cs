@@ -6,7 +6,7 @@ namespace XrayAnalysis.Loading;
 /// A decoded 2D scan: one image (grey or colour, 8 or 16 bit, or signed/float grey), or a dual-energy pair.
 /// Owns its pixel buffers; dispose it when done.
 /// </summary>
-public sealed class Scan : IDisposable
+internal sealed class Scan : IDisposable
 {
     internal Scan(ScanInput input, Mat image, Mat? lowEnergy, ImageHeader header, string sha256, string? lowSha256)
     {

@@ -7,7 +7,7 @@ namespace XrayAnalysis.Loading;
 /// Loads 2D scans through OpenCV without losing bit depth, after <see cref="ImageHeaderProbe"/> has checked the
 /// container and the pixel cap. Thread-safe: holds only immutable options.
 /// </summary>
-public sealed class ScanLoader
+internal sealed class ScanLoader
 {
     /// <summary>Creates a loader with the given limits.</summary>
     public ScanLoader(ScanLoaderOptions? options = null)

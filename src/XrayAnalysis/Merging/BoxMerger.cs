@@ -1,7 +1,7 @@
 namespace XrayAnalysis.Merging;
 
 /// <summary>A candidate box for merging, with whether it touches an inner tile edge (so it may be a cut-off fragment).</summary>
-public readonly record struct MergeCandidate(Detection Box, bool Truncated);
+internal readonly record struct MergeCandidate(Detection Box, bool Truncated);
 
 /// <summary>
 /// Merges boxes from overlapping tiles: greedy by score; each kept box absorbs the still-unassigned boxes that match it
@@ -10,7 +10,7 @@ public readonly record struct MergeCandidate(Detection Box, bool Truncated);
 /// seam never makes a box bigger than the object. A uniform grid index keeps the neighbour search local: 100,000
 /// boxes merge in well under a second.
 /// </summary>
-public static class BoxMerger
+internal static class BoxMerger
 {
     /// <summary>Returns merged detections, highest score first.</summary>
     public static List<Detection> Merge(IReadOnlyList<MergeCandidate> candidates, MergeOptions options)

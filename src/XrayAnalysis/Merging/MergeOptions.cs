@@ -23,8 +23,10 @@ public enum MatchMetric
 /// <summary>Merge settings for tiled inference.</summary>
 public sealed record MergeOptions
 {
+    /// <summary>Greedy non-maximum merging (default; SAHI's) or suppression.</summary>
     public MergeMethod Method { get; init; } = MergeMethod.GreedyNmm;
 
+    /// <summary>Overlap measure deciding which boxes match (default intersection over smaller).</summary>
     public MatchMetric Metric { get; init; } = MatchMetric.Ios;
 
     /// <summary>Boxes match when the metric is at least this (default 0.5).</summary>

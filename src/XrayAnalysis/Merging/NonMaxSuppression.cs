@@ -5,7 +5,7 @@ namespace XrayAnalysis.Merging;
 /// candidate wins), at most <see cref="MaxCandidates"/> considered, a box suppressed when its IoU with a kept box of the
 /// same class (or any class when agnostic) is strictly greater than the threshold, at most maxDet kept.
 /// </summary>
-public static class NonMaxSuppression
+internal static class NonMaxSuppression
 {
     /// <summary>Ultralytics' max_nms: candidates beyond the top 30,000 by score are dropped before NMS.</summary>
     public const int MaxCandidates = 30_000;

@@ -4,7 +4,7 @@ namespace XrayAnalysis.Outputs;
 /// Writes files so that a reader, a crash or a power cut sees the old complete file or the new complete file, never a
 /// partial one: write to a temporary file in the same folder, flush to disk, then rename over the target.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Writes the file through <paramref name="write"/>; the target appears only after the stream is flushed to disk.</summary>
     public static void Write(string path, Action<Stream> write)

@@ -7,7 +7,7 @@ namespace XrayAnalysis.Outputs;
 /// by the kernel when the process dies, so a killed run never leaves a stale lock) plus <c>DIR/.xray.owner</c> naming
 /// the holder for the message a second run prints.
 /// </summary>
-public sealed class OutputLock : IDisposable
+internal sealed class OutputLock : IDisposable
 {
     private readonly FileStream _lock;
     private readonly string _ownerPath;

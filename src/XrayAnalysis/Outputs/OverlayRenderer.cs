@@ -8,7 +8,7 @@ namespace XrayAnalysis.Outputs;
 /// a filled label tab with class and confidence, line width and font scaled to the image, one colour per class chosen
 /// to stand out on both white-background grey and orange/green/blue pseudo-colour scans.
 /// </summary>
-public static class OverlayRenderer
+internal static class OverlayRenderer
 {
     // BGR. Magenta, cyan, yellow first: rare in pseudo-colour renders and visible on white.
     private static readonly Scalar[] Palette =

@@ -10,7 +10,7 @@ namespace XrayAnalysis.Outputs;
 /// overlay that travels alone still says what produced it. ImageSharp only encodes here, from pixels we rendered
 /// ourselves; it never decodes untrusted scans (docs/decisions/0001-imagesharp-only-for-encoding.md).
 /// </summary>
-public static class OverlayWriter
+internal static class OverlayWriter
 {
     /// <summary>Writes <paramref name="bgr"/> (8-bit BGR) to <paramref name="path"/> atomically with the given text chunks.</summary>
     internal static void WritePng(string path, Mat bgr, IReadOnlyDictionary<string, string> text)

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace XrayAnalysis.Outputs;
 
 /// <summary>The JSON conventions of every file we write: snake_case names, enums as snake_case strings, indented.</summary>
-public static class ResultJson
+internal static class ResultJson
 {
     /// <summary>Shared, immutable serializer options.</summary>
     public static JsonSerializerOptions Options { get; } = Create();

@@ -11,8 +11,26 @@ namespace XrayAnalysis.Pipeline;
 /// each result JSON atomically as soon as it is produced (then its overlay), and always writes <c>detections.coco.json</c>
 /// and <c>summary.csv</c> for every input, also when the run ends early. Every input gets exactly one result.
 /// </summary>
-public sealed class DetectBatch(DetectionPipeline pipeline, string outDir)
+public sealed class DetectBatch
 {
+    private readonly DetectionPipeline pipeline;
+    private readonly string outDir;
+
+    /// <summary>A batch of <paramref name="detector"/> into <paramref name="outputFolder"/> (results/, overlays/, detections.coco.json, summary.csv).</summary>
+    /// <param name="detector">An opened detector; the caller keeps ownership.</param>
+    /// <param name="outputFolder">The folder; created when missing, locked while the batch runs.</param>
+    public DetectBatch(XrayDetector detector, string outputFolder)
+        : this((detector ?? throw new ArgumentNullException(nameof(detector))).Pipeline, outputFolder)
+    {
+    }
+
+    internal DetectBatch(DetectionPipeline pipeline, string outputFolder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(outputFolder);
+        this.pipeline = pipeline;
+        outDir = outputFolder;
+    }
+
     /// <summary>Write an overlay PNG per scan.</summary>
     public bool Overlays { get; init; }
 
@@ -26,7 +44,7 @@ public sealed class DetectBatch(DetectionPipeline pipeline, string outDir)
     public Action<ScanResult>? OnResult { get; init; }
 
     /// <summary>The pipeline in use.</summary>
-    public DetectionPipeline Pipeline => pipeline;
+    internal DetectionPipeline Pipeline => pipeline;
 
     /// <summary>
     /// Processes <paramref name="scans"/>. Throws <see cref="OutputLockedException"/> when another run holds the folder and

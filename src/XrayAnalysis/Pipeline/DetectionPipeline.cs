@@ -15,7 +15,7 @@ namespace XrayAnalysis.Pipeline;
 /// together, and the next batch is prepared on another thread while the current one runs. One bad file yields a
 /// non-ok result for that file and the batch goes on. Outcomes come back in input order.
 /// </summary>
-public sealed class DetectionPipeline
+internal sealed class DetectionPipeline
 {
     private readonly OnnxDetector _detector;
     private readonly ScanLoader _loader;

@@ -4,7 +4,7 @@ using XrayAnalysis.Outputs;
 namespace XrayAnalysis.Pipeline;
 
 /// <summary>A scan's result plus, when asked for, the rendered picture for overlays. Dispose to free the picture.</summary>
-public sealed class ScanOutcome : IDisposable
+internal sealed class ScanOutcome : IDisposable
 {
     internal ScanOutcome(ScanResult result, Mat? rendered)
     {

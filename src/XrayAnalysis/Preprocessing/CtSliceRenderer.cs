@@ -7,7 +7,7 @@ namespace XrayAnalysis.Preprocessing;
 /// 8-bit grey, replicated to three channels. The reference model is trained on slices rendered by exactly this code,
 /// and the volume pipeline feeds slices through it.
 /// </summary>
-public static class CtSliceRenderer
+internal static class CtSliceRenderer
 {
     /// <summary>Stored voxel value = μ (1/cm) × this; 16-bit holds μ up to 6.55/cm (steel ≈ 4.7 at 80 keV).</summary>
     public const double ValueScale = 10_000;

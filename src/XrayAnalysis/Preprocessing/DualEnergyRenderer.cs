@@ -11,7 +11,7 @@ namespace XrayAnalysis.Preprocessing;
 /// (square-root spacing: fine steps at low attenuation where colour matters), and a 256 × 256 table maps the
 /// (high, low) code pair to BGR. Tables are built once; the hot loop is a row operation over spans.
 /// </remarks>
-public static class DualEnergyRenderer
+internal static class DualEnergyRenderer
 {
     /// <summary>Largest attenuation ln(1/T) represented (T = 1/65535 gives 11.09).</summary>
     public const double MaxAttenuation = 11.1;

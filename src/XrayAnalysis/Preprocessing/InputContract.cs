@@ -108,7 +108,7 @@ public sealed record InputContract
 }
 
 /// <summary>The lower-case names used on the command line, in profiles and in result JSON for the preprocessing enums.</summary>
-public static class Names
+internal static class Names
 {
     /// <summary>"rgb" or "bgr".</summary>
     public static string Of(ChannelOrder c) => c == ChannelOrder.Bgr ? "bgr" : "rgb";

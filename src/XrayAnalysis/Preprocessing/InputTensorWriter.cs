@@ -8,7 +8,7 @@ namespace XrayAnalysis.Preprocessing;
 /// then channel order, scale and optional mean/std. All pixel work is done by OpenCV; the planes are written straight
 /// into the tensor buffer through Mat headers over it.
 /// </summary>
-public static class InputTensorWriter
+internal static class InputTensorWriter
 {
     /// <summary>Grey level of letterbox padding in the Ultralytics and YOLOX conventions.</summary>
     public const byte PadValue = 114;

@@ -8,7 +8,7 @@ namespace XrayAnalysis.Preprocessing;
 /// <c>preproc</c>: resized size = int(w·r) × int(h·r) (truncated), no padding on the left or top, boxes mapped back by r.
 /// An optional upscale cap limits r (Ultralytics' <c>scaleup=False</c> is a cap of 1).
 /// </summary>
-public readonly record struct LetterboxTransform(
+internal readonly record struct LetterboxTransform(
     int SourceWidth,
     int SourceHeight,
     int InputWidth,

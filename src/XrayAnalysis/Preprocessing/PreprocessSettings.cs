@@ -80,7 +80,7 @@ public sealed record PreprocessSettings
 }
 
 /// <summary>Layers the sources of a preprocessing contract: options, profile, metadata, family convention, default.</summary>
-public static class InputContractResolver
+internal static class InputContractResolver
 {
     /// <summary>
     /// Resolves a contract. <paramref name="staticSize"/> is the model's fixed input size (null when dynamic);

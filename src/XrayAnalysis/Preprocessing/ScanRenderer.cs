@@ -8,7 +8,7 @@ namespace XrayAnalysis.Preprocessing;
 /// to three channels, 16-bit and float windowed (robust percentile window unless a fixed window is given), dual-energy
 /// pairs rendered to standard pseudo-colour by <see cref="DualEnergyRenderer"/>.
 /// </summary>
-public static class ScanRenderer
+internal static class ScanRenderer
 {
     /// <summary>Renders <paramref name="scan"/>; the caller owns (and disposes) the returned image.</summary>
     /// <returns>The rendered image and the window applied (null when none was needed).</returns>

@@ -5,7 +5,7 @@ namespace XrayAnalysis.Synthesis;
 /// threat volumes, bricks, packets and tablet clusters. Values are linear attenuation at an effective 80 keV (the mean of
 /// the 60 and 100 keV coefficients), with Gaussian noise and streaks radiating from metal in the slices it crosses.
 /// </summary>
-public static class CtGenerator
+internal static class CtGenerator
 {
     public static CtVolume Generate(long seed, long index, int nx, int ny, int nz, double threatRate)
     {

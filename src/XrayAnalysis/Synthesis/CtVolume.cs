@@ -1,7 +1,7 @@
 namespace XrayAnalysis.Synthesis;
 
 /// <summary>A synthetic CT volume: μ (1/cm) per voxel, x fastest, then y, then z; spacing in millimetres.</summary>
-public sealed class CtVolume
+internal sealed class CtVolume
 {
     public CtVolume(int nx, int ny, int nz, double sx, double sy, double sz)
     {
@@ -28,4 +28,4 @@ public sealed class CtVolume
 }
 
 /// <summary>A threat's voxel extent: inclusive minimum and maximum index per axis.</summary>
-public sealed record ThreatBox3D(ThreatClass Class, int MinX, int MinY, int MinZ, int MaxX, int MaxY, int MaxZ);
+internal sealed record ThreatBox3D(ThreatClass Class, int MinX, int MinY, int MinZ, int MaxX, int MaxY, int MaxZ);

@@ -13,7 +13,7 @@ namespace XrayAnalysis.Synthesis;
 /// slice is rendered with <see cref="CtSliceRenderer"/> to <c>images/NAME_zNNNN.png</c> and listed with its 2D boxes
 /// (the 3D boxes cut at that slice) in <c>annotations.coco.json</c>.
 /// </summary>
-public static class CtWriter
+internal static class CtWriter
 {
     public static void Write(long seed, int count, int nx, int ny, int nz, double threatRate, int sliceStep, bool compress, bool writeSlices, string outDir, IProgress<int>? progress = null)
     {

@@ -4,7 +4,7 @@ namespace XrayAnalysis.Synthesis;
 /// A material by its mass attenuation coefficients (cm²/g) at the simulator's two effective energies — 60 keV (low)
 /// and 100 keV (high), NIST XCOM values (the project's domain notes) — and its density (g/cm³).
 /// </summary>
-public sealed record Material(string Name, double MuRhoLow, double MuRhoHigh, double Density)
+internal sealed record Material(string Name, double MuRhoLow, double MuRhoHigh, double Density)
 {
     /// <summary>Linear attenuation at the low energy (1/cm).</summary>
     public double MuLow => MuRhoLow * Density;

@@ -7,7 +7,7 @@ namespace XrayAnalysis.Synthesis;
 /// the log domain (Beer–Lambert), each object adds μ·t into both maps over its footprint; overlapping objects
 /// multiply in transmission. Objects are thickness patches (cm per pixel) drawn with OpenCV.
 /// </summary>
-public sealed class SceneCanvas : IDisposable
+internal sealed class SceneCanvas : IDisposable
 {
     private readonly List<ThreatBox> _threats = [];
     private readonly SortedSet<string> _materials = new(StringComparer.Ordinal);
@@ -129,4 +129,4 @@ public sealed class SceneCanvas : IDisposable
 }
 
 /// <summary>A threat's visible extent in pixels.</summary>
-public sealed record ThreatBox(ThreatClass Class, int X, int Y, int Width, int Height, string Material);
+internal sealed record ThreatBox(ThreatClass Class, int X, int Y, int Width, int Height, string Material);

@@ -3,7 +3,7 @@ using OpenCvSharp;
 namespace XrayAnalysis.Synthesis;
 
 /// <summary>Builds one scene of a route: container, benign clutter and (for threat scenes) concealed threats.</summary>
-public static class SceneGenerator
+internal static class SceneGenerator
 {
     /// <summary>Generates scene <paramref name="index"/>; the caller disposes the canvas.</summary>
     public static SceneCanvas Generate(SynthOptions o, long index, out bool threatPresent)

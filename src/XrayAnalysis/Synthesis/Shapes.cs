@@ -3,7 +3,7 @@ using OpenCvSharp;
 namespace XrayAnalysis.Synthesis;
 
 /// <summary>Thickness patches (CV_32F, cm per pixel) for scene objects. The caller disposes each patch.</summary>
-public static class Shapes
+internal static class Shapes
 {
     /// <summary>A rotated slab of uniform thickness, optionally with softened edges (taped or rounded blocks).</summary>
     public static Mat Box(int w, int h, double angleDeg, double thickCm, double edgePx = 0)

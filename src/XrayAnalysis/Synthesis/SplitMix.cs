@@ -4,7 +4,7 @@ namespace XrayAnalysis.Synthesis;
 /// A small deterministic PRNG (SplitMix64) whose sequence is fixed by this code, not by the runtime version, so that
 /// the same (seed, kind, index) gives byte-identical scenes on every machine and .NET release.
 /// </summary>
-public sealed class SplitMix
+internal sealed class SplitMix
 {
     private ulong _state;
 

@@ -3,8 +3,10 @@ namespace XrayAnalysis.Synthesis;
 /// <summary>What <see cref="SceneGenerator"/> makes. Scene i depends only on (Seed, Kind, i) and the size/dose/rate settings.</summary>
 public sealed record SynthOptions
 {
+    /// <summary>Route: mail, express, baggage or cargo.</summary>
     public SceneKind Kind { get; init; } = SceneKind.Baggage;
 
+    /// <summary>Seed; equal seeds give byte-identical scenes.</summary>
     public long Seed { get; init; } = 1;
 
     /// <summary>Share of scenes holding at least one threat (default 0.5, so false alarms can be measured).</summary>
@@ -25,6 +27,7 @@ public sealed record SynthOptions
     /// <summary>Write the 16-bit high/low transmission pair beside the render (default true).</summary>
     public bool WriteRaw { get; init; } = true;
 
+    /// <summary>Image size and pixel pitch for <see cref="Kind"/>, with the route defaults where width or height is 0.</summary>
     public (int W, int H, double MmPerPx) Geometry() => Kind switch
     {
         SceneKind.Mail => (Or(Width, 640), Or(Height, 480), 0.6),

@@ -25,6 +25,7 @@ public sealed record TileOptions
     private readonly double _overlap = 0.2;
     private readonly double _scale = 1.0;
 
+    /// <summary>When to tile (default automatic: scans much larger than the model input).</summary>
     public TileMode Mode { get; init; } = TileMode.Auto;
 
     /// <summary>Tile side in (scaled) scan pixels; 0 uses the model input size.</summary>
@@ -50,7 +51,9 @@ public sealed record TileOptions
     /// <summary>In <see cref="TileMode.Auto"/>, tile when the long side is more than this many model inputs (default 4).</summary>
     public double AutoFactor { get; init; } = 4;
 
+    /// <summary>How boxes from overlapping tiles are merged.</summary>
     public MergeOptions Merge { get; init; } = new();
 
+    /// <summary>The defaults of <c>xray detect</c>.</summary>
     public static TileOptions Default { get; } = new();
 }

@@ -1,13 +1,13 @@
 namespace XrayAnalysis.Tiling;
 
 /// <summary>A tile: its rectangle in (scaled) scan pixels and which sides touch another tile rather than the scan border.</summary>
-public readonly record struct Tile(int X, int Y, int Width, int Height, bool InnerLeft, bool InnerTop, bool InnerRight, bool InnerBottom);
+internal readonly record struct Tile(int X, int Y, int Width, int Height, bool InnerLeft, bool InnerTop, bool InnerRight, bool InnerBottom);
 
 /// <summary>
 /// Plans tiles SAHI-style: step = size − floor(overlap × size); the last row and column are shifted back so every tile
 /// lies inside the image (no padding); an image no larger than a tile is one tile.
 /// </summary>
-public static class TilePlanner
+internal static class TilePlanner
 {
     /// <summary>Tiles covering a <paramref name="width"/> × <paramref name="height"/> image, row by row.</summary>
     public static List<Tile> Plan(int width, int height, int size, double overlap)

@@ -6,6 +6,7 @@ namespace XrayAnalysis.Volumes;
 /// </summary>
 public interface IVolumeSource : IDisposable
 {
+    /// <summary>Dimensions, spacing, origin and sample type from the header.</summary>
     VolumeInfo Info { get; }
 
     /// <summary>Problems found that did not stop reading (for example missing slice numbers in a stack).</summary>

@@ -6,7 +6,7 @@ namespace XrayAnalysis.Volumes;
 /// track's 3D box is the union of its 2D boxes across its first to last slice; its score is the mean of its three best
 /// slice scores; tracks shorter than MinRun slices are dropped.
 /// </summary>
-public static class SliceFusion
+internal static class SliceFusion
 {
     /// <summary>
     /// <paramref name="slices"/>: (slice index along the axis, boxes in that slice's pixels), in increasing index order.

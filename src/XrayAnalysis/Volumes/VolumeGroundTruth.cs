@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace XrayAnalysis.Volumes;
 
 /// <summary>3D ground truth as <c>xray synth --kind ct</c> writes it (NAME.boxes.json), and matching against it.</summary>
-public static class VolumeGroundTruth
+internal static class VolumeGroundTruth
 {
     /// <summary>Finds NAME.boxes.json beside a .mhd/.mha/.nrrd volume, or null.</summary>
     public static string? FindBeside(string volumePath)

@@ -1,13 +1,32 @@
+using System.Text.Json.Serialization;
+
 namespace XrayAnalysis.Volumes;
 
-/// <summary>Slice-wise detection and 3D fusion settings; recorded in every volume result.</summary>
+/// <summary>Which slice directions are run through the 2D detector.</summary>
+public enum VolumeAxes
+{
+    /// <summary>Axial slices only; streamed, one slice in memory at a time.</summary>
+    Z,
+
+    /// <summary>Axial, sagittal and coronal slices, merged in 3D; holds the volume once.</summary>
+    Xyz,
+}
+
+/// <summary>Slice-wise detection and 3D fusion settings; validated when set, recorded in every volume result.</summary>
 public sealed record VolumeOptions
 {
-    /// <summary>"z" (axial slices, default, streamed) or "xyz" (also sagittal and coronal reslices; holds the volume once).</summary>
-    public string Axes { get; init; } = "z";
+    private readonly int _sliceStep = 1;
+    private readonly double _windowWidth = 7000;
+    private readonly float _linkIou = 0.3f;
+    private readonly int _minRun = 2;
+    private readonly int _gapTolerance = 1;
+    private readonly float _mergeIou3D = 0.3f;
 
-    /// <summary>Process every k-th slice (default 1).</summary>
-    public int SliceStep { get; init; } = 1;
+    /// <summary>Slice directions (default <see cref="VolumeAxes.Z"/>).</summary>
+    public VolumeAxes Axes { get; init; } = VolumeAxes.Z;
+
+    /// <summary>Process every k-th slice (default 1; at least 1).</summary>
+    public int SliceStep { get => _sliceStep; init => _sliceStep = value >= 1 ? value : throw Invalid(nameof(SliceStep), value, "must be at least 1"); }
 
     /// <summary>
     /// Window level in the file's units. Default 3500 with width 7000 = μ 0–0.7 /cm for volumes stored as μ·10⁴ (as
@@ -15,20 +34,54 @@ public sealed record VolumeOptions
     /// </summary>
     public double WindowLevel { get; init; } = 3500;
 
-    public double WindowWidth { get; init; } = 7000;
+    /// <summary>Window width in the file's units (default 7000; positive).</summary>
+    public double WindowWidth { get => _windowWidth; init => _windowWidth = value > 0 && double.IsFinite(value) ? value : throw Invalid(nameof(WindowWidth), value, "must be a positive number"); }
 
-    /// <summary>Boxes on consecutive slices join a 3D region when their 2D IoU is at least this (default 0.3).</summary>
-    public float LinkIou { get; init; } = 0.3f;
+    /// <summary>Boxes on consecutive slices join a 3D region when their 2D IoU is at least this (default 0.3; in (0, 1]).</summary>
+    public float LinkIou { get => _linkIou; init => _linkIou = Unit(nameof(LinkIou), value); }
 
-    /// <summary>Regions found on fewer processed slices are dropped (default 2).</summary>
-    public int MinRun { get; init; } = 2;
+    /// <summary>Regions found on fewer processed slices are dropped (default 2; at least 1).</summary>
+    public int MinRun { get => _minRun; init => _minRun = value >= 1 ? value : throw Invalid(nameof(MinRun), value, "must be at least 1"); }
 
-    /// <summary>Processed slices a region may skip and still continue (default 1).</summary>
-    public int GapTolerance { get; init; } = 1;
+    /// <summary>Processed slices a region may skip and still continue (default 1; not negative).</summary>
+    public int GapTolerance { get => _gapTolerance; init => _gapTolerance = value >= 0 ? value : throw Invalid(nameof(GapTolerance), value, "must not be negative"); }
 
-    /// <summary>With xyz, 3D candidates from different axes merge when their 3D IoU is at least this (default 0.3).</summary>
-    public float MergeIou3D { get; init; } = 0.3f;
+    /// <summary>With <see cref="VolumeAxes.Xyz"/>, 3D candidates from different axes merge when their 3D IoU is at least this (default 0.3; in (0, 1]).</summary>
+    public float MergeIou3D { get => _mergeIou3D; init => _mergeIou3D = Unit(nameof(MergeIou3D), value); }
 
     /// <summary>Keep every per-slice box in the result (large).</summary>
     public bool KeepSliceBoxes { get; init; }
+
+    private static float Unit(string name, float value) =>
+        value > 0 && value <= 1 ? value : throw Invalid(name, value, "must be in (0, 1]");
+
+    private static ArgumentOutOfRangeException Invalid(string name, object value, string rule) =>
+        new(name, value, $"volume option {name} {rule} (got {value})");
 }
+
+/// <summary>What a volume result was produced with: the fusion settings and the detector's thresholds with their sources.</summary>
+/// <param name="Axes">Slice directions.</param>
+/// <param name="SliceStep">Every k-th slice processed.</param>
+/// <param name="WindowLevel">Window level in the file's units.</param>
+/// <param name="WindowWidth">Window width in the file's units.</param>
+/// <param name="LinkIou">2D IoU linking boxes on consecutive slices.</param>
+/// <param name="MinRun">Fewest processed slices a region spans.</param>
+/// <param name="GapTolerance">Processed slices a region may skip.</param>
+/// <param name="MergeIou3D">3D IoU merging candidates from different axes.</param>
+/// <param name="Confidence">Confidence threshold of the slice detector.</param>
+/// <param name="NmsIou">NMS IoU of the slice detector.</param>
+/// <param name="ConfidenceSource">Where the confidence came from (option, profile, default).</param>
+/// <param name="NmsIouSource">Where the NMS IoU came from.</param>
+public sealed record VolumeParameters(
+    VolumeAxes Axes,
+    int SliceStep,
+    double WindowLevel,
+    double WindowWidth,
+    float LinkIou,
+    int MinRun,
+    int GapTolerance,
+    [property: JsonPropertyName("merge_iou_3d")] float MergeIou3D,
+    float Confidence,
+    float NmsIou,
+    string ConfidenceSource,
+    string NmsIouSource);

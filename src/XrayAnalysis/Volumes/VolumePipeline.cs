@@ -18,11 +18,33 @@ public sealed class VolumePipeline
     private readonly OnnxDetector _detector;
     private readonly VolumeOptions _o;
 
-    public VolumePipeline(OnnxDetector detector, VolumeOptions? options = null)
+    /// <summary>A volume pipeline over an opened detector (the caller keeps ownership).</summary>
+    /// <param name="detector">The slice detector.</param>
+    /// <param name="options">Slicing, fusion and picture options; defaults when null.</param>
+    public VolumePipeline(XrayDetector detector, VolumeOptions? options = null)
+        : this((detector ?? throw new ArgumentNullException(nameof(detector))).Engine, options)
+    {
+    }
+
+    internal VolumePipeline(OnnxDetector detector, VolumeOptions? options = null)
     {
         _detector = detector ?? throw new ArgumentNullException(nameof(detector));
         _o = options ?? new VolumeOptions();
     }
+
+    /// <summary>The settings recorded in every result of this pipeline.</summary>
+    public VolumeParameters Parameters => new(_o.Axes, _o.SliceStep, _o.WindowLevel, _o.WindowWidth, _o.LinkIou, _o.MinRun, _o.GapTolerance, _o.MergeIou3D,
+        _detector.Settings.Confidence, _detector.Settings.Iou, Preprocessing.Names.Of(_detector.Settings.ConfidenceSource), Preprocessing.Names.Of(_detector.Settings.IouSource));
+
+    /// <summary>The model as recorded in results.</summary>
+    internal ModelSummary ModelSummary => new(_detector.Model.Name, _detector.Model.Sha256, _detector.Model.Layout.ToString(), _detector.Model.InputWidth, _detector.Model.InputHeight,
+        _detector.Model.LayoutSource, _detector.Model.Profile?.Origin, _detector.Model.Notes.Count > 0 ? _detector.Model.Notes : null);
+
+    /// <summary>The detector's model.</summary>
+    internal ModelInfo Model => _detector.Model;
+
+    /// <summary>The detector's settings.</summary>
+    internal DetectorSettings Settings => _detector.Settings;
 
     /// <summary>Runs detection on an opened source; writes pictures into <paramref name="pictureDir"/> when given.</summary>
     public VolumeResult Process(IVolumeSource src, string name, string? pictureDir, Func<IVolumeSource>? reopen)
@@ -40,7 +62,7 @@ public sealed class VolumePipeline
         Array.Fill(mipZ, float.MinValue);
         float[] mipY = new float[v.Nz * v.Nx];
         float[] mipX = new float[v.Nz * v.Ny];
-        float[]? whole = _o.Axes == "xyz" ? new float[(long)plane * v.Nz] : null;
+        float[]? whole = _o.Axes == VolumeAxes.Xyz ? new float[(long)plane * v.Nz] : null;
         var batch = new SliceBatch(_detector);
         var zBoxes = new List<(int Index, IReadOnlyList<Detection> Boxes)>();
         int processed = 0;
@@ -175,8 +197,8 @@ public sealed class VolumePipeline
             SpacingMm = [v.Sx, v.Sy, v.Sz],
             OriginMm = [v.Ox, v.Oy, v.Oz],
             ElementType = v.Type.ToString(),
-            Model = new ModelSummary(_detector.Model.Name, _detector.Model.Sha256, _detector.Model.Layout.ToString(), _detector.Model.InputWidth, _detector.Model.InputHeight),
-            Parameters = new { axes = _o.Axes, slice_step = _o.SliceStep, window_level = _o.WindowLevel, window_width = _o.WindowWidth, link_iou = _o.LinkIou, min_run = _o.MinRun, gap_tolerance = _o.GapTolerance, merge_iou_3d = _o.MergeIou3D, confidence = _detector.Settings.Confidence, nms_iou = _detector.Settings.Iou, confidence_source = Preprocessing.Names.Of(_detector.Settings.ConfidenceSource), nms_iou_source = Preprocessing.Names.Of(_detector.Settings.IouSource) },
+            Model = ModelSummary,
+            Parameters = Parameters,
             Regions = regions.Select(b => ToRegion(b, v)).ToList(),
             SliceBoxes = sliceRecords,
             SlicesProcessed = processed,

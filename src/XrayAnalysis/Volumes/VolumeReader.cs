@@ -18,6 +18,10 @@ public static class VolumeReader
 
     private const int MaxHeaderBytes = 64 * 1024;
 
+    /// <summary>
+    /// Opens a volume by content and extension (MetaImage, NRRD, multi-page TIFF, slice folder) after checking its header:
+    /// size, voxel cap, path traversal. Throws <see cref="Loading.ScanLoadException"/> with status and reason for a bad volume.
+    /// </summary>
     public static IVolumeSource Open(string path, long maxVoxels = DefaultMaxVoxels, int maxPages = 4096)
     {
         ArgumentNullException.ThrowIfNull(path);

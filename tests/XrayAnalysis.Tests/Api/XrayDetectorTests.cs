@@ -67,7 +67,7 @@ public sealed class XrayDetectorTests : TempDirTest
     {
         using XrayDetector detector = OpenBundled();
         ushort[] high = Samples(PairHigh, out int w, out int h);
-        using ScanImage grey = ScanImage.FromPixels(high, w, h, "grey");
+        using ScanImage grey = ScanImage.FromGrey16(high, w, h, "grey");
         string greyFile = Path.Combine(Dir, "grey.png");
         File.Copy(PairHigh, greyFile);
         using ScanImage greyFromFile = ScanImage.FromFile(greyFile);
