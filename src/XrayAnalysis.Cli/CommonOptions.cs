@@ -193,7 +193,7 @@ internal sealed class DetectorCliOptions
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException)
         {
-            stderr.WriteLine($"xray: {ex.Message}");
+            stderr.WriteLine($"xray: {UsageErrors.Describe(ex)}");
             return ExitCodes.UsageError;
         }
 
@@ -232,7 +232,7 @@ internal sealed class DetectorCliOptions
         {
             detector?.Dispose();
             detector = null;
-            stderr.WriteLine($"xray: {ex.Message}");
+            stderr.WriteLine($"xray: {UsageErrors.Describe(ex)}");
             return ExitCodes.UsageError;
         }
     }

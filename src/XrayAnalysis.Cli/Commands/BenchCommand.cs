@@ -33,6 +33,17 @@ internal static class BenchCommand
         cmd.SetAction(r =>
         {
             TextWriter o = r.InvocationConfiguration.Output;
+            TileOptions tileOptions;
+            try
+            {
+                tileOptions = tiles.Build(r);
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException)
+            {
+                r.InvocationConfiguration.Error.WriteLine($"xray: {UsageErrors.Describe(ex)}");
+                return ExitCodes.UsageError;
+            }
+
             int opened = det.TryOpen(r, r.InvocationConfiguration.Error, out OnnxDetector? detector);
             if (detector is null)
             {
@@ -44,7 +55,7 @@ internal static class BenchCommand
                 string tmp = Path.Combine(Path.GetTempPath(), "xray-bench-" + Environment.ProcessId);
                 string[] paths = r.GetValue(scans) is { Length: > 0 } given ? given : MakeDefaultScans(tmp);
                 o.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {RuntimeInfo()}; model {detector.Model.Name} {detector.Model.InputWidth}x{detector.Model.InputHeight}, batch {detector.MaxBatch}, intra-op threads {(detector.Options.IntraOpThreads == 0 ? "default" : detector.Options.IntraOpThreads)}");
-                var pipeline = new DetectionPipeline(detector, null, null, tiles.Build(r));
+                var pipeline = new DetectionPipeline(detector, null, null, tileOptions);
                 foreach (ScanInput input in ScanDiscovery.Discover(paths, out _))
                 {
                     BenchOne(pipeline, input, r.GetValue(repeat), o);

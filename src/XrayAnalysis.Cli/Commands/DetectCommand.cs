@@ -64,7 +64,7 @@ internal static class DetectCommand
             }
             catch (Exception ex) when (ex is FormatException or ArgumentException)
             {
-                stderr.WriteLine($"xray: {ex.Message}");
+                stderr.WriteLine($"xray: {UsageErrors.Describe(ex)}");
                 return ExitCodes.UsageError;
             }
 

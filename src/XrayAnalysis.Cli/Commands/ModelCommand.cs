@@ -126,7 +126,7 @@ internal static class ModelCommand
             }
             catch (Exception ex) when (ex is FormatException or ArgumentException)
             {
-                e.WriteLine($"xray: {ex.Message}");
+                e.WriteLine($"xray: {UsageErrors.Describe(ex)}");
                 return ExitCodes.UsageError;
             }
 

@@ -32,30 +32,10 @@ internal static class TipCommand
                 return ExitCodes.UsageError;
             }
 
-            string t = r.GetValue(threat)!.FullName, s = r.GetValue(into)!.FullName, o = r.GetValue(outFile)!.FullName;
-            var pairs = new List<(string Threat, string Scan, string Out)> { (t, s, o) };
-            if (LowOf(t) is { } tl && LowOf(s) is { } sl && File.Exists(tl) && File.Exists(sl))
-            {
-                string ol = LowOf(o) ?? throw new ArgumentException("--out must end in _high.EXT for a dual-energy projection");
-                pairs.Add((tl, sl, ol));
-            }
-
-            (int X, int Y, int Width, int Height) box = default;
+            TipResult result;
             try
             {
-                foreach ((string tp, string sp, string op) in pairs)
-                {
-                    var b = ThreatImageProjection.ProjectFile(tp, sp, x, y, op);
-                    if (box.Width == 0)
-                    {
-                        box = b;
-                    }
-                    else if (b.Width > 0)
-                    {
-                        int x1 = Math.Min(box.X, b.X), y1 = Math.Min(box.Y, b.Y);
-                        box = (x1, y1, Math.Max(box.X + box.Width, b.X + b.Width) - x1, Math.Max(box.Y + box.Height, b.Y + b.Height) - y1);
-                    }
-                }
+                result = ThreatImageProjection.ProjectFiles(r.GetValue(threat)!.FullName, r.GetValue(into)!.FullName, x, y, r.GetValue(outFile)!.FullName);
             }
             catch (ScanLoadException ex)
             {
@@ -64,23 +44,14 @@ internal static class TipCommand
             }
             catch (ArgumentException ex)
             {
-                err.WriteLine($"xray: {ex.Message}");
+                err.WriteLine($"xray: {UsageErrors.Describe(ex)}");
                 return ExitCodes.UsageError;
             }
 
-            string json = string.Create(CultureInfo.InvariantCulture, $"{{\n  \"bbox\": [{box.X}, {box.Y}, {box.Width}, {box.Height}],\n  \"threat\": \"{Path.GetFileName(t)}\",\n  \"scan\": \"{Path.GetFileName(s)}\"\n}}\n");
-            AtomicFile.WriteAllText(Path.ChangeExtension(o, ".json"), json);
-            r.InvocationConfiguration.Output.WriteLine($"xray tip: wrote {o}; ground-truth box x={box.X} y={box.Y} w={box.Width} h={box.Height}");
+            int[] b = result.Bbox;
+            r.InvocationConfiguration.Output.WriteLine($"xray tip: wrote {string.Join(", ", result.Outputs)}; ground-truth box x={b[0]} y={b[1]} w={b[2]} h={b[3]} in {result.GroundTruthPath}");
             return ExitCodes.Ok;
         });
         return cmd;
-    }
-
-    private static string? LowOf(string highPath)
-    {
-        string name = Path.GetFileNameWithoutExtension(highPath);
-        return name.EndsWith("_high", StringComparison.OrdinalIgnoreCase)
-            ? Path.Combine(Path.GetDirectoryName(highPath)!, name[..^5] + "_low" + Path.GetExtension(highPath))
-            : null;
     }
 }

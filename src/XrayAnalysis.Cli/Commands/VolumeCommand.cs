@@ -58,7 +58,7 @@ internal static class VolumeCommand
             }
             catch (ArgumentOutOfRangeException ex)
             {
-                stderr.WriteLine($"xray: {Loading.Reasons.OneLine(ex.Message, "invalid volume option")}");
+                stderr.WriteLine($"xray: {UsageErrors.Describe(ex)}");
                 return ExitCodes.UsageError;
             }
 

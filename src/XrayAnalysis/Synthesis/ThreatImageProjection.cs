@@ -24,7 +24,7 @@ public static class ThreatImageProjection
     /// returns the new image and the ground-truth box (visible extent, clipped to the scan). Both images must have the same
     /// type: 16-bit single channel, or 8-bit three-channel.
     /// </summary>
-    public static (Mat Result, Rect Box) Project(Mat scan, Mat threat, int x, int y)
+    internal static (Mat Result, Rect Box) Project(Mat scan, Mat threat, int x, int y)
     {
         ArgumentNullException.ThrowIfNull(scan);
         ArgumentNullException.ThrowIfNull(threat);
@@ -88,7 +88,7 @@ public static class ThreatImageProjection
     /// format its extension names, and returns the ground-truth box (x, y, width, height; zero size when the threat falls
     /// outside the scan).
     /// </summary>
-    public static (int X, int Y, int Width, int Height) ProjectFile(string threatPath, string scanPath, int x, int y, string output)
+    internal static (int X, int Y, int Width, int Height) ProjectFile(string threatPath, string scanPath, int x, int y, string output)
     {
         var loader = new ScanLoader();
         using Scan threat = loader.Load(ScanInput.Single(threatPath));
@@ -102,4 +102,66 @@ public static class ThreatImageProjection
 
         return (box.X, box.Y, box.Width, box.Height);
     }
+
+    /// <summary>
+    /// Projects a threat into a scan file and writes the composite and its ground truth. When the threat and the scan are
+    /// both the <c>_high</c> files of dual-energy pairs (their <c>_low</c> partners beside them), both energies are
+    /// projected and <paramref name="output"/> must be a <c>_high</c> name too; its <c>_low</c> partner is written beside
+    /// it. The ground truth goes to <c>OUTPUT.json</c> (box as COCO [x, y, width, height], threat and scan file names).
+    /// Throws <see cref="ScanLoadException"/> for an unreadable input and <see cref="ArgumentException"/> for an output
+    /// name that cannot hold a pair.
+    /// </summary>
+    /// <param name="threatPath">Threat image on an air background.</param>
+    /// <param name="scanPath">Scan to project into, of the same kind.</param>
+    /// <param name="x">Left edge of the threat in the scan, in pixels.</param>
+    /// <param name="y">Top edge of the threat in the scan, in pixels.</param>
+    /// <param name="output">Composite image to write (format from its extension).</param>
+    public static TipResult ProjectFiles(string threatPath, string scanPath, int x, int y, string output)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(threatPath);
+        ArgumentException.ThrowIfNullOrEmpty(scanPath);
+        ArgumentException.ThrowIfNullOrEmpty(output);
+        var jobs = new List<(string Threat, string Scan, string Out)> { (threatPath, scanPath, output) };
+        if (ScanDiscovery.IsHighEnergy(threatPath) && ScanDiscovery.IsHighEnergy(scanPath) &&
+            ScanDiscovery.PartnerOf(threatPath) is { } threatLow && File.Exists(threatLow) &&
+            ScanDiscovery.PartnerOf(scanPath) is { } scanLow && File.Exists(scanLow))
+        {
+            string outLow = ScanDiscovery.IsHighEnergy(output) ? ScanDiscovery.PartnerOf(output)!
+                : throw new ArgumentException($"{output}: a dual-energy projection needs an output named NAME_high.EXT (its _low partner is written beside it)", nameof(output));
+            jobs.Add((threatLow, scanLow, outLow));
+        }
+
+        (int X, int Y, int Width, int Height) box = default;
+        foreach ((string t, string s, string o) in jobs)
+        {
+            (int X, int Y, int Width, int Height) b = ProjectFile(t, s, x, y, o);
+            if (box.Width == 0)
+            {
+                box = b;
+            }
+            else if (b.Width > 0)
+            {
+                int x1 = Math.Min(box.X, b.X), y1 = Math.Min(box.Y, b.Y);
+                box = (x1, y1, Math.Max(box.X + box.Width, b.X + b.Width) - x1, Math.Max(box.Y + box.Height, b.Y + b.Height) - y1);
+            }
+        }
+
+        var result = new TipResult([box.X, box.Y, box.Width, box.Height], Path.GetFileName(threatPath), Path.GetFileName(scanPath),
+            jobs.Select(j => j.Out).ToList(), Path.ChangeExtension(output, ".json"));
+        AtomicFile.WriteAllBytes(result.GroundTruthPath, ResultJson.Serialize(result));
+        return result;
+    }
 }
+
+/// <summary>What <see cref="ThreatImageProjection.ProjectFiles"/> wrote; serialised as the ground-truth JSON.</summary>
+/// <param name="Bbox">Ground-truth box, COCO order [x, y, width, height]; zero size when the threat fell outside the scan.</param>
+/// <param name="Threat">Threat file name.</param>
+/// <param name="Scan">Scan file name.</param>
+/// <param name="Outputs">Images written (one, or the _high and _low of a pair).</param>
+/// <param name="GroundTruthPath">Where this record was written.</param>
+public sealed record TipResult(
+    int[] Bbox,
+    string Threat,
+    string Scan,
+    [property: System.Text.Json.Serialization.JsonIgnore] IReadOnlyList<string> Outputs,
+    [property: System.Text.Json.Serialization.JsonIgnore] string GroundTruthPath);
