@@ -16,17 +16,5 @@ internal readonly record struct Detection(int ClassId, float Score, float X1, fl
     public float Area => Width * Height;
 
     /// <summary>Intersection over union of two boxes (no +1 pixel convention, as in pycocotools and Ultralytics).</summary>
-    public static float IoU(in Detection a, in Detection b)
-    {
-        float iw = MathF.Min(a.X2, b.X2) - MathF.Max(a.X1, b.X1);
-        float ih = MathF.Min(a.Y2, b.Y2) - MathF.Max(a.Y1, b.Y1);
-        if (iw <= 0 || ih <= 0)
-        {
-            return 0f;
-        }
-
-        float inter = iw * ih;
-        float union = a.Area + b.Area - inter;
-        return union <= 0 ? 0f : inter / union;
-    }
+    public static float IoU(in Detection a, in Detection b) => Overlap.Of(a, b);
 }

@@ -70,16 +70,5 @@ public static class ConfusionMatrix
         return m;
     }
 
-    internal static double IoU(double[] a, double[] b)
-    {
-        double w = Math.Min(a[0] + a[2], b[0] + b[2]) - Math.Max(a[0], b[0]);
-        double h = Math.Min(a[1] + a[3], b[1] + b[3]) - Math.Max(a[1], b[1]);
-        if (w <= 0 || h <= 0)
-        {
-            return 0;
-        }
-
-        double i = w * h;
-        return i / ((a[2] * a[3]) + (b[2] * b[3]) - i);
-    }
+    internal static double IoU(double[] a, double[] b) => Overlap.IoUXywh(a, b);
 }

@@ -64,6 +64,72 @@ public static class ScreeningEvaluator
     /// </summary>
     public static double ChooseThreshold(CocoDataset gt, IReadOnlyList<CocoDetection> dets, double? targetPd, double? targetFar, IReadOnlySet<long>? notOk = null)
     {
+        ArgumentNullException.ThrowIfNull(gt);
+        ArgumentNullException.ThrowIfNull(dets);
+        if (targetPd is null && targetFar is null)
+        {
+            throw new ArgumentException("give a target Pd or a target FAR");
+        }
+
+        // One sort instead of an evaluation per candidate: a scan alarms at t when its highest score is at least t (not-ok
+        // scans always do), so sweeping the candidates from the top moves one pointer down the scans sorted by that score.
+        // The candidates and the rule are those of Evaluate at each candidate, so the threshold chosen is the same.
+        notOk ??= new HashSet<long>();
+        var maxScore = new Dictionary<long, double>();
+        foreach (CocoDetection d in dets)
+        {
+            maxScore[d.ImageId] = maxScore.TryGetValue(d.ImageId, out double m) ? Math.Max(m, d.Score) : d.Score;
+        }
+
+        var threat = gt.Annotations.Where(a => !a.IsCrowd).Select(a => a.ImageId).ToHashSet();
+        (double Score, bool Threat)[] scans = gt.Images
+            .Select(i => (Score: notOk.Contains(i.Id) ? double.PositiveInfinity : maxScore.GetValueOrDefault(i.Id, double.NegativeInfinity), Threat: threat.Contains(i.Id)))
+            .OrderByDescending(x => x.Score).ToArray();
+        int nThreat = scans.Count(x => x.Threat), nClean = scans.Length - nThreat;
+        double[] candidates = dets.Select(d => d.Score).Append(1.0).Distinct().OrderDescending().ToArray();
+        int next = 0, tp = 0, fp = 0;
+        double best = 1.0;
+        foreach (double t in candidates)
+        {
+            while (next < scans.Length && scans[next].Score >= t)
+            {
+                if (scans[next++].Threat)
+                {
+                    tp++;
+                }
+                else
+                {
+                    fp++;
+                }
+            }
+
+            double pd = nThreat == 0 ? double.NaN : (double)tp / nThreat, far = nClean == 0 ? double.NaN : (double)fp / nClean;
+            if (targetPd is { } wantPd)
+            {
+                if (pd >= wantPd)
+                {
+                    return t;
+                }
+            }
+            else if (far <= targetFar!.Value)
+            {
+                best = t;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        return targetPd is not null ? candidates[^1] : best;
+    }
+
+    /// <summary>
+    /// The first version of <see cref="ChooseThreshold"/>: a full evaluation per candidate (O(n²)). Kept, internal, as the
+    /// reference the fast sweep is tested against.
+    /// </summary>
+    internal static double ChooseThresholdByEvaluation(CocoDataset gt, IReadOnlyList<CocoDetection> dets, double? targetPd, double? targetFar, IReadOnlySet<long>? notOk = null)
+    {
         double[] candidates = dets.Select(d => d.Score).Append(1.0).Distinct().OrderDescending().ToArray();
         if (targetPd is { } pd)
         {

@@ -94,19 +94,7 @@ internal static class BoxMerger
     }
 
     /// <summary>IoU, or intersection over the smaller box's area.</summary>
-    public static float Match(in Detection a, in Detection b, MatchMetric metric)
-    {
-        float iw = MathF.Min(a.X2, b.X2) - MathF.Max(a.X1, b.X1);
-        float ih = MathF.Min(a.Y2, b.Y2) - MathF.Max(a.Y1, b.Y1);
-        if (iw <= 0 || ih <= 0)
-        {
-            return 0;
-        }
-
-        float inter = iw * ih;
-        float denom = metric == MatchMetric.Ios ? MathF.Min(a.Area, b.Area) : a.Area + b.Area - inter;
-        return denom <= 0 ? 0 : inter / denom;
-    }
+    public static float Match(in Detection a, in Detection b, MatchMetric metric) => Overlap.Of(a, b, metric);
 
     /// <summary>Buckets boxes into square cells sized to the median box, so a query touches only nearby boxes.</summary>
     private sealed class GridIndex

@@ -36,19 +36,7 @@ internal static class ScanRenderer
         }
 
         IntensityWindow window = options.Window ?? PercentileWindow(src, options.PercentileLow, options.PercentileHigh);
-        double alpha = 255.0 / (window.High - window.Low);
-        using var eight = new Mat();
-        src.ConvertTo(eight, MatType.CV_8U, alpha, -window.Low * alpha);
-        var bgr = new Mat();
-        if (eight.Channels() == 1)
-        {
-            Cv2.CvtColor(eight, bgr, ColorConversionCodes.GRAY2BGR);
-        }
-        else
-        {
-            eight.CopyTo(bgr);
-        }
-
+        Mat bgr = window.ToBgr8(src);
         return (bgr, window);
     }
 

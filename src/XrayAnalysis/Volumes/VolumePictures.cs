@@ -1,3 +1,4 @@
+using XrayAnalysis.Preprocessing;
 using System.Globalization;
 using OpenCvSharp;
 using XrayAnalysis.Inference;
@@ -122,13 +123,8 @@ internal static class VolumePictures
     /// <summary>Window/level a slice (file units) to 8-bit grey BGR: the rendering the detector sees. The caller disposes it.</summary>
     internal static Mat Grey(float[] data, int w, int h, VolumeOptions o)
     {
-        double lo = o.WindowLevel - (o.WindowWidth / 2), alpha = 255.0 / o.WindowWidth;
         using Mat f = Mat.FromPixelData(h, w, MatType.CV_32FC1, data);
-        using var eight = new Mat();
-        f.ConvertTo(eight, MatType.CV_8U, alpha, -lo * alpha);
-        var bgr = new Mat();
-        Cv2.CvtColor(eight, bgr, ColorConversionCodes.GRAY2BGR);
-        return bgr;
+        return IntensityWindow.FromLevelWidth(o.WindowLevel, o.WindowWidth).ToBgr8(f);
     }
 
     private static void Save(string path, Mat m)

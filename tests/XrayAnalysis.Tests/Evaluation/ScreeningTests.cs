@@ -44,4 +44,86 @@ public sealed class ScreeningTests
         Assert.That(ScreeningEvaluator.ChooseThreshold(Gt, d, 1.0, null), Is.EqualTo(0.4));
         Assert.That(ScreeningEvaluator.ChooseThreshold(Gt, d, null, 0.0), Is.EqualTo(0.9));
     }
+
+    /// <summary>A seeded random screening set: some threat scans, some with no detections, tied and quantised scores, not-ok scans.</summary>
+    private static (CocoDataset Gt, List<CocoDetection> Dets, HashSet<long> NotOk) RandomSet(int seed, int images)
+    {
+        var rng = new Random(seed);
+        var imgs = new List<CocoImage>();
+        var anns = new List<CocoAnnotation>();
+        var dets = new List<CocoDetection>();
+        var notOk = new HashSet<long>();
+        for (int i = 1; i <= images; i++)
+        {
+            imgs.Add(new CocoImage(i, $"s{i}.png", 100, 100, i % 3 == 0 ? "mail" : "baggage"));
+            bool threat = rng.NextDouble() < 0.3;
+            if (threat)
+            {
+                anns.Add(new CocoAnnotation(i, i, 1, [10, 10, 20, 20], 400, rng.NextDouble() < 0.05));
+            }
+
+            if (rng.NextDouble() < 0.03)
+            {
+                notOk.Add(i);
+            }
+
+            int n = rng.Next(0, 6);
+            for (int k = 0; k < n; k++)
+            {
+                // Scores on a 0.01 grid (ties across scans), threat scans scoring higher on average.
+                double score = Math.Round(Math.Clamp((rng.NextDouble() * 0.8) + (threat ? 0.2 : 0), 0, 1), 2);
+                dets.Add(new CocoDetection(i, 1, [10, 10, 20, 20], score));
+            }
+        }
+
+        return (new CocoDataset { Images = imgs, Annotations = anns, Categories = [new(1, "narcotics_brick")] }, dets, notOk);
+    }
+
+    [Test]
+    public void The_one_sort_threshold_sweep_chooses_what_a_full_evaluation_per_candidate_chooses()
+    {
+        int compared = 0;
+        for (int seed = 1; seed <= 12; seed++)
+        {
+            (CocoDataset gt, List<CocoDetection> dets, HashSet<long> notOk) = RandomSet(seed, 40 + (seed * 7));
+            foreach (HashSet<long>? bad in new[] { null, notOk })
+            {
+                foreach (double pd in new[] { 0.0, 0.5, 0.8, 0.95, 1.0 })
+                {
+                    Assert.That(ScreeningEvaluator.ChooseThreshold(gt, dets, pd, null, bad),
+                        Is.EqualTo(ScreeningEvaluator.ChooseThresholdByEvaluation(gt, dets, pd, null, bad)), $"seed {seed}, Pd {pd}");
+                    compared++;
+                }
+
+                foreach (double far in new[] { 0.0, 0.01, 0.05, 0.2, 0.5, 1.0 })
+                {
+                    Assert.That(ScreeningEvaluator.ChooseThreshold(gt, dets, null, far, bad),
+                        Is.EqualTo(ScreeningEvaluator.ChooseThresholdByEvaluation(gt, dets, null, far, bad)), $"seed {seed}, FAR {far}");
+                    compared++;
+                }
+            }
+        }
+
+        Assert.That(compared, Is.EqualTo(12 * 2 * 11));
+    }
+
+    [Test]
+    public void The_threshold_for_a_target_meets_it_on_a_full_evaluation()
+    {
+        (CocoDataset gt, List<CocoDetection> dets, _) = RandomSet(99, 300);
+        double t = ScreeningEvaluator.ChooseThreshold(gt, dets, null, 0.1);
+        Assert.That(ScreeningEvaluator.Evaluate(gt, dets, t).Scans.Far.Value, Is.LessThanOrEqualTo(0.1));
+        double lower = dets.Select(d => d.Score).Where(s => s < t).DefaultIfEmpty(double.NaN).Max();
+        if (!double.IsNaN(lower))
+        {
+            Assert.That(ScreeningEvaluator.Evaluate(gt, dets, lower).Scans.Far.Value, Is.GreaterThan(0.1), "the next lower score breaks the target");
+        }
+
+        // Threat scans without any detection cap the reachable Pd; ask for one below the cap.
+        double reachable = ScreeningEvaluator.Evaluate(gt, dets, dets.Min(d => d.Score)).Scans.Pd.Value;
+        double want = Math.Round(reachable * 0.9, 3);
+        double tp = ScreeningEvaluator.ChooseThreshold(gt, dets, want, null);
+        Assert.That(ScreeningEvaluator.Evaluate(gt, dets, tp).Scans.Pd.Value, Is.GreaterThanOrEqualTo(want));
+        Assert.Throws<ArgumentException>(() => ScreeningEvaluator.ChooseThreshold(gt, dets, null, null));
+    }
 }

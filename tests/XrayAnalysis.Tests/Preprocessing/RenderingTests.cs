@@ -61,4 +61,27 @@ public sealed class RenderingTests
         Assert.Throws<FormatException>(() => IntensityWindow.Parse("5,5"));
         Assert.Throws<FormatException>(() => IntensityWindow.Parse("abc"));
     }
+
+    [Test]
+    public void A_ct_training_slice_and_the_same_slice_at_inference_render_to_identical_pixels()
+    {
+        // Training data (CtWriter: 16-bit μ·10⁴ through CtSliceRenderer) and xray volume (float slices through
+        // VolumePictures.Grey with its default level and width) must give the detector the same picture.
+        var rng = new Random(3);
+        using var slice16 = new Mat(64, 80, MatType.CV_16UC1);
+        var floats = new float[64 * 80];
+        for (int i = 0; i < floats.Length; i++)
+        {
+            ushort v = (ushort)rng.Next(0, 12000);
+            slice16.Set(i / 80, i % 80, v);
+            floats[i] = v;
+        }
+
+        using Mat training = XrayAnalysis.Preprocessing.CtSliceRenderer.Render(slice16);
+        using Mat inference = XrayAnalysis.Volumes.VolumePictures.Grey(floats, 80, 64, new XrayAnalysis.Volumes.VolumeOptions());
+        using var diff = new Mat();
+        Cv2.Absdiff(training, inference, diff);
+        Assert.That(Cv2.CountNonZero(diff.Reshape(1)), Is.Zero);
+        Assert.That(training.At<Vec3b>(0, 0).Item0, Is.EqualTo((byte)Math.Clamp(Math.Round(slice16.At<ushort>(0, 0) * 255.0 / 7000), 0, 255)).Within(1));
+    }
 }
