@@ -4,23 +4,6 @@ using OpenCvSharp;
 using XrayAnalysis.Loading;
 
 namespace XrayAnalysis;
-
-/// <summary>Layout of the pixels handed to <see cref="ScanImage.FromPixels(ReadOnlySpan{byte}, int, int, PixelFormat, string)"/>.</summary>
-public enum PixelFormat
-{
-    /// <summary>8-bit grey, one byte per pixel.</summary>
-    Grey8,
-
-    /// <summary>16-bit grey (transmission counts), two bytes per pixel, little-endian.</summary>
-    Grey16,
-
-    /// <summary>8-bit colour, three bytes per pixel in blue, green, red order (OpenCV, GDI).</summary>
-    Bgr24,
-
-    /// <summary>8-bit colour, three bytes per pixel in red, green, blue order.</summary>
-    Rgb24,
-}
-
 /// <summary>
 /// A 2D scan ready for <see cref="XrayDetector"/>: one image (grey or colour, 8 or 16 bit) or a dual-energy pair. Made
 /// from a file (read through the same hardened probe as <c>xray detect</c>) or from pixels already in memory (copied,

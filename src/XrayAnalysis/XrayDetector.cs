@@ -9,26 +9,6 @@ using XrayAnalysis.Preprocessing;
 using XrayAnalysis.Tiling;
 
 namespace XrayAnalysis;
-
-/// <summary>Everything that decides how <see cref="XrayDetector"/> reads, renders, tiles and detects.</summary>
-public sealed record XrayDetectorOptions
-{
-    /// <summary>Model options: confidence, NMS IoU, preprocessing contract, layout, batch size, threads. Unset values come from the model's profile.</summary>
-    public DetectorOptions Detector { get; init; } = new();
-
-    /// <summary>How 16-bit, float and dual-energy scans are rendered to the 8-bit picture the model sees.</summary>
-    public RenderOptions Render { get; init; } = RenderOptions.Default;
-
-    /// <summary>When and how large scans are tiled (default: automatic, as <c>xray detect</c>).</summary>
-    public TileOptions Tiles { get; init; } = TileOptions.Default;
-
-    /// <summary>Limits applied when reading files.</summary>
-    public ScanLoaderOptions Loader { get; init; } = new();
-
-    /// <summary>Longest time one input may take to be read and rendered; a slower one is <c>failed</c>.</summary>
-    public TimeSpan InputTimeout { get; init; } = TimeSpan.FromMinutes(2);
-}
-
 /// <summary>
 /// The entry point of the library: an ONNX detector with its profile, its preprocessing contract and the whole 2D
 /// pipeline behind it (render → tile when large → letterbox → ONNX Runtime → decode → NMS → merge). One instance holds
@@ -48,6 +28,9 @@ public sealed class XrayDetector : IDisposable
     private readonly OnnxDetector _detector;
     private readonly DetectionPipeline _pipeline;
     private readonly XrayDetectorOptions _options;
+    // Never disposed: a caller may still be waiting on it when another thread disposes the detector, and without
+    // AvailableWaitHandle a SemaphoreSlim holds no native handle.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2213:Disposable fields should be disposed", Justification = "See above.")]
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _disposed;
 
@@ -99,7 +82,9 @@ public sealed class XrayDetector : IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            #pragma warning disable CA2000 // the view is owned by the pipeline, which disposes every scan it is given
             using ScanOutcome outcome = _pipeline.Process([new ScanJob(image.Scan.Input, image.Scan.View())], keepRendered: false).Single();
+            #pragma warning restore CA2000
             return outcome.Result;
         }
         finally

@@ -209,8 +209,10 @@ internal static class EvalCommand
     {
         dets = [];
         operatingThreshold = null;
+#pragma warning disable CA2000 // disposed by the using block below once the null check has passed
         int code = DetectorCliOptions.OpenModel(modelPath, new DetectorOptions { Confidence = conf, Iou = iou },
             stderr, out OnnxDetector? detector);
+#pragma warning restore CA2000
         if (detector is null)
         {
             return code;

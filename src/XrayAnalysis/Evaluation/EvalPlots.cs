@@ -15,9 +15,20 @@ internal static class EvalPlots
         ArgumentNullException.ThrowIfNull(gt);
         ArgumentNullException.ThrowIfNull(coco);
         ArgumentNullException.ThrowIfNull(s);
-        Save(PrecisionRecall(gt, coco), Path.Combine(outDir, "pr_curve.png"));
-        Save(PdFar(ScreeningEvaluator.Curve(gt, dets, notOk), s), Path.Combine(outDir, "pd_far_curve.png"));
-        Save(Confusion(gt, ConfusionMatrix.Compute(gt, dets, s.Threshold), s.Threshold), Path.Combine(outDir, "confusion_matrix.png"));
+        using (Plot pr = PrecisionRecall(gt, coco))
+        {
+            Save(pr, Path.Combine(outDir, "pr_curve.png"));
+        }
+
+        using (Plot pdFar = PdFar(ScreeningEvaluator.Curve(gt, dets, notOk), s))
+        {
+            Save(pdFar, Path.Combine(outDir, "pd_far_curve.png"));
+        }
+
+        using (Plot confusion = Confusion(gt, ConfusionMatrix.Compute(gt, dets, s.Threshold), s.Threshold))
+        {
+            Save(confusion, Path.Combine(outDir, "confusion_matrix.png"));
+        }
     }
 
     private static Plot PrecisionRecall(CocoDataset gt, CocoEvalResult coco)

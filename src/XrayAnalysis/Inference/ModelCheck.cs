@@ -100,7 +100,9 @@ internal static class ModelCheck
 
                 try
                 {
+                    #pragma warning disable CA2000 // disposed by the using declaration; the analyzer loses it in the deconstruction below
                     using Scan scan = loader.Load(input);
+                    #pragma warning restore CA2000
                     (Mat bgr, _) = ScanRenderer.Render(scan, new RenderOptions());
                     pictures.Add((input.Path, bgr));
                 }

@@ -85,7 +85,9 @@ internal sealed class OnnxDetector : IDisposable
         InferenceSession session;
         try
         {
+            #pragma warning disable CA2000 // owned by the detector from Create on; disposed in the catch below when Create fails
             session = new InferenceSession(path, so);
+            #pragma warning restore CA2000
         }
         catch (OnnxRuntimeException ex)
         {

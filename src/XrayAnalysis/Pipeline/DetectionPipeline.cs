@@ -90,7 +90,9 @@ internal sealed class DetectionPipeline
                     RunBatch(pending, outbox, keepRendered);
                     outbox[p.Slot] = RunTiled(p, keepRendered);
                 }
+                #pragma warning disable CA2000 // the failure outcome goes to the outbox, which hands it to the caller or disposes it
                 else if (TryPrepare(p, _buffers[0].AsSpan(pending.Count * per, per), out ScanOutcome? prepFailure))
+                #pragma warning restore CA2000
                 {
                     pending.Add(p);
                     if (pending.Count == _detector.MaxBatch)
@@ -432,7 +434,9 @@ internal sealed class DetectionPipeline
         Scan scan;
         try
         {
+            #pragma warning disable CA2000 // ownership passes to Prepared (or is disposed on each failure path below)
             scan = job.Decoded ?? _loader.Load(input);
+            #pragma warning restore CA2000
         }
         catch (ScanLoadException ex)
         {

@@ -107,13 +107,17 @@ internal static class SceneGenerator
             int rail = Math.Max(2, c.Px(0.5));
             foreach (int ry in (int[])[y + c.Px(1.5), y + bh - c.Px(1.5)])
             {
+                #pragma warning disable CA2000 // disposed by the using declaration (the out parameter confuses the analyzer)
                 using Mat line = Shapes.Line([new Point(x + c.Px(2), ry), new Point(x + bw - c.Px(2), ry)], rail, 0.15, out Point o);
+                #pragma warning restore CA2000
                 c.Add(Material.Steel, line, o.X, o.Y);
             }
 
             foreach (int hy in (int[])[y + (bh / 3), y + (2 * bh / 3)])
             {
+                #pragma warning disable CA2000 // disposed by the using declaration (the out parameter confuses the analyzer)
                 using Mat tube = Shapes.Line([new Point(x + c.Px(3), hy), new Point(x + (bw * 3 / 5), hy)], Math.Max(2, c.Px(1.5)), 0.25, out Point o);
+                #pragma warning restore CA2000
                 c.Add(Material.Aluminium, tube, o.X, o.Y);
             }
 

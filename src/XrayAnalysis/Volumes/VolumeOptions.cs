@@ -1,17 +1,5 @@
-using System.Text.Json.Serialization;
 
 namespace XrayAnalysis.Volumes;
-
-/// <summary>Which slice directions are run through the 2D detector.</summary>
-public enum VolumeAxes
-{
-    /// <summary>Axial slices only; streamed, one slice in memory at a time.</summary>
-    Z,
-
-    /// <summary>Axial, sagittal and coronal slices, merged in 3D; holds the volume once.</summary>
-    Xyz,
-}
-
 /// <summary>Slice-wise detection and 3D fusion settings; validated when set, recorded in every volume result.</summary>
 public sealed record VolumeOptions
 {
@@ -58,30 +46,3 @@ public sealed record VolumeOptions
     private static ArgumentOutOfRangeException Invalid(string name, object value, string rule) =>
         new(name, value, $"volume option {name} {rule} (got {value})");
 }
-
-/// <summary>What a volume result was produced with: the fusion settings and the detector's thresholds with their sources.</summary>
-/// <param name="Axes">Slice directions.</param>
-/// <param name="SliceStep">Every k-th slice processed.</param>
-/// <param name="WindowLevel">Window level in the file's units.</param>
-/// <param name="WindowWidth">Window width in the file's units.</param>
-/// <param name="LinkIou">2D IoU linking boxes on consecutive slices.</param>
-/// <param name="MinRun">Fewest processed slices a region spans.</param>
-/// <param name="GapTolerance">Processed slices a region may skip.</param>
-/// <param name="MergeIou3D">3D IoU merging candidates from different axes.</param>
-/// <param name="Confidence">Confidence threshold of the slice detector.</param>
-/// <param name="NmsIou">NMS IoU of the slice detector.</param>
-/// <param name="ConfidenceSource">Where the confidence came from (option, profile, default).</param>
-/// <param name="NmsIouSource">Where the NMS IoU came from.</param>
-public sealed record VolumeParameters(
-    VolumeAxes Axes,
-    int SliceStep,
-    double WindowLevel,
-    double WindowWidth,
-    float LinkIou,
-    int MinRun,
-    int GapTolerance,
-    [property: JsonPropertyName("merge_iou_3d")] float MergeIou3D,
-    float Confidence,
-    float NmsIou,
-    string ConfidenceSource,
-    string NmsIouSource);

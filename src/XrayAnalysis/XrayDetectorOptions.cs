@@ -1,0 +1,25 @@
+using XrayAnalysis.Inference;
+using XrayAnalysis.Loading;
+using XrayAnalysis.Preprocessing;
+using XrayAnalysis.Tiling;
+
+namespace XrayAnalysis;
+
+/// <summary>Everything that decides how <see cref="XrayDetector"/> reads, renders, tiles and detects.</summary>
+public sealed record XrayDetectorOptions
+{
+    /// <summary>Model options: confidence, NMS IoU, preprocessing contract, layout, batch size, threads. Unset values come from the model's profile.</summary>
+    public DetectorOptions Detector { get; init; } = new();
+
+    /// <summary>How 16-bit, float and dual-energy scans are rendered to the 8-bit picture the model sees.</summary>
+    public RenderOptions Render { get; init; } = RenderOptions.Default;
+
+    /// <summary>When and how large scans are tiled (default: automatic, as <c>xray detect</c>).</summary>
+    public TileOptions Tiles { get; init; } = TileOptions.Default;
+
+    /// <summary>Limits applied when reading files.</summary>
+    public ScanLoaderOptions Loader { get; init; } = new();
+
+    /// <summary>Longest time one input may take to be read and rendered; a slower one is <c>failed</c>.</summary>
+    public TimeSpan InputTimeout { get; init; } = TimeSpan.FromMinutes(2);
+}
