@@ -62,7 +62,8 @@ internal sealed class DetectionPipeline
 
     /// <summary>
     /// Processes jobs in order: a job with a decoded scan skips reading (the pipeline disposes that scan). Stopping the
-    /// enumeration early waits for the load in flight and frees every picture not yet handed out.
+    /// enumeration early frees every picture not yet handed out; the load in flight is not waited for, its output is
+    /// freed when it ends.
     /// </summary>
     internal IEnumerable<ScanOutcome> Process(IEnumerable<ScanJob> jobs, bool keepRendered)
     {
