@@ -4,6 +4,7 @@ using OpenCvSharp;
 using XrayAnalysis.Loading;
 
 namespace XrayAnalysis;
+
 /// <summary>
 /// A 2D scan ready for <see cref="XrayDetector"/>: one image (grey or colour, 8 or 16 bit) or a dual-energy pair. Made
 /// from a file (read through the same hardened probe as <c>xray detect</c>) or from pixels already in memory (copied,

@@ -6,9 +6,9 @@ using XrayAnalysis.Loading;
 using XrayAnalysis.Outputs;
 using XrayAnalysis.Pipeline;
 using XrayAnalysis.Preprocessing;
-using XrayAnalysis.Tiling;
 
 namespace XrayAnalysis;
+
 /// <summary>
 /// The entry point of the library: an ONNX detector with its profile, its preprocessing contract and the whole 2D
 /// pipeline behind it (render → tile when large → letterbox → ONNX Runtime → decode → NMS → merge). One instance holds

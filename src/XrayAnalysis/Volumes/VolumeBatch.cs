@@ -4,6 +4,7 @@ using XrayAnalysis.Loading;
 using XrayAnalysis.Outputs;
 
 namespace XrayAnalysis.Volumes;
+
 /// <summary>
 /// Runs <see cref="VolumePipeline"/> over volumes into an output folder: takes the folder's lock, gives every input
 /// exactly one result (a volume that cannot be read is a non-ok result with a one-line reason, and the batch goes on),

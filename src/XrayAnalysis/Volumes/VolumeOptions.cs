@@ -1,5 +1,6 @@
 
 namespace XrayAnalysis.Volumes;
+
 /// <summary>Slice-wise detection and 3D fusion settings; validated when set, recorded in every volume result.</summary>
 public sealed record VolumeOptions
 {

@@ -169,7 +169,7 @@ public sealed class XrayDetectorTests : TempDirTest
     }
 
     [Test]
-    public void Stopping_a_pipeline_enumeration_early_frees_the_look_ahead()
+    public void After_stopping_a_pipeline_enumeration_early_the_same_pipeline_runs_a_full_pass()
     {
         using XrayDetector detector = OpenBundled();
         string img = Path.Combine(TestData.SampleImages, "baggage", "images", "baggage_00000.png");
