@@ -46,7 +46,7 @@ public sealed record ScanResult
     public IReadOnlyList<DetectionRecord> Detections { get; init; } = [];
 
     /// <summary>Milliseconds per stage (decode, render, preprocess, inference, postprocess, merge, write).</summary>
-    public required IReadOnlyDictionary<string, double> TimingsMs { get; init; }
+    public required StageTimings TimingsMs { get; init; }
 
     /// <summary>Ok, or why not: failed, incomplete, rejected, not processed.</summary>
     public required ScanStatus Status { get; init; }
@@ -73,9 +73,14 @@ public sealed record ModelSummary(
     string Layout,
     int InputWidth,
     int InputHeight,
-    string? LayoutSource = null,
+    Decoding.LayoutSource? LayoutSource = null,
     string? Profile = null,
-    IReadOnlyList<string>? Notes = null);
+    IReadOnlyList<string>? Notes = null)
+{
+    /// <summary>The summary of an opened model as results record it.</summary>
+    internal static ModelSummary Of(Inference.ModelInfo m) =>
+        new(m.Name, m.Sha256, m.Layout.ToString(), m.InputWidth, m.InputHeight, m.LayoutSource, m.Profile?.Origin, m.Notes.Count > 0 ? m.Notes : null);
+}
 
 /// <summary>
 /// The settings that produced a result, recorded so that results can be reproduced, with where the confidence and IoU came
@@ -121,8 +126,8 @@ public sealed record TilingInfo(
     int Tiles,
     bool FullImagePass,
     double Scale,
-    string MergeMethod,
-    string MatchMetric,
+    Merging.MergeMethod MergeMethod,
+    Merging.MatchMetric MatchMetric,
     float MatchThreshold,
     bool ClassAgnostic,
     int Candidates);

@@ -41,6 +41,10 @@ public sealed class XrayDetector : IDisposable
         _pipeline = new DetectionPipeline(detector, new ScanLoader(options.Loader), options.Render, options.Tiles) { InputTimeout = options.InputTimeout };
     }
 
+    /// <summary>Wraps a detector opened elsewhere (the CLI's model-opening path); the result owns and disposes it.</summary>
+    internal static XrayDetector Over(OnnxDetector engine, XrayDetectorOptions options) =>
+        new(engine, options with { Detector = engine.Options });
+
     /// <summary>What the model is: name, SHA-256, layout and where it came from, input size, classes, profile.</summary>
     public ModelInfo Model => _detector.Model;
 

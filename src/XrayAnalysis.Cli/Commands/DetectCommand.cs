@@ -86,13 +86,17 @@ internal static class DetectCommand
                 return opened;
             }
 
-            using (detector)
+            using XrayDetector xd = XrayDetector.Over(detector, new XrayDetectorOptions
+            {
+                Loader = new ScanLoaderOptions { MaxPixels = r.GetValue(maxPixels) },
+                Render = render,
+                Tiles = tileOptions,
+                InputTimeout = timeout,
+            });
             using (var interrupt = new ConsoleInterrupt())
             {
-                var loader = new ScanLoader(new ScanLoaderOptions { MaxPixels = r.GetValue(maxPixels) });
-                var pipeline = new DetectionPipeline(detector, loader, render, tileOptions) { InputTimeout = timeout };
                 string dir = r.GetValue(outDir)!.FullName;
-                var batch = new DetectBatch(pipeline, dir)
+                var batch = new DetectBatch(xd, dir)
                 {
                     Overlays = r.GetValue(overlay),
                     Resume = r.GetValue(resume),

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
 using XrayAnalysis.Decoding;
 using XrayAnalysis.Inference;
 using XrayAnalysis.Loading;
@@ -45,35 +43,9 @@ internal static class ModelCommand
 
             using (d)
             {
-                ModelInfo m = d.Model;
-                DetectorSettings s = d.Settings;
-                o.WriteLine($"model:         {m.Path}");
-                o.WriteLine($"sha256:        {m.Sha256}");
-                o.WriteLine($"input:         {m.Input}  (batch {(m.DynamicBatch ? "dynamic" : "fixed")})");
-                foreach (TensorInfo t in m.Outputs)
+                foreach (string line in ModelReports.Describe(d.Model, d.Settings))
                 {
-                    o.WriteLine($"output:        {t}");
-                }
-
-                o.WriteLine($"layout:        {LayoutNames.Of(m.Layout)} {LayoutNames.Shape(m.Layout)} from {m.LayoutSource}; observed output [{string.Join(", ", m.ObservedOutputShape)}] at batch 1");
-                o.WriteLine($"preprocessing: {m.Contract}");
-                foreach (string f in InputContract.FieldNames)
-                {
-                    o.WriteLine($"  {f,-14} from {Names.Of(m.Contract.Sources[f])}");
-                }
-
-                o.WriteLine($"profile:       {m.Profile?.Origin ?? "none"}");
-                string op = s.OperatingThreshold is { } ot ? string.Create(CultureInfo.InvariantCulture, $"; operating threshold {ot:0.###}") : "";
-                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"confidence:    {s.Confidence:0.###} ({Names.Of(s.ConfidenceSource)}); NMS IoU {s.Iou:0.###} ({Names.Of(s.IouSource)}){op}"));
-                o.WriteLine($"classes:       {m.ClassNames.Count} ({m.ClassNamesSource}): {string.Join(", ", m.ClassNames.Select((n, i) => $"{i}={n}"))}");
-                foreach (string note in m.Notes)
-                {
-                    o.WriteLine($"note:          {note}");
-                }
-
-                foreach ((string k, string v) in m.Metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                {
-                    o.WriteLine($"metadata:      {k} = {(v.Length > 200 ? v[..200] + "…" : v)}");
+                    o.WriteLine(line);
                 }
             }
 
@@ -130,7 +102,11 @@ internal static class ModelCommand
                 return ExitCodes.UsageError;
             }
 
-            Print(o, report);
+            foreach (string line in ModelReports.Describe(report))
+            {
+                o.WriteLine(line);
+            }
+
             foreach (string w in report.Warnings)
             {
                 e.WriteLine($"xray: warning: {w}");
@@ -138,10 +114,9 @@ internal static class ModelCommand
 
             if (r.GetValue(json) is { } jf)
             {
-                AtomicFile.WriteAllBytes(jf.FullName, ResultJson.Serialize(ToJson(report)));
+                AtomicFile.WriteAllBytes(jf.FullName, ModelReports.ToJson(report));
             }
 
-            o.WriteLine(report.LooksBroken ? "verdict:  the model looks broken or wrongly preprocessed (see warnings)" : "verdict:  ok");
             return report.LooksBroken ? ExitCodes.SomeInputsNotOk : ExitCodes.Ok;
         });
         return check;
@@ -179,41 +154,9 @@ internal static class ModelCommand
             using (d)
             {
                 ModelInfo m = d.Model;
-                InputContract c = m.Contract;
-                var pre = new Dictionary<string, object?>
-                {
-                    ["channel_order"] = Names.Of(c.ChannelOrder),
-                    ["scale"] = Math.Abs(c.Scale - (1f / 255f)) < 1e-9 ? "1/255" : c.Scale,
-                    ["resize"] = Names.Of(c.Resize),
-                    ["pad_value"] = (int)c.PadValue,
-                    ["interpolation"] = Names.Of(c.Interpolation),
-                    ["input_size"] = new[] { c.Width, c.Height },
-                };
-                if (c.Mean is not null)
-                {
-                    pre["mean"] = c.Mean;
-                }
-
-                if (c.Std is not null)
-                {
-                    pre["std"] = c.Std;
-                }
-
-                var doc = new Dictionary<string, object?>
-                {
-                    ["file"] = Path.GetFileName(model),
-                    ["sha256"] = m.Sha256,
-                    ["classes"] = m.ClassNames,
-                    ["layout"] = LayoutNames.Of(m.Layout),
-                    ["preprocessing"] = pre,
-                    ["recommended_nms_iou"] = r.GetValue(iou) ?? d.Settings.Iou,
-                    ["operating_threshold"] = r.GetValue(threshold) ?? m.Profile?.OperatingThreshold,
-                    ["routes"] = m.Profile?.Routes ?? [],
-                    ["trained_on"] = m.Profile?.TrainedOn ?? "",
-                };
-                AtomicFile.WriteAllBytes(sidecar, JsonSerializer.SerializeToUtf8Bytes(doc, new JsonSerializerOptions { WriteIndented = true }));
-                o.WriteLine($"xray model profile: wrote {sidecar} ({m.ClassNames.Count} classes, {c}); check the classes, contract and operating threshold, then run 'xray model check {model}'");
-                if (c.Guessed)
+                AtomicFile.WriteAllBytes(sidecar, ModelReports.StarterProfile(m, d.Settings, r.GetValue(threshold), r.GetValue(iou)));
+                o.WriteLine($"xray model profile: wrote {sidecar} ({m.ClassNames.Count} classes, {m.Contract}); check the classes, contract and operating threshold, then run 'xray model check {model}'");
+                if (m.Contract.Guessed)
                 {
                     e.WriteLine("xray: note: the preprocessing written is the Ultralytics default, not known for this model: confirm it with the model's authors or 'xray model check'");
                 }
@@ -248,49 +191,6 @@ internal static class ModelCommand
         // inspect/profile print the notes themselves; a check prints them as warnings.
         return DetectorCliOptions.OpenModel(model, options, r.InvocationConfiguration.Error, out detector, printNotes: false);
     }
-
-    private static void Print(TextWriter o, ModelCheckReport rep)
-    {
-        var ci = CultureInfo.InvariantCulture;
-        o.WriteLine($"model:    {rep.Model.Path} ({LayoutNames.Of(rep.Model.Layout)}, {rep.Model.ClassNames.Count} classes)");
-        o.WriteLine($"images:   {rep.Images.Count}{(rep.Skipped.Count > 0 ? $" ({rep.Skipped.Count} could not be loaded)" : "")}");
-        ContractTrial cur = rep.Trials[0];
-        o.WriteLine($"contract: {cur.Contract} — sources: {string.Join(", ", cur.Contract.Sources.Select(kv => $"{kv.Key}={Names.Of(kv.Value)}"))}");
-        o.WriteLine(string.Create(ci, $"scores:   max {cur.MaxScore:0.####}, mean top score per image {cur.MeanTopScore:0.####}, boxes per image {cur.BoxesPerImage:0.#} at 0.01 / {cur.ConfidentBoxesPerImage:0.##} at {ModelCheck.ConfidentScore}, stability {cur.Stability:0.##}"));
-        foreach ((string name, (int conf, float max, float median)) in cur.PerClass.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-        {
-            o.WriteLine(string.Create(ci, $"  {name,-24} confident {conf,4}, max {max:0.####}, median {median:0.####}"));
-        }
-
-        o.WriteLine("alternatives (best first):");
-        foreach (ContractTrial t in rep.Trials.Skip(1).Take(8))
-        {
-            o.WriteLine(string.Create(ci, $"  {t.Options,-66} max {t.MaxScore:0.####}, mean top {t.MeanTopScore:0.####}, confident/image {t.ConfidentBoxesPerImage:0.##}, stability {t.Stability:0.##}"));
-        }
-    }
-
-    private static Dictionary<string, object?> ToJson(ModelCheckReport rep) => new(StringComparer.Ordinal)
-    {
-        ["model"] = rep.Model.Path,
-        ["sha256"] = rep.Model.Sha256,
-        ["layout"] = LayoutNames.Of(rep.Model.Layout),
-        ["images"] = rep.Images,
-        ["skipped"] = rep.Skipped,
-        ["looks_broken"] = rep.LooksBroken,
-        ["warnings"] = rep.Warnings,
-        ["trials"] = rep.Trials.Select(t => new Dictionary<string, object?>(StringComparer.Ordinal)
-        {
-            ["contract"] = t.Contract.ToString(),
-            ["options"] = t.Options,
-            ["in_force"] = t.InForce,
-            ["max_score"] = t.MaxScore,
-            ["mean_top_score"] = t.MeanTopScore,
-            ["boxes_per_image"] = t.BoxesPerImage,
-            ["confident_boxes_per_image"] = t.ConfidentBoxesPerImage,
-            ["stability"] = t.Stability,
-            ["per_class"] = t.PerClass.ToDictionary(kv => kv.Key, kv => new { confident = kv.Value.Confident, max = kv.Value.Max, median = kv.Value.Median }),
-        }).ToList(),
-    };
 
     /// <summary>The bundled sample-images folder: beside the program or in the current folder or one above it.</summary>
     private static string? SampleImages()

@@ -23,7 +23,7 @@ internal sealed record LayoutHints
 }
 
 /// <summary>The decided layout, the output's two inner dimensions, and what decided it.</summary>
-internal readonly record struct LayoutDecision(OutputLayout Layout, int Rows, int Cols, string Source);
+internal readonly record struct LayoutDecision(OutputLayout Layout, int Rows, int Cols, LayoutSource Source);
 
 /// <summary>
 /// Decides a model's <see cref="OutputLayout"/> from the concrete output shape (read from a warm-up run). Each decoder
@@ -102,13 +102,13 @@ internal static class LayoutResolver
         var fitting = Enum.GetValues<OutputLayout>().Where(Fits).ToList();
         string Options() => fitting.Count == 0 ? "none" : string.Join(", ", fitting.Select(l => $"--layout {LayoutNames.Of(l)}"));
 
-        foreach ((OutputLayout? forced, string source) in new[] { (hints.Override, "override"), (hints.Profile, "profile") })
+        foreach ((OutputLayout? forced, LayoutSource source) in new[] { (hints.Override, LayoutSource.Override), (hints.Profile, LayoutSource.Profile) })
         {
             if (forced is { } f)
             {
                 if (!Fits(f))
                 {
-                    throw Refuse($"the {(source == "override" ? "requested" : "profile's")} layout {LayoutNames.Of(f)} {LayoutNames.Shape(f)} does not fit it " +
+                    throw Refuse($"the {(source == LayoutSource.Override ? "requested" : "profile's")} layout {LayoutNames.Of(f)} {LayoutNames.Shape(f)} does not fit it " +
                                  $"for a {inputW}x{inputH} input; layouts that fit: {Options()}");
                 }
 
@@ -131,12 +131,12 @@ internal static class LayoutResolver
         {
             if (hints.EndToEnd == true && !hints.RtDetr)
             {
-                return new LayoutDecision(OutputLayout.EndToEnd, a, b, "shape+metadata");
+                return new LayoutDecision(OutputLayout.EndToEnd, a, b, LayoutSource.ShapeAndMetadata);
             }
 
             if (hints.RtDetr)
             {
-                return new LayoutDecision(OutputLayout.RtDetr, a, b, "shape+metadata");
+                return new LayoutDecision(OutputLayout.RtDetr, a, b, LayoutSource.ShapeAndMetadata);
             }
 
             throw Refuse($"it fits an end-to-end head (x1 y1 x2 y2 score class) and a two-class RT-DETR head alike, and no metadata decides; pass {Options()}");
@@ -146,7 +146,7 @@ internal static class LayoutResolver
         {
             if (hints.RtDetr || (shape.Count == 3 && a == 300))
             {
-                return new LayoutDecision(OutputLayout.RtDetr, a, b, hints.RtDetr ? "shape+metadata" : "shape");
+                return new LayoutDecision(OutputLayout.RtDetr, a, b, hints.RtDetr ? LayoutSource.ShapeAndMetadata : LayoutSource.Shape);
             }
 
             throw Refuse($"only an RT-DETR/DETR head [1, K, 4+nc] could have this shape, but it is not the standard 300 queries with a batch dimension " +
@@ -157,7 +157,7 @@ internal static class LayoutResolver
         {
             // Boxes already decoded in the graph (YOLOv6, or YOLOX exported with decode_in_inference): cx cy w h in pixels,
             // objectness and class scores, which is what the v5 decoder reads.
-            return new LayoutDecision(OutputLayout.YoloV5, a, b, "shape+values");
+            return new LayoutDecision(OutputLayout.YoloV5, a, b, LayoutSource.ShapeAndValues);
         }
 
         if (fitting.Count > 1)
@@ -165,7 +165,7 @@ internal static class LayoutResolver
             throw Refuse($"it fits several layouts; pass one of {Options()}");
         }
 
-        return new LayoutDecision(fitting[0], a, b, "shape");
+        return new LayoutDecision(fitting[0], a, b, LayoutSource.Shape);
     }
 
     /// <summary>

@@ -30,8 +30,8 @@ public sealed record ModelInfo
     /// <summary>How the output is decoded.</summary>
     public required OutputLayout Layout { get; init; }
 
-    /// <summary>How the layout was chosen: "shape", "shape+metadata", "shape+values", "profile" or "override".</summary>
-    public required string LayoutSource { get; init; }
+    /// <summary>How the layout was chosen.</summary>
+    public required Decoding.LayoutSource LayoutSource { get; init; }
 
     /// <summary>Input width in pixels (from <see cref="Contract"/>).</summary>
     public int InputWidth => Contract.Width;
@@ -57,8 +57,8 @@ public sealed record ModelInfo
     /// <summary>Class names by id; <c>class_N</c> where neither metadata nor a sidecar names them.</summary>
     public required IReadOnlyList<string> ClassNames { get; init; }
 
-    /// <summary>Where the class names came from: "profile", "metadata" or "default".</summary>
-    public required string ClassNamesSource { get; init; }
+    /// <summary>Where the class names came from.</summary>
+    public required ClassNamesSource ClassNamesSource { get; init; }
 
     /// <summary>The model's custom metadata (for example Ultralytics' names, imgsz, task).</summary>
     public required IReadOnlyDictionary<string, string> Metadata { get; init; }

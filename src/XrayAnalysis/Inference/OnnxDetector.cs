@@ -193,7 +193,7 @@ internal sealed class OnnxDetector : IDisposable
             OutputLayout.RtDetr => layout.Cols - 4,
             _ => 0,
         };
-        (IReadOnlyList<string> names, string namesSource) = ClassNameSource.Resolve(path, profile, metadata, classCount);
+        (IReadOnlyList<string> names, ClassNamesSource namesSource) = ClassNameResolver.Resolve(path, profile, metadata, classCount);
         var notes = new List<string>();
         if (contract.Guessed)
         {
@@ -210,7 +210,7 @@ internal sealed class OnnxDetector : IDisposable
             }
         }
 
-        if (namesSource == "default" && names.Count > 0)
+        if (namesSource == ClassNamesSource.Default && names.Count > 0)
         {
             notes.Add($"no class names in a profile or the model's metadata: classes are called class_0..class_{names.Count - 1} (write a profile with 'xray model profile')");
         }

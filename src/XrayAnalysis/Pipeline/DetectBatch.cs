@@ -172,8 +172,7 @@ public sealed class DetectBatch
 
     private static ScanResult WithWriteTime(ScanResult res, Stopwatch sw)
     {
-        var timings = new Dictionary<string, double>(res.TimingsMs, StringComparer.Ordinal) { ["write"] = sw.Elapsed.TotalMilliseconds };
-        return res with { TimingsMs = timings };
+        return res with { TimingsMs = res.TimingsMs with { Write = sw.Elapsed.TotalMilliseconds } };
     }
 
     /// <summary>ENOSPC (28) or EDQUOT (122) on Unix, ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows.</summary>
@@ -298,7 +297,7 @@ public sealed class DetectBatch
         foreach (ScanResult r in results)
         {
             float max = r.Detections.Count == 0 ? 0 : r.Detections.Max(d => d.Score);
-            double total = r.TimingsMs.Values.Sum();
+            double total = r.TimingsMs.Total;
             sb.Append(Csv(r.Name)).Append(',').Append(Csv(r.Input.Path)).Append(',').Append(r.Status.ToString().ToLowerInvariant()).Append(',')
               .Append(Csv(r.Reason ?? string.Empty)).Append(',').Append(r.Width).Append(',').Append(r.Height).Append(',').Append(r.BitDepth).Append(',')
               .Append(r.DualEnergy ? "true" : "false").Append(',').Append(r.Detections.Count).Append(',')

@@ -123,7 +123,7 @@ public sealed class VolumeBatch
                 Input = input,
                 Model = _pipeline.ModelSummary,
                 Parameters = _pipeline.Parameters,
-                TimingsMs = new Dictionary<string, double>(StringComparer.Ordinal),
+                TimingsMs = new VolumeTimings(),
                 Status = status,
                 Reason = reason,
             };

@@ -37,8 +37,7 @@ public sealed class VolumePipeline
         _detector.Settings.Confidence, _detector.Settings.Iou, Preprocessing.Names.Of(_detector.Settings.ConfidenceSource), Preprocessing.Names.Of(_detector.Settings.IouSource));
 
     /// <summary>The model as recorded in results.</summary>
-    internal ModelSummary ModelSummary => new(_detector.Model.Name, _detector.Model.Sha256, _detector.Model.Layout.ToString(), _detector.Model.InputWidth, _detector.Model.InputHeight,
-        _detector.Model.LayoutSource, _detector.Model.Profile?.Origin, _detector.Model.Notes.Count > 0 ? _detector.Model.Notes : null);
+    internal ModelSummary ModelSummary => ModelSummary.Of(_detector.Model);
 
     /// <summary>The detector's model.</summary>
     internal ModelInfo Model => _detector.Model;
@@ -51,7 +50,6 @@ public sealed class VolumePipeline
     {
         ArgumentNullException.ThrowIfNull(src);
         VolumeInfo v = src.Info;
-        var timings = new Dictionary<string, double>(StringComparer.Ordinal);
         var wall = Stopwatch.StartNew();
         var read = new Stopwatch();
         var render = new Stopwatch();
@@ -180,14 +178,17 @@ public sealed class VolumePipeline
         }
 
         pictures.Stop();
-        timings["read"] = read.Elapsed.TotalMilliseconds;
-        timings["render"] = render.Elapsed.TotalMilliseconds;
-        timings["inference"] = inferenceMs;
-        timings["postprocess"] = decodeMs;
-        timings["fusion"] = fuse.Elapsed.TotalMilliseconds;
-        timings["pictures"] = pictures.Elapsed.TotalMilliseconds;
         double total = wall.Elapsed.TotalMilliseconds;
-        timings["total"] = total;
+        var timings = new VolumeTimings
+        {
+            Read = read.Elapsed.TotalMilliseconds,
+            Render = render.Elapsed.TotalMilliseconds,
+            Inference = inferenceMs,
+            Postprocess = decodeMs,
+            Fusion = fuse.Elapsed.TotalMilliseconds,
+            Pictures = pictures.Elapsed.TotalMilliseconds,
+            Total = total,
+        };
         using Process me = System.Diagnostics.Process.GetCurrentProcess();
         return new VolumeResult
         {

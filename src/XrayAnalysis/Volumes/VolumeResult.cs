@@ -51,7 +51,7 @@ public sealed record VolumeResult
     public long PeakWorkingSetBytes { get; init; }
 
     /// <summary>Milliseconds per stage.</summary>
-    public required IReadOnlyDictionary<string, double> TimingsMs { get; init; }
+    public required VolumeTimings TimingsMs { get; init; }
 
     /// <summary>Problems that did not stop the volume (for example missing slices).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];

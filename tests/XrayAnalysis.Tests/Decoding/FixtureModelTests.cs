@@ -79,7 +79,7 @@ public sealed class FixtureModelTests
         using OnnxDetector v8 = OnnxDetector.Open(TestData.FixtureModel("v8"));
         using OnnxDetector v5 = OnnxDetector.Open(TestData.FixtureModel("v5"));
         using OnnxDetector x = OnnxDetector.Open(TestData.FixtureModel("yolox"));
-        Assert.That((v8.Model.ClassNamesSource, v5.Model.ClassNamesSource, x.Model.ClassNamesSource), Is.EqualTo(("metadata", "profile", "default")));
+        Assert.That((v8.Model.ClassNamesSource, v5.Model.ClassNamesSource, x.Model.ClassNamesSource), Is.EqualTo((ClassNamesSource.Metadata, ClassNamesSource.Profile, ClassNamesSource.Default)));
         Assert.That(v5.Model.ClassNames, Is.EqualTo(new[] { "narcotics_brick", "narcotics_packet", "tablet_cluster" }));
         Assert.That(x.Model.ClassNames, Is.EqualTo(new[] { "class_0", "class_1", "class_2" }));
     }

@@ -22,7 +22,7 @@ public sealed class LayoutResolverTests
         Assert.That(ex!.Message, Does.Contain("--layout end2end, --layout rtdetr"));
         Assert.That(LayoutResolver.Resolve("out", [1, 300, 6], 640, 640, new LayoutHints { EndToEnd = true }).Layout, Is.EqualTo(OutputLayout.EndToEnd));
         Assert.That(LayoutResolver.Resolve("out", [1, 300, 6], 640, 640, new LayoutHints { RtDetr = true }).Layout, Is.EqualTo(OutputLayout.RtDetr));
-        Assert.That(LayoutResolver.Resolve("out", [1, 300, 6], 640, 640, new LayoutHints { Override = OutputLayout.EndToEnd }).Source, Is.EqualTo("override"));
+        Assert.That(LayoutResolver.Resolve("out", [1, 300, 6], 640, 640, new LayoutHints { Override = OutputLayout.EndToEnd }).Source, Is.EqualTo(LayoutSource.Override));
     }
 
     [Test]
@@ -58,7 +58,7 @@ public sealed class LayoutResolverTests
         }
 
         Assert.That(LayoutResolver.Resolve("o", [1, n, cols], 640, 640, new LayoutHints { WarmupOutput = decoded }),
-            Is.EqualTo(new LayoutDecision(OutputLayout.YoloV5, n, cols, "shape+values")));
+            Is.EqualTo(new LayoutDecision(OutputLayout.YoloV5, n, cols, LayoutSource.ShapeAndValues)));
         Assert.That(LayoutResolver.Resolve("o", [1, n, cols], 640, 640, new LayoutHints { WarmupOutput = raw }).Layout, Is.EqualTo(OutputLayout.Yolox));
     }
 

@@ -1,10 +1,10 @@
 namespace XrayAnalysis.Inference;
 
 /// <summary>Finds class names: the profile's class list, else Ultralytics <c>names</c> metadata, else <c>class_N</c> (with a note).</summary>
-internal static class ClassNameSource
+internal static class ClassNameResolver
 {
     /// <param name="classCount">Classes the output tensor holds; 0 when the layout does not tell (end-to-end).</param>
-    public static (IReadOnlyList<string> Names, string Source) Resolve(string modelPath, ModelProfile? profile, IReadOnlyDictionary<string, string> metadata, int classCount)
+    public static (IReadOnlyList<string> Names, ClassNamesSource Source) Resolve(string modelPath, ModelProfile? profile, IReadOnlyDictionary<string, string> metadata, int classCount)
     {
         if (profile?.Classes is { } fromProfile)
         {
@@ -13,7 +13,7 @@ internal static class ClassNameSource
                 throw new ModelLoadException($"{modelPath}: the profile ({profile.Origin}) names {fromProfile.Count} classes but the model outputs {classCount}");
             }
 
-            return (fromProfile, "profile");
+            return (fromProfile, ClassNamesSource.Profile);
         }
 
         if (metadata.TryGetValue("names", out string? text))
@@ -33,10 +33,10 @@ internal static class ClassNameSource
                 throw new ModelLoadException($"{modelPath}: metadata 'names' holds {dict.Keys.Max() + 1} classes but the model outputs {classCount}");
             }
 
-            return (FromDict(dict, classCount), "metadata");
+            return (FromDict(dict, classCount), ClassNamesSource.Metadata);
         }
 
-        return (FromDict(new Dictionary<int, string>(), classCount), "default");
+        return (FromDict(new Dictionary<int, string>(), classCount), ClassNamesSource.Default);
     }
 
     private static string[] FromDict(IReadOnlyDictionary<int, string> dict, int classCount)
