@@ -21,7 +21,7 @@ internal sealed class DetectionPipeline
     private readonly ScanLoader _loader;
     private readonly RenderOptions _render;
     private readonly TileOptions _tiles;
-    private readonly float[][] _buffers;
+    private readonly TensorBatch<PreparedScan> _batch;
     private readonly TiledDetector _tiled;
     private readonly ResultFactory _results;
 
@@ -32,8 +32,8 @@ internal sealed class DetectionPipeline
         _loader = loader ?? new ScanLoader();
         _render = render ?? RenderOptions.Default;
         _tiles = tiles ?? TileOptions.Default;
-        _buffers = [new float[detector.MaxBatch * detector.InputFloatsPerImage], new float[detector.MaxBatch * detector.InputFloatsPerImage]];
-        _tiled = new TiledDetector(detector, _tiles, _buffers);
+        _batch = new TensorBatch<PreparedScan>(detector);
+        _tiled = new TiledDetector(detector, _tiles, [new float[detector.MaxBatch * detector.InputFloatsPerImage], new float[detector.MaxBatch * detector.InputFloatsPerImage]]);
         _results = new ResultFactory(detector);
     }
 
@@ -62,6 +62,7 @@ internal sealed class DetectionPipeline
         set
         {
             _beforeRun = value;
+            _batch.BeforeRun = value;
             _tiled.BeforeRun = value;
         }
     }
@@ -84,8 +85,6 @@ internal sealed class DetectionPipeline
     /// </summary>
     internal IEnumerable<ScanOutcome> Process(IEnumerable<ScanJob> jobs, bool keepRendered)
     {
-        int per = _detector.InputFloatsPerImage;
-        var pending = new List<PreparedScan>(_detector.MaxBatch);
         var outbox = new SortedDictionary<int, ScanOutcome>();
         int next = 0;
         using var prefetch = new ScanPrefetcher(jobs, Load, TimedOut, InputTimeout, PrefetchDepth);
@@ -100,17 +99,16 @@ internal sealed class DetectionPipeline
                 }
                 else if (_tiled.NeedsTiling(p!.Rendered.Cols, p.Rendered.Rows))
                 {
-                    RunBatch(pending, outbox, keepRendered);
+                    RunBatch(outbox, keepRendered);
                     outbox[p.Slot] = RunTiled(p, keepRendered);
                 }
                 #pragma warning disable CA2000 // the failure outcome goes to the outbox, which hands it to the caller or disposes it
-                else if (TryPrepare(p, _buffers[0].AsSpan(pending.Count * per, per), out ScanOutcome? prepFailure))
+                else if (TryPrepare(p, out ScanOutcome? prepFailure))
                 #pragma warning restore CA2000
                 {
-                    pending.Add(p);
-                    if (pending.Count == _detector.MaxBatch)
+                    if (_batch.Full)
                     {
-                        RunBatch(pending, outbox, keepRendered);
+                        RunBatch(outbox, keepRendered);
                     }
                 }
                 else
@@ -125,7 +123,7 @@ internal sealed class DetectionPipeline
                 }
             }
 
-            RunBatch(pending, outbox, keepRendered);
+            RunBatch(outbox, keepRendered);
             while (outbox.ContainsKey(next))
             {
                 yield return Take(outbox, next++);
@@ -135,10 +133,12 @@ internal sealed class DetectionPipeline
         {
             // Reached with work left only when the caller stopped early or something outside one input failed; the
             // prefetcher (disposed after this) frees the loads still in flight when they end.
-            foreach (PreparedScan p in pending)
+            foreach (PreparedScan p in _batch.Items.ToList())
             {
                 p.Dispose();
             }
+
+            _batch.Clear();
 
             foreach (ScanOutcome o in outbox.Values)
             {
@@ -152,13 +152,13 @@ internal sealed class DetectionPipeline
             $"timed out: reading and rendering took longer than the {InputTimeout.TotalSeconds:0.#} s per-input limit",
             new StageTimings { Decode = elapsed.TotalMilliseconds }, null, slot);
 
-    /// <summary>Letterboxes one scan into its slot of the batch tensor; any failure becomes that scan's outcome.</summary>
-    private bool TryPrepare(PreparedScan p, Span<float> slot, out ScanOutcome? failure)
+    /// <summary>Letterboxes one scan into the next slot of the batch; any failure becomes that scan's outcome.</summary>
+    private bool TryPrepare(PreparedScan p, out ScanOutcome? failure)
     {
         var prep = Stopwatch.StartNew();
         try
         {
-            p.Transform = InputTensorWriter.Write(p.Rendered, _detector.Contract, slot, _detector.Settings.MaxUpscale);
+            p.Transform = _batch.Add(p.Rendered, p, _detector.Settings.MaxUpscale);
             p.Timings = p.Timings with { Preprocess = prep.Elapsed.TotalMilliseconds };
             failure = null;
             return true;
@@ -188,51 +188,37 @@ internal sealed class DetectionPipeline
         return o;
     }
 
-    private void RunBatch(List<PreparedScan> pending, SortedDictionary<int, ScanOutcome> outbox, bool keepRendered)
+    private void RunBatch(SortedDictionary<int, ScanOutcome> outbox, bool keepRendered)
     {
-        if (pending.Count == 0)
+        if (_batch.Count == 0)
         {
             return;
         }
 
-        List<Detection>[] dets;
-        TimeSpan inf, dec;
+        List<PreparedScan> members = _batch.Items.ToList();
+        List<(PreparedScan Item, List<Detection> Boxes)> results;
+        double infMs, decMs;
         try
         {
-            BeforeRun?.Invoke(_buffers[0], pending.Count);
-            dets = _detector.Run(_buffers[0], pending.Count, out inf, out dec);
+            (results, infMs, decMs) = _batch.Run();
         }
         catch (Exception ex) when (IsPerInput(ex))
         {
-            foreach (PreparedScan p in pending)
+            foreach (PreparedScan p in members)
             {
                 outbox[p.Slot] = _results.Failure(p.Input, ScanStatus.Failed, $"inference failed: {Reasons.Of(ex)}", p.Timings, p.Scan, p.Slot);
                 p.Dispose();
             }
 
-            pending.Clear();
             return;
         }
 
         // Batch-wide stage times are shared equally between the scans of the batch.
-        double infMs = inf.TotalMilliseconds / pending.Count, decMs = dec.TotalMilliseconds / pending.Count;
-        for (int i = 0; i < pending.Count; i++)
+        foreach ((PreparedScan p, List<Detection> boxes) in results)
         {
-            PreparedScan p = pending[i];
             try
             {
-                var sw = Stopwatch.StartNew();
-                var boxes = new List<Detection>(dets[i].Count);
-                foreach (Detection d in dets[i])
-                {
-                    Detection s = p.Transform.ToSource(d);
-                    if (s.X2 > s.X1 && s.Y2 > s.Y1)
-                    {
-                        boxes.Add(s);
-                    }
-                }
-
-                p.Timings = p.Timings with { Inference = infMs, Postprocess = decMs + sw.Elapsed.TotalMilliseconds };
+                p.Timings = p.Timings with { Inference = infMs / results.Count, Postprocess = decMs / results.Count };
                 outbox[p.Slot] = _results.Success(p, boxes, null, keepRendered);
             }
             catch (Exception ex) when (IsPerInput(ex))
@@ -241,8 +227,6 @@ internal sealed class DetectionPipeline
                 p.Dispose();
             }
         }
-
-        pending.Clear();
     }
 
     /// <summary>Runs one large scan through the tiled detector; any failure becomes that scan's outcome.</summary>

@@ -61,7 +61,7 @@ public sealed class VolumePipeline
         float[] mipY = new float[v.Nz * v.Nx];
         float[] mipX = new float[v.Nz * v.Ny];
         float[]? whole = _o.Axes == VolumeAxes.Xyz ? new float[(long)plane * v.Nz] : null;
-        var batch = new SliceBatch(_detector);
+        var batch = new TensorBatch<int>(_detector);
         var zBoxes = new List<(int Index, IReadOnlyList<Detection> Boxes)>();
         int processed = 0;
         for (int z = 0; z < v.Nz; z++)
@@ -98,14 +98,15 @@ public sealed class VolumePipeline
             using Mat bgr = Render(slice, v.Nx, v.Ny);
             render.Stop();
             processed++;
+            // Slices are fitted without the whole-picture upscale cap: a CT slice is a full cross-section, not a thumbnail.
             batch.Add(bgr, z);
             if (batch.Full)
             {
-                (inferenceMs, decodeMs) = Add(batch.Flush(zBoxes), inferenceMs, decodeMs);
+                (inferenceMs, decodeMs) = Add(Flush(batch, zBoxes), inferenceMs, decodeMs);
             }
         }
 
-        (inferenceMs, decodeMs) = Add(batch.Flush(zBoxes), inferenceMs, decodeMs);
+        (inferenceMs, decodeMs) = Add(Flush(batch, zBoxes), inferenceMs, decodeMs);
         var fuse = Stopwatch.StartNew();
         var regions = new List<Box3D>();
         foreach (var r in SliceFusion.Fuse(zBoxes, _o.SliceStep, _o))
@@ -143,11 +144,11 @@ public sealed class VolumePipeline
                     batch.Add(iso, k);
                     if (batch.Full)
                     {
-                        (inferenceMs, decodeMs) = Add(batch.Flush(boxes), inferenceMs, decodeMs);
+                        (inferenceMs, decodeMs) = Add(Flush(batch, boxes), inferenceMs, decodeMs);
                     }
                 }
 
-                (inferenceMs, decodeMs) = Add(batch.Flush(boxes), inferenceMs, decodeMs);
+                (inferenceMs, decodeMs) = Add(Flush(batch, boxes), inferenceMs, decodeMs);
                 fuse.Start();
                 foreach (var r in SliceFusion.Fuse(boxes, _o.SliceStep, _o))
                 {
@@ -257,35 +258,15 @@ public sealed class VolumePipeline
     }
 
     /// <summary>Accumulates rendered slices into a batch tensor and runs it; maps boxes back to slice pixels.</summary>
-    private sealed class SliceBatch(OnnxDetector d)
+    /// <summary>Runs the slices waiting and adds their boxes (in slice pixels) to <paramref name="into"/>.</summary>
+    private static (double Inf, double Dec) Flush(TensorBatch<int> batch, List<(int Index, IReadOnlyList<Detection> Boxes)> into)
     {
-        private readonly float[] _tensor = new float[d.MaxBatch * d.InputFloatsPerImage];
-        private readonly List<(int Index, LetterboxTransform T)> _items = [];
-
-        public bool Full => _items.Count == d.MaxBatch;
-
-        public void Add(Mat bgr, int index)
+        (List<(int Index, List<Detection> Boxes)> results, double inf, double dec) = batch.Run();
+        foreach ((int index, List<Detection> boxes) in results)
         {
-            // Slices are fitted without the whole-picture upscale cap: a CT slice is a full cross-section, not a thumbnail.
-            LetterboxTransform t = InputTensorWriter.Write(bgr, d.Contract, _tensor.AsSpan(_items.Count * d.InputFloatsPerImage, d.InputFloatsPerImage));
-            _items.Add((index, t));
+            into.Add((index, boxes));
         }
 
-        public (double Inf, double Dec) Flush(List<(int Index, IReadOnlyList<Detection> Boxes)> into)
-        {
-            if (_items.Count == 0)
-            {
-                return (0, 0);
-            }
-
-            List<Detection>[] dets = d.Run(_tensor, _items.Count, out TimeSpan inf, out TimeSpan dec);
-            for (int i = 0; i < _items.Count; i++)
-            {
-                into.Add((_items[i].Index, dets[i].Select(b => _items[i].T.ToSource(b)).ToList()));
-            }
-
-            _items.Clear();
-            return (inf.TotalMilliseconds, dec.TotalMilliseconds);
-        }
+        return (inf, dec);
     }
 }
