@@ -25,6 +25,8 @@ internal static partial class UsageErrors
         ["Overlap"] = "--overlap",
         ["Scale"] = "--scale",
         ["Threshold"] = "--merge-threshold",
+        ["AlarmThreshold"] = "--alarm-threshold",
+        ["DisplayFloor"] = "--display-floor",
     };
 
     /// <summary>One line for a usage error: argument exceptions as below, others by their first message line.</summary>

@@ -177,15 +177,33 @@ public sealed class XrayDetector : IDisposable
     /// </summary>
     /// <param name="image">The scan the result is for.</param>
     /// <param name="result">A result from this detector for <paramref name="image"/>.</param>
-    public byte[] DrawOverlay(ScanImage image, ScanResult result)
+    /// <param name="style">Alarm threshold, display floor, suggestions and legend; <see cref="OverlayStyle.Default"/> when null.</param>
+    public byte[] DrawOverlay(ScanImage image, ScanResult result, OverlayStyle? style = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(result);
         (Mat rendered, _) = ScanRenderer.Render(image.Scan, _options.Render);
         using (rendered)
         {
-            return OverlayWriter.OverlayPng(rendered, result);
+            return OverlayWriter.OverlayPng(rendered, result, style);
         }
+    }
+
+    /// <summary>
+    /// The overlay of <paramref name="result"/> alone as a PNG with alpha, the size of the scan, transparent where nothing
+    /// is drawn: for a workstation to toggle over its own rendering.
+    /// </summary>
+    /// <param name="result">An ok result (its width and height size the layer).</param>
+    /// <param name="style">As for <see cref="DrawOverlay"/>.</param>
+    public static byte[] DrawOverlayLayer(ScanResult result, OverlayStyle? style = null)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Width is not > 0 || result.Height is not > 0)
+        {
+            throw new ArgumentException($"result for {result.Input.Path} has no size (status {result.Status}): nothing to draw over", nameof(result));
+        }
+
+        return OverlayWriter.LayerPng(result.Width.Value, result.Height.Value, result, style);
     }
 
     /// <inheritdoc/>

@@ -20,7 +20,13 @@ internal static class DetectCommand
             Arity = ArgumentArity.OneOrMore,
         };
         var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Output folder.", Required = true };
-        var overlay = new Option<bool>("--overlay") { Description = "Write an overlay PNG per scan (boxes, class, confidence; provenance in PNG text chunks)." };
+        var overlay = new Option<bool>("--overlay")
+        {
+            Description = "Write an overlay PNG per scan (alarms labelled, suggestions dashed, legend below; provenance in PNG text chunks) and a transparent layer in overlays/layers/.",
+        };
+        var alarmThreshold = new Option<double?>("--alarm-threshold") { Description = "Overlay: boxes at or above this are alarms (default: the model profile's operating threshold, else 0.5)." };
+        var displayFloor = new Option<double>("--display-floor") { Description = "Overlay: boxes below this are not drawn; those between it and the alarm threshold are dashed suggestions.", DefaultValueFactory = _ => 0.25 };
+        var noSuggestions = new Option<bool>("--alarms-only") { Description = "Overlay: draw alarms only." };
         var window = new Option<string?>("--window")
         {
             Description = "Fixed LOW,HIGH window for 16-bit and float grey scans (default: robust 0.5–99.5 percentile window per scan).",
@@ -43,6 +49,9 @@ internal static class DetectCommand
         det.AddTo(cmd);
         cmd.Add(outDir);
         cmd.Add(overlay);
+        cmd.Add(alarmThreshold);
+        cmd.Add(displayFloor);
+        cmd.Add(noSuggestions);
         cmd.Add(window);
         cmd.Add(maxPixels);
         cmd.Add(resume);
@@ -55,8 +64,10 @@ internal static class DetectCommand
             RenderOptions render;
             TileOptions tileOptions;
             TimeSpan timeout;
+            OverlayStyle style;
             try
             {
+                style = new OverlayStyle { AlarmThreshold = r.GetValue(alarmThreshold), DisplayFloor = r.GetValue(displayFloor), Suggestions = !r.GetValue(noSuggestions) };
                 timeout = InputTimeout(r.GetValue(inputTimeout));
                 string? w = r.GetValue(window);
                 render = new RenderOptions { Window = w is null ? null : IntensityWindow.Parse(w) };
@@ -99,6 +110,7 @@ internal static class DetectCommand
                 var batch = new DetectBatch(xd, dir)
                 {
                     Overlays = r.GetValue(overlay),
+                    OverlayStyle = style,
                     Resume = r.GetValue(resume),
                     Cancellation = interrupt.Token,
                     OnResult = res => ReportProblems(stderr, res),

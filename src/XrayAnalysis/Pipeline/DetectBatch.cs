@@ -34,6 +34,9 @@ public sealed class DetectBatch
     /// <summary>Write an overlay PNG per scan.</summary>
     public bool Overlays { get; init; }
 
+    /// <summary>How overlays show alarms and suggestions (default <see cref="OverlayStyle.Default"/>).</summary>
+    public OverlayStyle OverlayStyle { get; init; } = OverlayStyle.Default;
+
     /// <summary>Scans whose result file already exists for the same input bytes are read back, not run again.</summary>
     public bool Resume { get; init; }
 
@@ -150,7 +153,7 @@ public sealed class DetectBatch
 
         try
         {
-            outcome.WriteOverlay(overlayPath);
+            outcome.WriteOverlay(overlayPath, Path.Combine(Path.GetDirectoryName(overlayPath)!, "layers", Path.GetFileName(overlayPath)), OverlayStyle);
             return res;
         }
         catch (Exception ex) when (DetectionPipeline.IsPerInput(ex))

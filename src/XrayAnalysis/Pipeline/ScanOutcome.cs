@@ -21,16 +21,24 @@ internal sealed class ScanOutcome : IDisposable
     /// <summary>The 8-bit BGR render the model saw (before letterboxing); null for failed scans or when not kept.</summary>
     internal Mat? Rendered { get; }
 
-    /// <summary>Writes an overlay PNG with provenance text chunks. Returns false when there is no rendered image.</summary>
-    public bool WriteOverlay(string path)
+    /// <summary>
+    /// Writes the burned-in overlay PNG (with provenance text chunks) and, when <paramref name="layerPath"/> is given, the
+    /// transparent layer. Returns false when there is no rendered image.
+    /// </summary>
+    public bool WriteOverlay(string path, string? layerPath = null, OverlayStyle? style = null)
     {
         if (Rendered is null)
         {
             return false;
         }
 
-        byte[] png = OverlayWriter.OverlayPng(Rendered, Result);
-        AtomicFile.WriteAllBytes(path, png);
+        AtomicFile.WriteAllBytes(path, OverlayWriter.OverlayPng(Rendered, Result, style));
+        if (layerPath is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(layerPath)!);
+            AtomicFile.WriteAllBytes(layerPath, OverlayWriter.LayerPng(Rendered.Cols, Rendered.Rows, Result, style));
+        }
+
         return true;
     }
 

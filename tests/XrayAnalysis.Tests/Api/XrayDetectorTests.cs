@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using OpenCvSharp;
 using XrayAnalysis.Loading;
+using XrayAnalysis.Outputs;
 using XrayAnalysis.Pipeline;
 
 namespace XrayAnalysis.Tests.Api;
@@ -59,7 +60,12 @@ public sealed class XrayDetectorTests : TempDirTest
         AssertSameBoxes(detector.Detect(memory), fromMemory);
         byte[] png = detector.DrawOverlay(memory, fromMemory);
         using Mat overlay = Cv2.ImDecode(png, ImreadModes.Color);
-        Assert.That((overlay.Cols, overlay.Rows), Is.EqualTo((w, h)));
+        Assert.That(overlay.Cols, Is.EqualTo(w));
+        Assert.That(overlay.Rows, Is.GreaterThan(h), "the legend strip goes below the scan");
+        using Mat bare = Cv2.ImDecode(detector.DrawOverlay(memory, fromMemory, OverlayStyle.Default with { Legend = false }), ImreadModes.Color);
+        Assert.That((bare.Cols, bare.Rows), Is.EqualTo((w, h)));
+        using Mat layer = Cv2.ImDecode(XrayDetector.DrawOverlayLayer(fromMemory), ImreadModes.Unchanged);
+        Assert.That((layer.Cols, layer.Rows, layer.Channels()), Is.EqualTo((w, h, 4)));
     }
 
     [Test]
