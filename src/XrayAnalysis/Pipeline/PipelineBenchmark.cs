@@ -16,7 +16,8 @@ public static class PipelineBenchmark
     /// <summary>
     /// Runs <paramref name="scan"/> once to warm up (recording its input tensors), then <paramref name="repeat"/> timed
     /// times (each writing its result JSON to a temporary file, as a batch does), then bare <c>Session.Run</c> over the
-    /// recorded tensors as many times. Medians are reported.
+    /// recorded tensors as many times. Medians are reported. The detector must not be used by other threads meanwhile:
+    /// the measurement drives its pipeline directly.
     /// </summary>
     /// <param name="detector">The detector (its tiling options apply).</param>
     /// <param name="scan">A scan file, or a high-energy file with its low-energy partner.</param>
