@@ -97,6 +97,21 @@ public sealed class XrayDetector : IDisposable
         }
     }
 
+    /// <summary>Runs <paramref name="work"/> on the pipeline while holding this detector (calls stay serialised).</summary>
+    internal T Exclusive<T>(Func<DetectionPipeline, T> work)
+    {
+        _gate.Wait();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return work(_pipeline);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Detects on one scan on the thread pool; see <see cref="Detect(ScanImage)"/>.</summary>
     /// <param name="image">The scan; keep it alive until the task completes.</param>
     /// <param name="cancellationToken">Cancels before the scan starts.</param>

@@ -38,25 +38,30 @@ public static class DetectionEvaluation
             dataFolders.Select(x => Path.Combine(x, "images") + Path.DirectorySeparatorChar).ToArray());
         var notOk = new HashSet<long>();
         var list = new List<CocoDetection>();
-        int idx = 0;
-        foreach (ScanOutcome o in detector.Pipeline.Process(gt.Images.Select(i => ScanInput.Single(i.FileName)).ToList(), keepRendered: false))
+        detector.Exclusive(pipeline =>
         {
-            using (o)
+            int idx = 0;
+            foreach (ScanOutcome o in pipeline.Process(gt.Images.Select(i => ScanInput.Single(i.FileName)).ToList(), keepRendered: false))
             {
-                long imageId = gt.Images[idx++].Id;
-                if (o.Result.Status != ScanStatus.Ok)
+                using (o)
                 {
-                    notOk.Add(imageId);
-                    onNotOk?.Invoke(o.Result);
-                    continue;
-                }
+                    long imageId = gt.Images[idx++].Id;
+                    if (o.Result.Status != ScanStatus.Ok)
+                    {
+                        notOk.Add(imageId);
+                        onNotOk?.Invoke(o.Result);
+                        continue;
+                    }
 
-                foreach (DetectionRecord d in o.Result.Detections)
-                {
-                    list.Add(new CocoDetection(imageId, CocoCategories.IdOf(d.ClassId), [d.X1, d.Y1, d.X2 - d.X1, d.Y2 - d.Y1], d.Score) { CategoryName = d.ClassName });
+                    foreach (DetectionRecord d in o.Result.Detections)
+                    {
+                        list.Add(new CocoDetection(imageId, CocoCategories.IdOf(d.ClassId), [d.X1, d.Y1, d.X2 - d.X1, d.Y2 - d.Y1], d.Score) { CategoryName = d.ClassName });
+                    }
                 }
             }
-        }
+
+            return idx;
+        });
 
         List<CocoDetection> dets;
         try

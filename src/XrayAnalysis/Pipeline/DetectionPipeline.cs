@@ -178,9 +178,6 @@ internal sealed class DetectionPipeline
     /// </summary>
     internal static bool IsPerInput(Exception ex) => ex is not (ThreadAbortException or AccessViolationException);
 
-    /// <summary>True when this rendered scan will be tiled under the current options.</summary>
-    public bool NeedsTiling(int width, int height) => _tiled.NeedsTiling(width, height);
-
     private static ScanOutcome Take(SortedDictionary<int, ScanOutcome> outbox, int key)
     {
         ScanOutcome o = outbox[key];

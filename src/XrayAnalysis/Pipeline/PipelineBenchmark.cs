@@ -16,8 +16,7 @@ public static class PipelineBenchmark
     /// <summary>
     /// Runs <paramref name="scan"/> once to warm up (recording its input tensors), then <paramref name="repeat"/> timed
     /// times (each writing its result JSON to a temporary file, as a batch does), then bare <c>Session.Run</c> over the
-    /// recorded tensors as many times. Medians are reported. The detector must not be used by other threads meanwhile:
-    /// the measurement drives its pipeline directly.
+    /// recorded tensors as many times. Medians are reported. Other calls on the detector wait until it is done.
     /// </summary>
     /// <param name="detector">The detector (its tiling options apply).</param>
     /// <param name="scan">A scan file, or a high-energy file with its low-energy partner.</param>
@@ -27,7 +26,11 @@ public static class PipelineBenchmark
         ArgumentNullException.ThrowIfNull(detector);
         ArgumentNullException.ThrowIfNull(scan);
         ArgumentOutOfRangeException.ThrowIfLessThan(repeat, 1);
-        DetectionPipeline pipeline = detector.Pipeline;
+        return detector.Exclusive(pipeline => MeasureOn(pipeline, scan, repeat));
+    }
+
+    private static PipelineTiming MeasureOn(DetectionPipeline pipeline, ScanInput scan, int repeat)
+    {
         var tensors = new List<(float[] Data, int Count)>();
         var stageRuns = new List<StageTimings>();
         var walls = new List<double>();
@@ -70,7 +73,7 @@ public static class PipelineBenchmark
         var runOnly = new List<double>();
         for (int i = 0; i < repeat; i++)
         {
-            runOnly.Add(tensors.Sum(t => detector.Engine.RunOnly(t.Data, t.Count).TotalMilliseconds));
+            runOnly.Add(tensors.Sum(t => pipeline.Detector.RunOnly(t.Data, t.Count).TotalMilliseconds));
         }
 
         double? Med(Func<StageTimings, double?> stage) =>
@@ -99,10 +102,15 @@ public static class PipelineBenchmark
         ArgumentNullException.ThrowIfNull(scan);
         for (int i = 1; i <= runs; i++)
         {
-            foreach (ScanOutcome outcome in detector.Pipeline.Process([scan], keepRendered: false))
+            detector.Exclusive(pipeline =>
             {
-                outcome.Dispose();
-            }
+                foreach (ScanOutcome outcome in pipeline.Process([scan], keepRendered: false))
+                {
+                    outcome.Dispose();
+                }
+
+                return 0;
+            });
 
             if (i % Math.Max(1, runs / 10) == 0)
             {
