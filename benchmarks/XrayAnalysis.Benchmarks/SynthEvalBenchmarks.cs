@@ -4,10 +4,31 @@ using XrayAnalysis.Synthesis;
 
 namespace XrayAnalysis.Benchmarks;
 
-/// <summary>Scene synthesis: one 1024×768 baggage scene (geometry, physics, noise, render) and one 256³ CT volume.</summary>
+/// <summary>
+/// Scene synthesis on one core (OpenCV limited to one thread): one 1024×768 baggage scene (geometry, textures, physics,
+/// noise, render), the same with a scanner look (amber palette, downscale 0.75, JPEG q 75), and one 256³ CT volume.
+/// </summary>
 [MemoryDiagnoser]
 public class SynthBenchmarks
 {
+    [GlobalSetup]
+    public void OneCore() => OpenCvSharp.Cv2.SetNumThreads(1);
+
+    [Benchmark(Description = "baggage 1024x768 + scanner look (amber, downscale 0.75, JPEG q75)")]
+    public int BaggageWithLook()
+    {
+        var o = new SynthOptions { Kind = SceneKind.Baggage, Seed = 1 };
+        using SceneCanvas c = SceneGenerator.Generate(o, 3, out _);
+        var look = new ScannerLook(ScanPalette.Amber, 20_000, 0.9, 0.75, 75);
+        (OpenCvSharp.Mat h, OpenCvSharp.Mat l) = c.Expose(look.Dose, new SplitMix(7), look.BlurSigma);
+        using (h)
+        using (l)
+        using (OpenCvSharp.Mat bgr = look.Compress(look.Resize(look.Render(h, l))))
+        {
+            return bgr.Rows;
+        }
+    }
+
     [Benchmark(Description = "baggage 1024x768: scene + exposure + pseudo-colour render")]
     public int Baggage()
     {

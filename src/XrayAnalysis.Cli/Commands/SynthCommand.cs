@@ -25,8 +25,14 @@ internal static class SynthCommand
         var compress = new Option<bool>("--compress") { Description = "CT: write the MetaImage data zlib-compressed (.zraw)." };
         var noSlices = new Option<bool>("--no-slices") { Description = "CT: skip the 16-bit slice stack (slices/NAME/slice_NNNN.png)." };
         var dose = new Option<double>("--dose") { Description = "Unattenuated photon counts per pixel (noise level).", DefaultValueFactory = _ => 20_000 };
+        var palette = new Option<string>("--palette") { Description = "2D: palette of the 8-bit render (cyan is never drawn by --varied: a held-out look).", DefaultValueFactory = _ => "standard" };
+        palette.AcceptOnlyFromAmong("standard", "amber", "cyan", "grey");
+        var jpegQuality = new Option<int>("--jpeg-quality") { Description = "2D: JPEG round trip of the render at this quality, 1-100 (0: none)." };
+        var downscale = new Option<double>("--downscale") { Description = "2D: write the scan at this scale, (0, 1] (0.5: half resolution; boxes scaled).", DefaultValueFactory = _ => 1.0 };
+        var clutter = new Option<double>("--clutter") { Description = "2D: multiply the number of benign items (2: heavier clutter).", DefaultValueFactory = _ => 1.0 };
+        var varied = new Option<bool>("--varied") { Description = "2D: each scene draws its own scanner (palette, dose, blur, downscale, JPEG) - for training sets." };
         var cmd = new Command("synth", "Synthesise dual-energy X-ray scans with exact ground truth (COCO, YOLO, per-scene metadata).");
-        foreach (Option opt in new Option[] { kind, count, seed, outDir, rate, width, height, depth, sliceStep, renderFormat, noRaw, compress, noSlices, dose })
+        foreach (Option opt in new Option[] { kind, count, seed, outDir, rate, width, height, depth, sliceStep, renderFormat, noRaw, compress, noSlices, dose, palette, jpegQuality, downscale, clutter, varied })
         {
             cmd.Add(opt);
         }
@@ -35,9 +41,10 @@ internal static class SynthCommand
         {
             TextWriter o = r.InvocationConfiguration.Output;
             int n = r.GetValue(count);
-            if (n < 0 || r.GetValue(rate) is < 0 or > 1 || r.GetValue(dose) <= 0)
+            if (n < 0 || r.GetValue(rate) is < 0 or > 1 || r.GetValue(dose) <= 0 || r.GetValue(jpegQuality) is < 0 or > 100
+                || r.GetValue(downscale) is <= 0 or > 1 || r.GetValue(clutter) is < 0 or > 10)
             {
-                r.InvocationConfiguration.Error.WriteLine("xray: --count must be >= 0, --threat-rate in [0, 1], --dose > 0");
+                r.InvocationConfiguration.Error.WriteLine("xray: --count must be >= 0, --threat-rate in [0, 1], --dose > 0, --jpeg-quality in [0, 100], --downscale in (0, 1], --clutter in [0, 10]");
                 return ExitCodes.UsageError;
             }
 
@@ -63,6 +70,11 @@ internal static class SynthCommand
                 Dose = r.GetValue(dose),
                 RenderFormat = r.GetValue(renderFormat)!,
                 WriteRaw = !r.GetValue(noRaw),
+                Palette = Enum.Parse<ScanPalette>(r.GetValue(palette)!, ignoreCase: true),
+                JpegQuality = r.GetValue(jpegQuality),
+                Downscale = r.GetValue(downscale),
+                ClutterScale = r.GetValue(clutter),
+                Varied = r.GetValue(varied),
             };
             SynthWriter.Write(opts, n, dir, progress);
             o.WriteLine($"xray synth: {n} {opts.Kind.ToString().ToLowerInvariant()} scenes (seed {opts.Seed}) in {sw.Elapsed.TotalSeconds:0.0} s -> {dir}");

@@ -25,7 +25,8 @@ internal static class DualEnergyRenderer
     /// <summary>Ratio at or above which a material renders pure blue (iron ≈ 3.25, copper ≈ 3.47).</summary>
     public const double MetalRatio = 2.6;
 
-    private static readonly byte[] CodeOf16 = BuildCodeTable();
+    /// <summary>Quantised attenuation code (0–255, square-root spacing) of each 16-bit transmission value.</summary>
+    internal static readonly byte[] CodeOf16 = BuildCodeTable();
     private static readonly byte[] Colour = BuildColourTable();
 
     /// <summary>Renders one row (or a whole image) of 16-bit high/low transmissions (65535 = air) to BGR bytes.</summary>
@@ -92,7 +93,8 @@ internal static class DualEnergyRenderer
 
     private static byte ToByte(double v) => (byte)Math.Clamp(Math.Round(v * 255.0), 0, 255);
 
-    private static double AttenuationOfCode(int code) => MaxAttenuation * (code / 255.0) * (code / 255.0);
+    /// <summary>The attenuation ln(1/T) a code stands for.</summary>
+    internal static double AttenuationOfCode(int code) => MaxAttenuation * (code / 255.0) * (code / 255.0);
 
     private static byte[] BuildCodeTable()
     {

@@ -6,20 +6,29 @@ namespace XrayAnalysis.Synthesis;
 /// Benign items and threats, each drawn into a <see cref="SceneCanvas"/> inside a region. Sizes are physical (cm) and
 /// converted with the canvas's pixel pitch, so the same item looks the same size on every route's scanner.
 /// </summary>
-internal sealed class Clutter(SceneCanvas c, SplitMix r)
+internal sealed partial class Clutter(SceneCanvas c, SplitMix r)
 {
     private delegate void Item(Rect region);
 
+    /// <summary>A benign item count scaled by the options' clutter factor (at least 1).</summary>
+    public static int Scaled(int n, double scale) => Math.Max(1, (int)Math.Round(n * scale));
+
     public void RandomBenign(Rect region, int count)
     {
-        Item[] items = [Clothes, Clothes, Shoe, Book, FoodBlock, Bottle, Cosmetics, Laptop, Phone, Charger, Battery, Cable, Coins, Keys, Can, Tool];
+        Item[] items = [Clothes, Clothes, Clothes, Shoe, Book, FoodBlock, LookAlike, LookAlike, Bottle, Cosmetics, Laptop, Phone, Charger, Battery, Cable, Coins, Keys, Can, Tool, Board, PowerBank];
         for (int i = 0; i < count; i++)
         {
             r.Pick(items)(region);
         }
     }
 
-    public void Clothes(Rect g) => Place(g, Material.Clothes, Shapes.Ellipse(c.Px(r.Range(15, 40)), c.Px(r.Range(10, 30)), r.Range(0, 180), r.Range(2, 8), rounded: true));
+    /// <summary>A folded garment: a soft irregular pile with parallel folds.</summary>
+    public void Clothes(Rect g)
+    {
+        Mat m = Shapes.Blob(c.Px(r.Range(15, 40)), c.Px(r.Range(10, 30)), r.Range(0, 180), r.Range(2, 8), 0.25, r);
+        Shapes.Stripes(m, c.Px(r.Range(1.5, 5)), r.Range(0.2, 0.6), r.Range(0, 180), r);
+        Place(g, Material.Clothes, m);
+    }
 
     public void Shoe(Rect g)
     {
@@ -29,10 +38,109 @@ internal sealed class Clutter(SceneCanvas c, SplitMix r)
         Put(Material.Clothes, Shapes.Ellipse(c.Px(22), c.Px(9), a, 6, rounded: true), x, y);
     }
 
-    public void Book(Rect g) => Place(g, Material.Paper, Shapes.Box(c.Px(r.Range(13, 24)), c.Px(r.Range(18, 30)), r.Range(-20, 20), r.Range(1.5, 4), 1));
+    public void Book(Rect g)
+    {
+        double a = r.Range(-20, 20);
+        Mat m = Shapes.Box(c.Px(r.Range(13, 24)), c.Px(r.Range(18, 30)), a, r.Range(1.5, 4), 1);
+        Shapes.Stripes(m, Math.Max(2, c.Px(0.2)), 0.08, a, r);
+        Place(g, Material.Paper, m);
+    }
 
-    /// <summary>Chocolate, cheese, soap: organic blocks that look like bricks — the detector must not alarm on them.</summary>
-    public void FoodBlock(Rect g) => Place(g, Material.Food, Shapes.Box(c.Px(r.Range(6, 20)), c.Px(r.Range(4, 12)), r.Range(0, 180), r.Range(1, 5), c.Px(0.5)));
+    /// <summary>A generic organic food block (sandwich, cake, packed food).</summary>
+    public void FoodBlock(Rect g)
+    {
+        Mat m = Shapes.Box(c.Px(r.Range(6, 20)), c.Px(r.Range(4, 12)), r.Range(0, 180), r.Range(1, 5), c.Px(0.5));
+        Shapes.Texture(m, 0.15, c.Px(1), r);
+        Place(g, Material.Food, m);
+    }
+
+    /// <summary>
+    /// Deliberate look-alikes — chocolate, cheese, soap, vacuum-packed coffee, sugar and flour: organic blocks and bags
+    /// with Zeff and density close to compressed powder, the detector must not alarm on them.
+    /// </summary>
+    public void LookAlike(Rect g)
+    {
+        double a = r.Chance(0.5) ? r.Range(-10, 10) : r.Range(0, 180);
+        switch (r.Int(0, 6))
+        {
+            case 0:
+            {
+                // Chocolate bar: segments in two directions.
+                Mat m = Shapes.Box(c.Px(r.Range(8, 16)), c.Px(r.Range(4, 8)), a, r.Range(0.8, 1.5), 1);
+                Shapes.Stripes(m, c.Px(r.Range(1.5, 3)), 0.3, a, r);
+                Shapes.Stripes(m, c.Px(r.Range(1.5, 3)), 0.3, a + 90, r);
+                Place(g, Material.Chocolate, m);
+                break;
+            }
+
+            case 1:
+            {
+                // Cheese: a wedge or wheel with holes.
+                Mat m = Shapes.Blob(c.Px(r.Range(8, 20)), c.Px(r.Range(6, 14)), a, r.Range(3, 8), 0.15, r);
+                Shapes.Gaps(m, r.Int(0, 8), c.Px(r.Range(0.8, 2)), r);
+                Place(g, Material.Cheese, m);
+                break;
+            }
+
+            case 2:
+                Place(g, Material.Soap, Shapes.Box(c.Px(r.Range(6, 10)), c.Px(r.Range(4, 7)), a, r.Range(2, 3.5), c.Px(1)));
+                break;
+            case 3:
+            {
+                // Vacuum-packed coffee: a hard brick in foil laminate — the closest look-alike of a wrapped brick.
+                int w = c.Px(r.Range(12, 18)), h = c.Px(r.Range(6, 9));
+                (int x, int y) = Spot(g, w + 4, h + 4);
+                Put(Material.Aluminium, Shapes.Box(w + 2, h + 2, a, 0.003), x - 1, y - 1);
+                Mat m = Shapes.Box(w, h, a, r.Range(6, 9), c.Px(0.4));
+                Shapes.Texture(m, 0.08, c.Px(0.5), r);
+                Put(Material.Coffee, m, x, y);
+                break;
+            }
+
+            default:
+            {
+                // Sugar or flour in a paper bag: a soft lumpy sack.
+                Mat m = Shapes.Blob(c.Px(r.Range(10, 18)), c.Px(r.Range(14, 22)), a, r.Range(6, 10), 0.12, r);
+                Shapes.Texture(m, 0.12, c.Px(r.Range(0.5, 2)), r);
+                Place(g, r.Chance(0.5) ? Material.Sugar : Material.Flour, m);
+                break;
+            }
+        }
+    }
+
+    /// <summary>Electronics: a circuit board with copper traces and chips.</summary>
+    public void Board(Rect g)
+    {
+        int w = c.Px(r.Range(8, 20)), h = c.Px(r.Range(5, 12));
+        (int x, int y) = Spot(g, w, h);
+        Put(Material.CircuitBoard, Shapes.Box(w, h, 0, 0.16), x, y);
+        for (int i = 0; i < r.Int(3, 10); i++)
+        {
+            bool across = r.Chance(0.5);
+            int x0 = x + r.Int(0, w), y0 = y + r.Int(0, h);
+            Point end = across ? new Point(Math.Min(x + w - 1, x0 + r.Int(c.Px(1), w)), y0) : new Point(x0, Math.Min(y + h - 1, y0 + r.Int(c.Px(1), h)));
+            Mat trace = Shapes.Line([new Point(x0, y0), end], 1, 0.004, out Point o);
+            Put(Material.Copper, trace, o.X, o.Y);
+        }
+
+        for (int i = 0; i < r.Int(1, 5); i++)
+        {
+            int cw = c.Px(r.Range(0.6, 2.5));
+            Put(Material.Plastic, Shapes.Box(cw, cw, 0, 0.3), x + r.Int(0, Math.Max(1, w - cw)), y + r.Int(0, Math.Max(1, h - cw)));
+        }
+    }
+
+    /// <summary>A power bank: cylindrical cells side by side in a plastic case.</summary>
+    public void PowerBank(Rect g)
+    {
+        int cells = r.Int(2, 5), d = c.Px(1.8), len = c.Px(6.5);
+        (int x, int y) = Spot(g, (cells * d) + 4, len + 4);
+        Put(Material.Plastic, Shapes.Box((cells * d) + 4, len + 4, 0, 0.4), x - 2, y - 2);
+        for (int i = 0; i < cells; i++)
+        {
+            Put(Material.Battery, Shapes.Ellipse(d, len, 0, 1.6, rounded: true), x + (i * d) - ((Shapes.EllipseSide(d, len) - d) / 2), y - ((Shapes.EllipseSide(d, len) - len) / 2));
+        }
+    }
 
     public void Bottle(Rect g)
     {
@@ -126,83 +234,6 @@ internal sealed class Clutter(SceneCanvas c, SplitMix r)
     }
 
     public void Tool(Rect g) => Place(g, Material.Steel, Shapes.Box(c.Px(r.Range(1.5, 3)), c.Px(r.Range(12, 25)), r.Range(0, 180), r.Range(0.3, 0.8)));
-
-    /// <summary>One or several taped bricks of compressed powder (0.1–1 kg each); stacked bricks share a box when aligned.</summary>
-    public void Bricks(Rect g)
-    {
-        int n = r.Chance(0.6) ? 1 : r.Int(2, 4);
-        double a = r.Chance(0.5) ? r.Range(-8, 8) : r.Range(0, 180);
-        int w = c.Px(r.Range(14, 24)), h = c.Px(r.Range(9, 15));
-        bool row = r.Chance(0.5);
-        int gap = c.Px(r.Range(0.5, 3));
-        (int x, int y) = Spot(g, row ? n * (w + gap) : w, row ? h : n * (h + gap));
-        for (int i = 0; i < n; i++)
-        {
-            // Stacked in depth bricks share one footprint and one box: drawn as one thicker block.
-            double thick = r.Range(3, 6) * (r.Chance(0.3) ? 2 : 1);
-            int bx = x + (row ? i * (w + gap) : 0), by = y + (row ? 0 : i * (h + gap));
-            Put(Material.Plastic, Shapes.Box(w + 2, h + 2, a, 0.15), bx - 1, by - 1);
-            Put(Material.Narcotic, Shapes.Box(w, h, a, thick, c.Px(0.6)), bx, by, ThreatClass.NarcoticsBrick);
-        }
-    }
-
-    /// <summary>A small soft packet of powder, often hidden inside another item (book, shoe sole, can, toy).</summary>
-    public void Packet(Rect g)
-    {
-        int w = c.Px(r.Range(5, 12)), h = c.Px(r.Range(4, 9));
-        (int x, int y) = Spot(g, w + c.Px(4), h + c.Px(4));
-        switch (r.Int(0, 4))
-        {
-            case 0:
-                Put(Material.Paper, Shapes.Box(w + c.Px(4), h + c.Px(6), 0, r.Range(1.5, 3), 1), x - c.Px(2), y - c.Px(3));
-                break;
-            case 1:
-                Put(Material.Rubber, Shapes.Ellipse(w + c.Px(6), h + c.Px(2), 0, 2.5, false), x - c.Px(3), y - c.Px(1));
-                break;
-            case 2:
-                Put(Material.Aluminium, Shapes.Ellipse(w + c.Px(3), h + c.Px(3), 0, 0.03, false), x - c.Px(1), y - c.Px(1));
-                break;
-            default:
-                break;
-        }
-
-        Put(Material.Narcotic, Shapes.Ellipse(w, h, r.Range(0, 180), r.Range(1, 2.5), rounded: true), x, y, ThreatClass.NarcoticsPacket);
-    }
-
-    /// <summary>Hundreds of small pills in a bag or a bottle.</summary>
-    public void Tablets(Rect g)
-    {
-        int w = c.Px(r.Range(7, 14)), h = c.Px(r.Range(6, 12));
-        (int x, int y) = Spot(g, w, h);
-        if (r.Chance(0.5))
-        {
-            Put(Material.Plastic, Shapes.Ellipse(w + 4, h + 4, 0, 0.3, false), x - 2, y - 2);
-        }
-
-        int rad = Math.Max(1, c.Px(r.Range(0.35, 0.5)));
-        int count = Math.Clamp((int)(w * h / (rad * rad * 4.5)), 30, 600);
-        Put(Material.Tablet, Shapes.Tablets(w, h, count, rad, r.Range(0.3, 0.5), r), x, y, ThreatClass.TabletCluster);
-    }
-
-    public void Threats(Rect g, int count, double brickWeight, double packetWeight)
-    {
-        for (int i = 0; i < count; i++)
-        {
-            double u = r.Next();
-            if (u < brickWeight)
-            {
-                Bricks(g);
-            }
-            else if (u < brickWeight + packetWeight)
-            {
-                Packet(g);
-            }
-            else
-            {
-                Tablets(g);
-            }
-        }
-    }
 
     private void Place(Rect g, Material m, Mat patch)
     {

@@ -30,4 +30,18 @@ internal sealed record Material(string Name, double MuRhoLow, double MuRhoHigh, 
     public static readonly Material Steel = new("steel", 1.21, 0.372, 7.9);
     public static readonly Material Copper = new("copper", 1.59, 0.458, 8.96);
     public static readonly Material Battery = new("battery", 0.95, 0.31, 3.2);
+
+    /// <summary>Glass-epoxy circuit board (FR-4).</summary>
+    public static readonly Material CircuitBoard = new("circuit_board", 0.26, 0.170, 1.85);
+
+    /// <summary>Carbon paper or graphite sheets, wrapped round a package in the hope of hiding it.</summary>
+    public static readonly Material Carbon = new("carbon", 0.181, 0.151, 1.0);
+
+    // Organic look-alikes: blocks and bags whose Zeff and density sit close to compressed powder.
+    public static readonly Material Sugar = new("sugar", 0.192, 0.162, 0.85);
+    public static readonly Material Flour = new("flour", 0.193, 0.163, 0.6);
+    public static readonly Material Coffee = new("coffee", 0.195, 0.164, 0.6);
+    public static readonly Material Chocolate = new("chocolate", 0.198, 0.166, 1.3);
+    public static readonly Material Cheese = new("cheese", 0.206, 0.170, 1.1);
+    public static readonly Material Soap = new("soap", 0.212, 0.172, 1.05);
 }

@@ -80,14 +80,14 @@ internal sealed class SceneCanvas : IDisposable
     /// pixel (Gaussian approximation, exact mean and variance), detector blur, per-row gain stripes along the belt,
     /// and a floor of one count that saturates transmission behind thick metal. Returns 16-bit transmissions (65535 = air).
     /// </summary>
-    public (Mat High, Mat Low) Expose(double dose, SplitMix rng)
+    public (Mat High, Mat Low) Expose(double dose, SplitMix rng, double blurSigma = 0.6)
     {
-        Mat high = ExposeOne(AttHigh, dose, rng.SubSeed(), rng);
-        Mat low = ExposeOne(AttLow, dose * 0.6, rng.SubSeed(), rng);
+        Mat high = ExposeOne(AttHigh, dose, rng.SubSeed(), rng, blurSigma);
+        Mat low = ExposeOne(AttLow, dose * 0.6, rng.SubSeed(), rng, blurSigma);
         return (high, low);
     }
 
-    private Mat ExposeOne(Mat att, double dose, ulong seed, SplitMix rng)
+    private Mat ExposeOne(Mat att, double dose, ulong seed, SplitMix rng, double blurSigma)
     {
         using var t = new Mat();
         Cv2.Exp(-att, t);
@@ -102,7 +102,7 @@ internal sealed class SceneCanvas : IDisposable
         Cv2.Multiply(noise, sigma, noise);
         Cv2.Add(counts, noise, noisy);
         Cv2.Max(noisy, Scalar.All(1.0), noisy);
-        Cv2.GaussianBlur(noisy, noisy, new Size(0, 0), 0.6);
+        Cv2.GaussianBlur(noisy, noisy, new Size(0, 0), blurSigma);
 
         // Line-scan detector: each detector element is a row; small per-row gain errors give stripes along the belt.
         var gains = new float[Height];

@@ -17,23 +17,23 @@ internal static class SceneGenerator
         switch (o.Kind)
         {
             case SceneKind.Mail:
-                Mail(c, k, r, threatPresent);
+                Mail(o, c, k, r, threatPresent);
                 break;
             case SceneKind.Express:
-                Express(c, k, r, threatPresent);
+                Express(o, c, k, r, threatPresent);
                 break;
             case SceneKind.Baggage:
-                Baggage(c, k, r, threatPresent);
+                Baggage(o, c, k, r, threatPresent);
                 break;
             default:
-                Cargo(c, k, r, threatPresent);
+                Cargo(o, c, k, r, threatPresent);
                 break;
         }
 
         return c;
     }
 
-    private static void Mail(SceneCanvas c, Clutter k, SplitMix r, bool threat)
+    private static void Mail(SynthOptions o, SceneCanvas c, Clutter k, SplitMix r, bool threat)
     {
         Rect inner;
         if (r.Chance(0.4))
@@ -54,27 +54,36 @@ internal static class SceneGenerator
             inner = new Rect(x + 6, y + 6, bw - 12, bh - 12);
         }
 
-        int n = r.Int(1, 5);
+        int n = Clutter.Scaled(r.Int(1, 5), o.ClutterScale);
         for (int i = 0; i < n; i++)
         {
-            switch (r.Int(0, 6))
+            switch (r.Int(0, 8))
             {
                 case 0: k.Book(inner); break;
                 case 1: k.Cosmetics(inner); break;
                 case 2: k.FoodBlock(inner); break;
                 case 3: k.Clothes(inner); break;
                 case 4: k.Phone(inner); break;
+                case 5: k.LookAlike(inner); break;
+                case 6: k.Board(inner); break;
                 default: k.Cable(inner); break;
             }
         }
 
         if (threat)
         {
-            k.Threats(inner, r.Chance(0.8) ? 1 : 2, 0.1, 0.6);
+            if (r.Chance(0.25))
+            {
+                k.ThinLayer(inner);
+            }
+            else
+            {
+                k.Threats(inner, r.Chance(0.8) ? 1 : 2, 0.1, 0.6);
+            }
         }
     }
 
-    private static void Express(SceneCanvas c, Clutter k, SplitMix r, bool threat)
+    private static void Express(SynthOptions o, SceneCanvas c, Clutter k, SplitMix r, bool threat)
     {
         int bw = (int)(c.Width * r.Range(0.6, 0.92)), bh = (int)(c.Height * r.Range(0.55, 0.9));
         int x = r.Int(5, c.Width - bw - 5), y = r.Int(5, c.Height - bh - 5);
@@ -84,14 +93,14 @@ internal static class SceneGenerator
         }
 
         var inner = new Rect(x + 8, y + 8, bw - 16, bh - 16);
-        k.RandomBenign(inner, r.Int(4, 11));
+        k.RandomBenign(inner, Clutter.Scaled(r.Int(4, 11), o.ClutterScale));
         if (threat)
         {
             k.Threats(inner, r.Chance(0.75) ? 1 : 2, 0.45, 0.3);
         }
     }
 
-    private static void Baggage(SceneCanvas c, Clutter k, SplitMix r, bool threat)
+    private static void Baggage(SynthOptions o, SceneCanvas c, Clutter k, SplitMix r, bool threat)
     {
         int bw = (int)(c.Width * r.Range(0.7, 0.94)), bh = (int)(c.Height * r.Range(0.6, 0.9));
         int x = r.Int(5, c.Width - bw - 5), y = r.Int(5, c.Height - bh - 5);
@@ -108,17 +117,17 @@ internal static class SceneGenerator
             foreach (int ry in (int[])[y + c.Px(1.5), y + bh - c.Px(1.5)])
             {
                 #pragma warning disable CA2000 // disposed by the using declaration (the out parameter confuses the analyzer)
-                using Mat line = Shapes.Line([new Point(x + c.Px(2), ry), new Point(x + bw - c.Px(2), ry)], rail, 0.15, out Point o);
+                using Mat line = Shapes.Line([new Point(x + c.Px(2), ry), new Point(x + bw - c.Px(2), ry)], rail, 0.15, out Point lo);
                 #pragma warning restore CA2000
-                c.Add(Material.Steel, line, o.X, o.Y);
+                c.Add(Material.Steel, line, lo.X, lo.Y);
             }
 
             foreach (int hy in (int[])[y + (bh / 3), y + (2 * bh / 3)])
             {
                 #pragma warning disable CA2000 // disposed by the using declaration (the out parameter confuses the analyzer)
-                using Mat tube = Shapes.Line([new Point(x + c.Px(3), hy), new Point(x + (bw * 3 / 5), hy)], Math.Max(2, c.Px(1.5)), 0.25, out Point o);
+                using Mat tube = Shapes.Line([new Point(x + c.Px(3), hy), new Point(x + (bw * 3 / 5), hy)], Math.Max(2, c.Px(1.5)), 0.25, out Point to);
                 #pragma warning restore CA2000
-                c.Add(Material.Aluminium, tube, o.X, o.Y);
+                c.Add(Material.Aluminium, tube, to.X, to.Y);
             }
 
             foreach ((int wx, int wy) in new[] { (x + c.Px(1), y + c.Px(1)), (x + c.Px(1), y + bh - c.Px(7)), (x + bw - c.Px(7), y + c.Px(1)), (x + bw - c.Px(7), y + bh - c.Px(7)) })
@@ -134,14 +143,14 @@ internal static class SceneGenerator
         }
 
         var inner = new Rect(x + c.Px(3), y + c.Px(3), bw - c.Px(6), bh - c.Px(6));
-        k.RandomBenign(inner, r.Int(8, 19));
+        k.RandomBenign(inner, Clutter.Scaled(r.Int(8, 19), o.ClutterScale));
         if (threat)
         {
             k.Threats(inner, r.Chance(0.75) ? 1 : 2, 0.4, 0.35);
         }
     }
 
-    private static void Cargo(SceneCanvas c, Clutter k, SplitMix r, bool threat)
+    private static void Cargo(SynthOptions o, SceneCanvas c, Clutter k, SplitMix r, bool threat)
     {
         // Truck: cab, chassis beams, wheels, container walls; pallets of cartons inside.
         int cab = c.Width / 9;

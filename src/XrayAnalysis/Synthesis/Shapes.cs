@@ -17,10 +17,13 @@ internal static class Shapes
         return edgePx > 0 ? Soften(patch, thickCm, edgePx) : patch;
     }
 
+    /// <summary>Side of the square patch <see cref="Ellipse"/> returns for a w × h ellipse (the ellipse sits at its centre).</summary>
+    public static int EllipseSide(int w, int h) => (int)Math.Ceiling(Math.Sqrt((w * w) + (h * h))) + 2;
+
     /// <summary>A rotated ellipse; rounded ones thin towards the rim like a soft packet or a bottle.</summary>
     public static Mat Ellipse(int w, int h, double angleDeg, double thickCm, bool rounded)
     {
-        int s = (int)Math.Ceiling(Math.Sqrt((w * w) + (h * h))) + 2;
+        int s = EllipseSide(w, h);
         var patch = new Mat(s, s, MatType.CV_32FC1, Scalar.All(0));
         Cv2.Ellipse(patch, new RotatedRect(new Point2f(s / 2f, s / 2f), new Size2f(w, h), (float)angleDeg), Scalar.All(thickCm), -1, LineTypes.Link8);
         return rounded ? Soften(patch, thickCm, Math.Min(w, h) * 0.45) : patch;
@@ -65,6 +68,83 @@ internal static class Shapes
         }
 
         return patch;
+    }
+
+    /// <summary>
+    /// An irregular rounded outline (a soft packet, a pellet, a lump of resin): a polygon whose radius wanders by up to
+    /// <paramref name="irregularity"/> of the mean with a smooth random profile, thinning towards the rim.
+    /// </summary>
+    public static Mat Blob(int w, int h, double angleDeg, double thickCm, double irregularity, SplitMix rng)
+    {
+        int s = (int)Math.Ceiling(Math.Sqrt((w * w) + (h * h)) * (1 + irregularity)) + 4;
+        var patch = new Mat(s, s, MatType.CV_32FC1, Scalar.All(0));
+        const int n = 28;
+        double p1 = rng.Range(0, 2 * Math.PI), p2 = rng.Range(0, 2 * Math.PI), p3 = rng.Range(0, 2 * Math.PI);
+        double a1 = rng.Range(0.3, 1), a2 = rng.Range(0.2, 0.7), a3 = rng.Range(0.1, 0.4);
+        double norm = a1 + a2 + a3;
+        double rot = angleDeg * Math.PI / 180;
+        var pts = new Point[n];
+        for (int i = 0; i < n; i++)
+        {
+            double t = 2 * Math.PI * i / n;
+            double wobble = 1 + (irregularity * ((a1 * Math.Sin((2 * t) + p1)) + (a2 * Math.Sin((3 * t) + p2)) + (a3 * Math.Sin((5 * t) + p3))) / norm);
+            double ex = Math.Cos(t) * w / 2.0 * wobble, ey = Math.Sin(t) * h / 2.0 * wobble;
+            pts[i] = new Point((int)Math.Round((s / 2.0) + (ex * Math.Cos(rot)) - (ey * Math.Sin(rot))), (int)Math.Round((s / 2.0) + (ex * Math.Sin(rot)) + (ey * Math.Cos(rot))));
+        }
+
+        Cv2.FillPoly(patch, [pts], Scalar.All(thickCm), LineTypes.Link8);
+        return Soften(patch, thickCm, Math.Max(1, Math.Min(w, h) * 0.3));
+    }
+
+    /// <summary>
+    /// Powder grain and uneven compression: multiplies the thickness inside the patch by 1 + <paramref name="amplitude"/>·n,
+    /// where n is Gaussian noise smoothed over <paramref name="scalePx"/> pixels plus a fine grain. Thickness stays ≥ 0.
+    /// </summary>
+    public static void Texture(Mat patch, double amplitude, double scalePx, SplitMix rng)
+    {
+        using var noise = new Mat(patch.Rows, patch.Cols, MatType.CV_32FC1);
+        new RNG(rng.SubSeed()).Fill(noise, DistributionType.Normal, Scalar.All(0), Scalar.All(1));
+        using var coarse = new Mat();
+        Cv2.GaussianBlur(noise, coarse, new Size(0, 0), Math.Max(0.8, scalePx));
+        Cv2.Normalize(coarse, coarse, 1, 0, NormTypes.INF);
+        using var fine = new Mat();
+        Cv2.GaussianBlur(noise, fine, new Size(0, 0), 0.7);
+        Cv2.AddWeighted(coarse, amplitude, fine, amplitude * 0.25, 1.0, coarse);
+        Cv2.Max(coarse, Scalar.All(0.05), coarse);
+        Cv2.Multiply(patch, coarse, patch);
+    }
+
+    /// <summary>Air gaps and voids: a few ellipses inside the patch where the material is thinner by 30–80 %.</summary>
+    public static void Gaps(Mat patch, int count, double sizePx, SplitMix rng)
+    {
+        using var factor = new Mat(patch.Rows, patch.Cols, MatType.CV_32FC1, Scalar.All(1));
+        for (int i = 0; i < count; i++)
+        {
+            var centre = new Point2f((float)rng.Range(0, patch.Cols), (float)rng.Range(0, patch.Rows));
+            var size = new Size2f((float)(sizePx * rng.Range(0.4, 1.6)), (float)(sizePx * rng.Range(0.3, 1.0)));
+            Cv2.Ellipse(factor, new RotatedRect(centre, size, (float)rng.Range(0, 180)), Scalar.All(rng.Range(0.2, 0.7)), -1, LineTypes.Link8);
+        }
+
+        Cv2.GaussianBlur(factor, factor, new Size(0, 0), 1.0);
+        Cv2.Multiply(patch, factor, patch);
+    }
+
+    /// <summary>Parallel folds or layers (clothing, book pages, chocolate segments): thickness × (1 + a·sin) across the patch.</summary>
+    public static void Stripes(Mat patch, double periodPx, double amplitude, double angleDeg, SplitMix rng)
+    {
+        double phase = rng.Range(0, 2 * Math.PI), rot = angleDeg * Math.PI / 180, c = Math.Cos(rot), s = Math.Sin(rot);
+        int w = patch.Cols, rows = patch.Rows;
+        var values = new float[rows * w];
+        for (int y = 0; y < rows; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                values[(y * w) + x] = (float)(1 + (amplitude * Math.Sin((((x * c) + (y * s)) * 2 * Math.PI / Math.Max(2, periodPx)) + phase)));
+            }
+        }
+
+        using var factor = Mat.FromPixelData(rows, w, MatType.CV_32FC1, values);
+        Cv2.Multiply(patch, factor, patch);
     }
 
     /// <summary>Multiplies thickness by a ramp that rises from 0 at the edge to 1 at <paramref name="edgePx"/> inside.</summary>

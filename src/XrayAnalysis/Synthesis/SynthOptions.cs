@@ -27,6 +27,24 @@ public sealed record SynthOptions
     /// <summary>Write the 16-bit high/low transmission pair beside the render (default true).</summary>
     public bool WriteRaw { get; init; } = true;
 
+    /// <summary>Palette of the 8-bit render (default: the pipeline's own). Ignored when <see cref="Varied"/> is set.</summary>
+    public ScanPalette Palette { get; init; } = ScanPalette.Standard;
+
+    /// <summary>JPEG round trip of the render at this quality (1–100; 0, the default, for none). Ignored when <see cref="Varied"/> is set.</summary>
+    public int JpegQuality { get; init; }
+
+    /// <summary>Scale factor in (0, 1] for the written scan (0.5: half resolution, boxes scaled with it). Ignored when <see cref="Varied"/> is set.</summary>
+    public double Downscale { get; init; } = 1.0;
+
+    /// <summary>Multiplies the number of benign items per scene (default 1; 2 for heavier clutter).</summary>
+    public double ClutterScale { get; init; } = 1.0;
+
+    /// <summary>
+    /// Each scene draws its own scanner: palette (standard, amber or grey — never cyan, kept for robustness tests), dose
+    /// 4,000–40,000, detector blur, a downscale in a quarter of scenes and JPEG quality 50–95 in 40 %. For training sets.
+    /// </summary>
+    public bool Varied { get; init; }
+
     /// <summary>Image size and pixel pitch for <see cref="Kind"/>, with the route defaults where width or height is 0.</summary>
     public (int W, int H, double MmPerPx) Geometry() => Kind switch
     {

@@ -43,32 +43,61 @@ public static class SynthWriter
         string name = NameOf(kind, i);
         using SceneCanvas c = SceneGenerator.Generate(o, i, out _);
         SplitMix noiseRng = SplitMix.For(o.Seed ^ 0x5EED, kind, i);
-        (Mat high, Mat low) = c.Expose(o.Dose, noiseRng);
+        ScannerLook look = ScannerLook.For(o, kind, i);
+        (Mat high, Mat low) = c.Expose(look.Dose, noiseRng, look.BlurSigma);
+        int width = c.Width, height = c.Height;
         using (high)
         using (low)
         {
-            using Mat bgr = Render(high, low);
-            AtomicFile.WriteAllBytes(Path.Combine(outDir, "images", name + "." + o.RenderFormat), Encode(bgr, o.RenderFormat));
+            Mat bgr = look.Render(high, low);
+            bgr = look.Compress(look.Resize(bgr));
+            using (bgr)
+            {
+                width = bgr.Cols;
+                height = bgr.Rows;
+                AtomicFile.WriteAllBytes(Path.Combine(outDir, "images", name + "." + o.RenderFormat), Encode(bgr, o.RenderFormat));
+            }
+
             if (o.WriteRaw)
             {
-                AtomicFile.WriteAllBytes(Path.Combine(outDir, "raw", name + "_high.png"), Encode(high, "png"));
-                AtomicFile.WriteAllBytes(Path.Combine(outDir, "raw", name + "_low.png"), Encode(low, "png"));
+                using Mat h = look.Resize(high.Clone()), l = look.Resize(low.Clone());
+                AtomicFile.WriteAllBytes(Path.Combine(outDir, "raw", name + "_high.png"), Encode(h, "png"));
+                AtomicFile.WriteAllBytes(Path.Combine(outDir, "raw", name + "_low.png"), Encode(l, "png"));
             }
         }
 
+        double sx = (double)width / c.Width, sy = (double)height / c.Height;
+        ThreatBox[] threats = c.Threats.Select(t => Scale(t, sx, sy, width, height)).ToArray();
         var yolo = new System.Text.StringBuilder();
-        foreach (ThreatBox t in c.Threats)
+        foreach (ThreatBox t in threats)
         {
             yolo.Append((int)t.Class).Append(' ')
-                .Append(F((t.X + (t.Width / 2.0)) / c.Width)).Append(' ').Append(F((t.Y + (t.Height / 2.0)) / c.Height)).Append(' ')
-                .Append(F((double)t.Width / c.Width)).Append(' ').Append(F((double)t.Height / c.Height)).Append('\n');
+                .Append(F((t.X + (t.Width / 2.0)) / width)).Append(' ').Append(F((t.Y + (t.Height / 2.0)) / height)).Append(' ')
+                .Append(F((double)t.Width / width)).Append(' ').Append(F((double)t.Height / height)).Append('\n');
         }
 
         AtomicFile.WriteAllText(Path.Combine(outDir, "labels", name + ".txt"), yolo.ToString());
-        var meta = new SceneMeta(name, kind, o.Seed, i, c.Threats.Count > 0, c.Width, c.Height, c.MmPerPixel, o.Dose, c.Materials.ToArray(),
-            c.Threats.Select(t => new SceneThreat(ThreatClasses.NameOf(t.Class), [t.X, t.Y, t.Width, t.Height], t.Material)).ToArray());
+        var meta = new SceneMeta(name, kind, o.Seed, i, threats.Length > 0, width, height, c.MmPerPixel / sx, look.Dose, c.Materials.ToArray(),
+            threats.Select(t => new SceneThreat(ThreatClasses.NameOf(t.Class), [t.X, t.Y, t.Width, t.Height], t.Material)).ToArray())
+        {
+            Palette = look.Palette.ToString().ToLowerInvariant(),
+            JpegQuality = look.JpegQuality,
+        };
         AtomicFile.WriteAllBytes(Path.Combine(outDir, "meta", name + ".json"), ResultJson.Serialize(meta));
-        return new SceneRecord(name + "." + o.RenderFormat, kind, c.Width, c.Height, c.Threats.ToArray());
+        return new SceneRecord(name + "." + o.RenderFormat, kind, width, height, threats);
+    }
+
+    /// <summary>A box in the written (possibly downscaled) image: edges scaled and rounded outwards, clipped to the image.</summary>
+    private static ThreatBox Scale(ThreatBox t, double sx, double sy, int width, int height)
+    {
+        if (sx == 1 && sy == 1)
+        {
+            return t;
+        }
+
+        int x0 = (int)Math.Floor(t.X * sx), y0 = (int)Math.Floor(t.Y * sy);
+        int x1 = Math.Min(width, (int)Math.Ceiling((t.X + t.Width) * sx)), y1 = Math.Min(height, (int)Math.Ceiling((t.Y + t.Height) * sy));
+        return t with { X = x0, Y = y0, Width = Math.Max(1, x1 - x0), Height = Math.Max(1, y1 - y0) };
     }
 
     /// <summary>Pseudo-colour render of a 16-bit pair with the detection pipeline's renderer.</summary>
@@ -162,7 +191,14 @@ public static class SynthWriter
 }
 
 /// <summary>Per-scene metadata written to <c>meta/NAME.json</c>.</summary>
-public sealed record SceneMeta(string Name, string Route, long Seed, long Index, bool ThreatPresent, int Width, int Height, double MmPerPixel, double Dose, string[] Materials, SceneThreat[] Threats);
+public sealed record SceneMeta(string Name, string Route, long Seed, long Index, bool ThreatPresent, int Width, int Height, double MmPerPixel, double Dose, string[] Materials, SceneThreat[] Threats)
+{
+    /// <summary>Palette of the 8-bit render: standard, amber, cyan or grey.</summary>
+    public string Palette { get; init; } = "standard";
+
+    /// <summary>JPEG quality of the render's round trip; 0 for none.</summary>
+    public int JpegQuality { get; init; }
+}
 
 /// <summary>One threat in <see cref="SceneMeta"/>: class name, [x, y, w, h] in pixels, material.</summary>
 public sealed record SceneThreat(string Class, int[] Bbox, string Material);

@@ -1,0 +1,216 @@
+using OpenCvSharp;
+
+namespace XrayAnalysis.Synthesis;
+
+/// <summary>
+/// Threats and their concealment. Powder is textured (grain, uneven compression, air gaps), packages are wrapped
+/// (tape layers, cling film, carbon paper or foil that change edges and Zeff), outlines are irregular, and a share of
+/// threats hides inside ordinary items (electronics, food tins, shoe soles, pill bottles, false bottoms). The ground
+/// truth is the visible extent of the drug itself, not of its wrapping or carrier.
+/// </summary>
+internal sealed partial class Clutter
+{
+    /// <summary>One or several wrapped bricks of compressed powder (0.1–1 kg each); bricks stacked in depth share one box.</summary>
+    public void Bricks(Rect g)
+    {
+        int n = r.Chance(0.6) ? 1 : r.Int(2, 4);
+        double a = r.Chance(0.5) ? r.Range(-8, 8) : r.Range(0, 180);
+        int w = c.Px(r.Range(14, 24)), h = c.Px(r.Range(9, 15));
+        bool row = r.Chance(0.5);
+        int gap = c.Px(r.Range(0.5, 3));
+        (int x, int y) = Spot(g, row ? n * (w + gap) : w, row ? h : n * (h + gap));
+        for (int i = 0; i < n; i++)
+        {
+            double thick = r.Range(3, 6) * (r.Chance(0.3) ? 2 : 1);
+            int bx = x + (row ? i * (w + gap) : 0), by = y + (row ? 0 : i * (h + gap));
+            Brick(bx, by, w, h, a, thick);
+        }
+    }
+
+    /// <summary>A small soft packet of powder, often hidden inside another item (book, shoe sole, can, toy).</summary>
+    public void Packet(Rect g)
+    {
+        int w = c.Px(r.Range(5, 12)), h = c.Px(r.Range(4, 9));
+        (int x, int y) = Spot(g, w + c.Px(4), h + c.Px(4));
+        switch (r.Int(0, 5))
+        {
+            case 0:
+                Put(Material.Paper, Shapes.Box(w + c.Px(4), h + c.Px(6), 0, r.Range(1.5, 3), 1), x - c.Px(2), y - c.Px(3));
+                break;
+            case 1:
+                Put(Material.Rubber, Shapes.Ellipse(w + c.Px(6), h + c.Px(2), 0, 2.5, false), x - c.Px(3), y - c.Px(1));
+                break;
+            case 2:
+                Put(Material.Aluminium, Shapes.Ellipse(w + c.Px(3), h + c.Px(3), 0, 0.03, false), x - c.Px(1), y - c.Px(1));
+                break;
+            case 3:
+                Put(Material.Carbon, Shapes.Blob(w + c.Px(2), h + c.Px(2), 0, r.Range(0.05, 0.2), 0.1, r), x - c.Px(1), y - c.Px(1));
+                break;
+            default:
+                break;
+        }
+
+        PowderBlob(x, y, w, h, r.Range(0, 180), r.Range(1, 2.5), ThreatClass.NarcoticsPacket);
+    }
+
+    /// <summary>Hundreds of small pills in a bag or, in half the cases, a pill bottle with a cap.</summary>
+    public void Tablets(Rect g)
+    {
+        int w = c.Px(r.Range(7, 14)), h = c.Px(r.Range(6, 12));
+        (int x, int y) = Spot(g, w, h);
+        if (r.Chance(0.5))
+        {
+            // Pill bottle: walls, cap, a label's worth of paper.
+            int bw = w + c.Px(1), bh = h + c.Px(2.5);
+            Put(Material.Plastic, Shapes.Frame(bw, bh, Math.Max(1, c.Px(0.15)), 0.25), x - c.Px(0.5), y - c.Px(2));
+            Put(Material.Plastic, Shapes.Box(bw, c.Px(1.5), 0, 0.6), x - c.Px(0.5), y - c.Px(2));
+        }
+        else if (r.Chance(0.6))
+        {
+            Put(Material.Plastic, Shapes.Ellipse(w + 4, h + 4, 0, 0.3, false), x - 2, y - 2);
+        }
+
+        int rad = Math.Max(1, c.Px(r.Range(0.35, 0.5)));
+        int count = Math.Clamp((int)(w * h / (rad * rad * r.Range(3.5, 6))), 30, 600);
+        Put(Material.Tablet, Shapes.Tablets(w, h, count, rad, r.Range(0.3, 0.5), r), x, y, ThreatClass.TabletCluster);
+    }
+
+    /// <summary>Blotter sheets or thin layers of powder in a letter: a flat rectangle only a few sheets thick.</summary>
+    public void ThinLayer(Rect g)
+    {
+        int w = c.Px(r.Range(6, 15)), h = c.Px(r.Range(5, 11));
+        (int x, int y) = Spot(g, w, h);
+        double a = r.Range(-15, 15);
+        Mat m = Shapes.Box(w, h, a, r.Range(0.25, 0.6), 1);
+        Shapes.Texture(m, 0.1, c.Px(0.5), r);
+        Put(Material.Paper, Shapes.Box(w + 2, h + 2, a, 0.05), x - 1, y - 1);
+        Put(Material.Narcotic, m, x, y, ThreatClass.NarcoticsPacket);
+    }
+
+    /// <summary>
+    /// A threat hidden inside an ordinary item: a laptop or power bank, a food tin, a shoe sole, or under a false bottom
+    /// along the region's edge.
+    /// </summary>
+    public void Concealed(Rect g)
+    {
+        switch (r.Int(0, 4))
+        {
+            case 0:
+            {
+                // Inside electronics: the packet sits under the board and the battery.
+                int w = c.Px(r.Range(28, 34)), h = c.Px(r.Range(19, 23));
+                (int x, int y) = Spot(g, w, h);
+                Put(Material.Aluminium, Shapes.Box(w, h, 0, 0.35), x, y);
+                PowderBlob(x + r.Int(c.Px(2), w / 2), y + r.Int(c.Px(2), h / 2), c.Px(r.Range(6, 11)), c.Px(r.Range(4, 8)), r.Range(-10, 10), r.Range(0.8, 1.5), ThreatClass.NarcoticsPacket);
+                Put(Material.CircuitBoard, Shapes.Box(w / 2, h / 2, 0, 0.16), x + (w / 8), y + (h / 8));
+                Put(Material.Battery, Shapes.Box(w * 2 / 3, h / 4, 0, 0.6), x + (w / 6), y + (h * 2 / 3));
+                break;
+            }
+
+            case 1:
+            {
+                // Food tin: steel can, the powder replaces part of the contents.
+                int d = c.Px(r.Range(7, 10)), len = c.Px(r.Range(9, 13));
+                (int x, int y) = Spot(g, Shapes.EllipseSide(d, len), Shapes.EllipseSide(d, len));
+                Put(Material.Steel, Shapes.Ellipse(d, len, 0, 0.03, false), x, y);
+                Put(Material.Food, Shapes.Ellipse(d - 2, len - 2, 0, d * c.MmPerPixel / 20, rounded: true), x, y);
+                int side = Shapes.EllipseSide(d, len);
+                PowderBlob(x + (side / 2) - (d / 3), y + (side / 2) - (len / 3), d * 2 / 3, len * 2 / 3, 0, d * c.MmPerPixel / 20, ThreatClass.NarcoticsPacket);
+                break;
+            }
+
+            case 2:
+            {
+                // Shoe sole: a flat packet along the sole under the rubber.
+                (int x, int y) = Spot(g, c.Px(30), c.Px(14));
+                double a = r.Range(-20, 20);
+                int sw = c.Px(r.Range(25, 30)), sh = c.Px(r.Range(9, 11));
+                Put(Material.Rubber, Shapes.Ellipse(sw, sh, a, 2.5, rounded: false), x, y);
+                Put(Material.Clothes, Shapes.Ellipse(c.Px(22), c.Px(9), a, 6, rounded: true), x, y);
+                int side = Shapes.EllipseSide(sw, sh);
+                PowderBlob(x + (side / 2) - (sw / 3), y + (side / 2) - (sh / 3), sw * 2 / 3, sh * 2 / 3, a, r.Range(0.8, 1.5), ThreatClass.NarcoticsPacket);
+                break;
+            }
+
+            default:
+            {
+                // False bottom: a wide thin slab along one edge of the region, under a plastic panel.
+                int w = (int)(g.Width * r.Range(0.35, 0.7)), h = Math.Max(c.Px(4), (int)(g.Height * r.Range(0.12, 0.25)));
+                int x = g.X + r.Int(0, Math.Max(1, g.Width - w)), y = r.Chance(0.5) ? g.Y + c.Px(1) : g.Bottom - h - c.Px(1);
+                Put(Material.Plastic, Shapes.Box(w + c.Px(2), h + c.Px(2), 0, 0.4), x - c.Px(1), y - c.Px(1));
+                Brick(x, y, w, h, 0, r.Range(1.5, 3));
+                break;
+            }
+        }
+    }
+
+    public void Threats(Rect g, int count, double brickWeight, double packetWeight)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            double u = r.Next();
+            if (r.Chance(0.2))
+            {
+                Concealed(g);
+            }
+            else if (u < brickWeight)
+            {
+                Bricks(g);
+            }
+            else if (u < brickWeight + packetWeight)
+            {
+                Packet(g);
+            }
+            else
+            {
+                Tablets(g);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One brick: irregular compression and grain in the powder, a few air gaps, one to three tape layers (each a little
+    /// larger and turned a little), tape bands across, and in some cases carbon paper or foil.
+    /// </summary>
+    private void Brick(int bx, int by, int w, int h, double a, double thick)
+    {
+        int layers = r.Int(1, 4);
+        for (int l = 0; l < layers; l++)
+        {
+            int grow = 2 + (l * 2);
+            Put(Material.Plastic, Shapes.Box(w + grow, h + grow, a + r.Range(-2, 2), r.Range(0.05, 0.15)), bx - (grow / 2), by - (grow / 2));
+        }
+
+        double u = r.Next();
+        if (u < 0.15)
+        {
+            Put(Material.Carbon, Shapes.Box(w + 3, h + 3, a, r.Range(0.05, 0.3)), bx - 1, by - 1);
+        }
+        else if (u < 0.25)
+        {
+            Put(Material.Aluminium, Shapes.Box(w + 3, h + 3, a, r.Range(0.004, 0.02)), bx - 1, by - 1);
+        }
+
+        Mat powder = Shapes.Box(w, h, a, thick, c.Px(r.Range(0.3, 1.0)));
+        Shapes.Texture(powder, r.Range(0.04, 0.14), c.Px(r.Range(0.3, 1.5)), r);
+        if (r.Chance(0.5))
+        {
+            Shapes.Gaps(powder, r.Int(1, 4), Math.Max(2, Math.Min(w, h) * 0.2), r);
+        }
+
+        Put(Material.Narcotic, powder, bx, by, ThreatClass.NarcoticsBrick);
+        for (int t = 0; t < r.Int(0, 4); t++)
+        {
+            int tx = bx + r.Int(0, Math.Max(1, w - c.Px(2)));
+            Put(Material.Plastic, Shapes.Box(c.Px(r.Range(1, 2.5)), h + c.Px(1), a, 0.05), tx, by);
+        }
+    }
+
+    /// <summary>Powder in an irregular soft outline with grain, placed with the patch's top-left at (x, y).</summary>
+    private void PowderBlob(int x, int y, int w, int h, double a, double thick, ThreatClass cls)
+    {
+        Mat m = Shapes.Blob(Math.Max(2, w), Math.Max(2, h), a, thick, r.Range(0.05, 0.3), r);
+        Shapes.Texture(m, r.Range(0.05, 0.15), Math.Max(1, Math.Min(w, h) * 0.15), r);
+        Put(Material.Narcotic, m, x, y, cls);
+    }
+}
