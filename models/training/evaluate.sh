@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Reproduces the model card's figures: makes the held-out test sets (seeds 3000+ and 4000, never used in training or
-# validation), picks the operating threshold on the validation sets (target FAR 0.05), and evaluates with xray eval and
-# xray volume. Outputs go to models/training/eval-out/.
+# Reproduces the model card's figures: makes the held-out test sets (seeds 3100+ and 4100, never used in training or
+# validation), picks the operating threshold on the validation sets (target FAR 0.05), then evaluates the 2D routes,
+# cargo (tiled), the robustness shifts and CT volumes with that threshold. Writes every report to models/training/eval-out/
+# and a summary table to models/training/eval-out/summary.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/prereqs.sh
@@ -10,21 +11,48 @@ xray="dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll"
 model=${MODEL:-models/xray-concealment-s.onnx}
 data=models/training/data
 out=models/training/eval-out
-synth() { local d=$1; shift; [ -f "$d/annotations.coco.json" ] || $xray synth "$@" --out "$d"; }
-synth $data/test-mail    --kind mail    --count 150 --seed 3000
-synth $data/test-express --kind express --count 150 --seed 3001
-synth $data/test-baggage --kind baggage --count 200 --seed 3002
-synth $data/test-ct      --kind ct      --count 10  --seed 4000 --no-slices --slice-step 8
-synth $data/val-express  --kind express --count 60  --seed 2003
+mkdir -p $out
+synth() { local d=$1; shift; [ -f "$d/annotations.coco.json" ] || $xray synth "$@" --out "$d" >/dev/null; }
+synth $data/val-baggage   --kind baggage --count 100 --seed 2100 --varied --no-raw
+synth $data/val-mail      --kind mail    --count 100 --seed 2101 --varied --no-raw
+synth $data/val-express   --kind express --count 100 --seed 2103 --varied --no-raw
+synth $data/test-mail     --kind mail    --count 150 --seed 3100
+synth $data/test-express  --kind express --count 150 --seed 3101
+synth $data/test-baggage  --kind baggage --count 200 --seed 3102
+synth $data/test-cargo    --kind cargo   --count 6   --seed 3104 --no-raw
+synth $data/test-ct       --kind ct      --count 10  --seed 4100 --no-slices --slice-step 8
+# Robustness: one held-out baggage scene set (seed 3200) rendered under each shift; none of these looks is in training
+# except the standard one (cyan never; grey, JPEG and downscaling only as --varied draws them at other settings).
+synth $data/shift-standard --kind baggage --count 100 --seed 3200 --no-raw
+synth $data/shift-cyan     --kind baggage --count 100 --seed 3200 --no-raw --palette cyan
+synth $data/shift-grey     --kind baggage --count 100 --seed 3200 --no-raw --palette grey
+synth $data/shift-jpeg50   --kind baggage --count 100 --seed 3200 --no-raw --jpeg-quality 50
+synth $data/shift-half     --kind baggage --count 100 --seed 3200 --no-raw --downscale 0.5
+synth $data/shift-clutter2 --kind baggage --count 100 --seed 3200 --no-raw --clutter 2
+synth $data/shift-lowdose  --kind baggage --count 100 --seed 3200 --no-raw --dose 3000
 
-# NMS IoU and operating threshold: chosen on validation data only, never on the test set. NMS IoU 0.45 gave validation
-# mAP@0.5 0.678 against 0.653 at 0.6 and 0.610 at Ultralytics' default 0.7; the threshold is the lowest with scan-level
-# FAR <= 0.05 on validation.
+# NMS IoU 0.45 (kept from the first model: FCOS-style heads leave near-duplicates); the threshold is the lowest with
+# scan-level FAR <= 0.05 on the validation sets, never chosen on a test set.
 iou=0.45
-$xray eval --model "$model" --data $data/val-mail $data/val-express $data/val-baggage --iou $iou --target-far 0.05 --out $out/val | tee $out-val.txt
+$xray eval --model "$model" --data $data/val-mail $data/val-express $data/val-baggage --iou $iou --target-far 0.05 --out $out/val >/dev/null
 thr=$(python3 -c "import json;print(json.load(open('$out/val/report.json'))['screening']['threshold'])")
 echo "operating threshold from validation: $thr"
-$xray eval --model "$model" --data $data/test-mail $data/test-express $data/test-baggage --iou $iou --threshold "$thr" --out $out/test-2d
-for r in mail express baggage; do $xray eval --model "$model" --data $data/test-$r --iou $iou --threshold "$thr" --out $out/test-$r; done
-$xray eval --model "$model" --data $data/test-ct --iou $iou --threshold "$thr" --out $out/test-ct-slices
-$xray volume $data/test-ct/volumes/*.mhd --model "$model" --iou $iou --conf "$thr" --out $out/test-ct-volumes --no-pictures
+ev() { local name=$1; shift; $xray eval --model "$model" --data "$@" --iou $iou --threshold "$thr" --out $out/$name >/dev/null; }
+ev test-2d $data/test-mail $data/test-express $data/test-baggage
+for r in mail express baggage cargo; do ev test-$r $data/test-$r; done
+for s in standard cyan grey jpeg50 half clutter2 lowdose; do ev shift-$s $data/shift-$s; done
+ev test-ct-slices $data/test-ct
+$xray volume $data/test-ct/volumes/*.mhd --model "$model" --iou $iou --conf "$thr" --out $out/test-ct-volumes --no-pictures >/dev/null || true
+python3 - "$out" "$thr" <<'PY'
+import json, os, sys
+out, thr = sys.argv[1], float(sys.argv[2])
+rows = ["| set | mAP@0.5:0.95 | mAP@0.5 | scan Pd | scan FAR |", "|---|---|---|---|---|"]
+for name in ["val", "test-2d", "test-mail", "test-express", "test-baggage", "test-cargo", "shift-standard", "shift-cyan", "shift-grey",
+             "shift-jpeg50", "shift-half", "shift-clutter2", "shift-lowdose", "test-ct-slices"]:
+    r = json.load(open(os.path.join(out, name, "report.json")))
+    c, s = r["coco"], r["screening"]
+    pc, fc = s["scan_pd_counts"], s["scan_far_counts"]
+    rows.append(f"| {name} | {c['AP']:.3f} | {c['AP50']:.3f} | {s['scan_pd']:.3f} ({pc[0]}/{pc[1]}) | {s['scan_far']:.3f} ({fc[0]}/{fc[1]}) |")
+open(os.path.join(out, "summary.md"), "w").write(f"operating threshold {thr}\n\n" + "\n".join(rows) + "\n")
+print("\n".join(rows))
+PY
