@@ -16,6 +16,11 @@ internal static class TestData
 
     public static string BundledModel => Path.Combine(RepoRoot, "models", "xray-concealment-s.onnx");
 
+    /// <summary>The bundled model's operating threshold from its profile (models/models.json), so tests follow retraining.</summary>
+    public static double BundledOperatingThreshold =>
+        System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoRoot, "models", "models.json")))
+            .RootElement.GetProperty("models")[0].GetProperty("operating_threshold").GetDouble();
+
     /// <summary>A fresh empty folder under the test run's temp area.</summary>
     public static string TempDir()
     {

@@ -11,6 +11,8 @@ namespace XrayAnalysis.Tests.Inference;
 /// <summary>Profiles drive the defaults, one class identity across commands, small inputs, EXIF orientation, the tensor contract.</summary>
 public sealed class ModelContractTests : TempDirTest
 {
+    private static string Thr => TestData.BundledOperatingThreshold.ToString("0.###", CultureInfo.InvariantCulture);
+
     private static JsonElement Result(string outDir, string stem) =>
         JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, "results", stem + ".json"))).RootElement;
 
@@ -21,15 +23,15 @@ public sealed class ModelContractTests : TempDirTest
         (int code, _, string e) = DetectCliTests.Run("detect", scan, "--model", TestData.BundledModel, "--out", Path.Combine(Dir, "a"));
         Assert.That(code, Is.EqualTo(0), e);
         JsonElement p = Result(Path.Combine(Dir, "a"), "mail_00001").GetProperty("parameters");
-        Assert.That(p.GetProperty("confidence").GetDouble(), Is.EqualTo(0.84).Within(1e-6));
+        Assert.That(p.GetProperty("confidence").GetDouble(), Is.EqualTo(TestData.BundledOperatingThreshold).Within(1e-6));
         Assert.That(p.GetProperty("confidence_source").GetString(), Is.EqualTo("profile"));
         Assert.That(p.GetProperty("iou").GetDouble(), Is.EqualTo(0.45).Within(1e-6));
         Assert.That(p.GetProperty("iou_source").GetString(), Is.EqualTo("profile"));
-        Assert.That(p.GetProperty("operating_threshold").GetDouble(), Is.EqualTo(0.84).Within(1e-6));
+        Assert.That(p.GetProperty("operating_threshold").GetDouble(), Is.EqualTo(TestData.BundledOperatingThreshold).Within(1e-6));
         Assert.That(p.GetProperty("preprocessing").GetProperty("sources").GetProperty("channel_order").GetString(), Is.EqualTo("profile"));
         foreach (JsonElement d in Result(Path.Combine(Dir, "a"), "mail_00001").GetProperty("detections").EnumerateArray())
         {
-            Assert.That(d.GetProperty("score").GetDouble(), Is.GreaterThan(0.84));
+            Assert.That(d.GetProperty("score").GetDouble(), Is.GreaterThan(TestData.BundledOperatingThreshold));
         }
 
         (code, _, e) = DetectCliTests.Run("detect", scan, "--model", TestData.BundledModel, "--out", Path.Combine(Dir, "b"), "--conf", "0.3", "--iou", "0.6");
@@ -101,8 +103,8 @@ public sealed class ModelContractTests : TempDirTest
         Assert.That(code, Is.EqualTo(0), e);
         Assert.That(MapLine(viaFiles), Is.EqualTo(MapLine(viaModel)));
         Assert.That(double.Parse(MapLine(viaFiles).Split(' ')[^1].TrimEnd(';'), CultureInfo.InvariantCulture), Is.GreaterThan(0.1), "the classes line up");
-        Assert.That(viaFiles, Does.Contain("at threshold 0.84 (model profile's operating threshold)"));
-        Assert.That(File.ReadAllText(Path.Combine(Dir, "e2", "report.md")), Does.Contain("Screening at threshold 0.84 (model profile's operating threshold)"));
+        Assert.That(viaFiles, Does.Contain($"at threshold {Thr} (model profile's operating threshold)"));
+        Assert.That(File.ReadAllText(Path.Combine(Dir, "e2", "report.md")), Does.Contain($"Screening at threshold {Thr} (model profile's operating threshold)"));
         using JsonDocument coco = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(det, "detections.coco.json")));
         Assert.That(coco.RootElement.EnumerateArray().Select(d => d.GetProperty("category_id").GetInt32()).Distinct(), Is.SubsetOf(new[] { 1, 2, 3 }));
 

@@ -5,21 +5,20 @@ using XrayAnalysis.Tests.Cli;
 namespace XrayAnalysis.Tests.Samples;
 
 /// <summary>
-/// The bundled model on sample-images/, through the real CLI: every ground-truth threat is found with its class at
-/// IoU ≥ 0.5, clean scans do not alarm at the model card's operating threshold, and tiling is what finds the cargo
-/// bricks. The measured shortfall is pinned: two threat scans score below the operating threshold.
+/// The bundled model on sample-images/, through the real CLI, held to floors that any acceptable bundled model meets
+/// rather than to one set of weights' exact counts: most ground-truth threats are found with their class at IoU ≥ 0.5,
+/// most threat scans alarm and no clean scan alarms at the profile's operating threshold, and tiling is what finds the
+/// cargo bricks. Retraining changes which scan is missed, not whether these hold.
 /// </summary>
 [NonParallelizable] // Runs the model over every sample scan; parallel runs would only compete for the same cores.
 public sealed class SampleSetTests : TempDirTest
 {
     private static readonly string[] Routes = ["mail", "express", "baggage", "cargo"];
 
-    private static double OperatingThreshold =>
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(TestData.RepoRoot, "models", "models.json")))
-            .RootElement.GetProperty("models")[0].GetProperty("operating_threshold").GetDouble();
+    private static double OperatingThreshold => TestData.BundledOperatingThreshold;
 
     [Test]
-    public void The_bundled_model_finds_every_sample_threat_and_no_clean_scan_alarms()
+    public void The_bundled_model_finds_most_sample_threats_and_no_clean_scan_alarms()
     {
         string outDir = Path.Combine(Dir, "out");
         string[] inputs = Routes.Select(r => Path.Combine(TestData.SampleImages, r, r == "cargo" ? "images" : "raw")).ToArray();
@@ -53,13 +52,11 @@ public sealed class SampleSetTests : TempDirTest
             }
         }
 
-        Assert.That((found, threats), Is.EqualTo((12, 12)), "every threat found with its class at IoU >= 0.5 (conf 0.25)");
+        TestContext.Out.WriteLine($"found {found}/{threats}; threat scans below the operating threshold: {string.Join(", ", missedAlarms)}");
+        Assert.That(threats, Is.EqualTo(12), "the sample set's ground truth");
+        Assert.That(found, Is.GreaterThanOrEqualTo(10), "threats found with their class at IoU >= 0.5 (conf 0.25)");
         Assert.That(alarmsOnClean, Is.Empty, "no clean scan alarms at the operating threshold");
-
-        // Measured shortfall: two threat scans are found at the default confidence but score below the operating
-        // threshold (0.84), so they would not alarm — mail_00000 (tablets, best 0.71; mail is the weakest route in the
-        // model card) and the cargo truck (bricks, best 0.83; the model was never trained on cargo).
-        Assert.That(missedAlarms, Is.EqualTo(new[] { "mail_00000", "cargo_00000" }));
+        Assert.That(missedAlarms, Has.Count.LessThanOrEqualTo(3), "threat scans that do not alarm at the operating threshold (of 6)");
     }
 
     [Test]
@@ -76,7 +73,7 @@ public sealed class SampleSetTests : TempDirTest
             return gt.Annotations.Count(a => dets.Any(d => ConfusionMatrix.IoU(d.Box, a.Bbox) >= 0.5));
         }
 
-        Assert.That(Found("auto"), Is.EqualTo(3), "tiled (default): all three bricks");
+        Assert.That(Found("auto"), Is.GreaterThanOrEqualTo(2), "tiled (default): the bricks are found");
         Assert.That(Found("off"), Is.EqualTo(0), "whole 8192-px scan letterboxed to 384 px: bricks shrink to ~4 px");
     }
 
