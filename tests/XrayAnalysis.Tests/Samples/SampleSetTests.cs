@@ -60,6 +60,53 @@ public sealed class SampleSetTests : TempDirTest
     }
 
     [Test]
+    public void Thumbnails_of_clean_scans_never_alarm_and_slivers_are_refused_not_cleared()
+    {
+        // Issue 16: small or thumbnail inputs alarmed where the full scan did not. Every clean sample render, shrunk to
+        // 5 %, 10 % and 20 %, through the real CLI at the profile's threshold: no alarm. Slivers are not screened at all
+        // (rejected with a reason), so they can never come back clear.
+        string dir = Path.Combine(Dir, "small");
+        Directory.CreateDirectory(dir);
+        int thumbs = 0;
+        foreach (string route in new[] { "mail", "express", "baggage" })
+        {
+            CocoDataset gt = CocoDataset.Load(Path.Combine(TestData.SampleImages, route, "annotations.coco.json"));
+            foreach (CocoImage im in gt.Images.Where(i => gt.Annotations.All(a => a.ImageId != i.Id)))
+            {
+                using OpenCvSharp.Mat scan = OpenCvSharp.Cv2.ImRead(Path.Combine(TestData.SampleImages, route, "images", im.FileName));
+                string stem = Path.GetFileNameWithoutExtension(im.FileName);
+                foreach (double f in new[] { 0.05, 0.1, 0.2 })
+                {
+                    using var small = new OpenCvSharp.Mat();
+                    OpenCvSharp.Cv2.Resize(scan, small, new OpenCvSharp.Size(Math.Max(2, (int)(scan.Cols * f)), Math.Max(2, (int)(scan.Rows * f))), 0, 0, OpenCvSharp.InterpolationFlags.Area);
+                    OpenCvSharp.Cv2.ImWrite(Path.Combine(dir, $"{stem}_t{(int)(f * 100)}.png"), small);
+                    thumbs++;
+                }
+
+                using var sliver = new OpenCvSharp.Mat(scan, new OpenCvSharp.Rect(0, scan.Rows / 2, scan.Cols, 12));
+                OpenCvSharp.Cv2.ImWrite(Path.Combine(dir, $"{stem}_sliver.png"), sliver);
+            }
+        }
+
+        string outDir = Path.Combine(Dir, "small-out");
+        (int code, _, string e) = DetectCliTests.Run("detect", dir, "--model", TestData.BundledModel, "--out", outDir);
+        Assert.That(code, Is.Not.EqualTo(2), e);
+        Assert.That(thumbs, Is.GreaterThanOrEqualTo(9));
+        foreach (string f in Directory.GetFiles(Path.Combine(outDir, "results"), "*.json"))
+        {
+            using JsonDocument r = JsonDocument.Parse(File.ReadAllBytes(f));
+            string status = r.RootElement.GetProperty("status").GetString()!;
+            if (f.Contains("_sliver", StringComparison.Ordinal))
+            {
+                Assert.That(status, Is.Not.EqualTo("ok"), f);
+                continue;
+            }
+
+            Assert.That(Detections(f).Where(d => d.Score >= OperatingThreshold), Is.Empty, $"{Path.GetFileName(f)} ({status}) alarms");
+        }
+    }
+
+    [Test]
     public void Tiling_finds_the_cargo_bricks_that_the_whole_image_run_misses()
     {
         string cargo = Path.Combine(TestData.SampleImages, "cargo", "images");
