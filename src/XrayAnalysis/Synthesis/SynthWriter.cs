@@ -60,9 +60,7 @@ public static class SynthWriter
 
             if (o.WriteRaw)
             {
-                using Mat h = look.Resize(high.Clone()), l = look.Resize(low.Clone());
-                AtomicFile.WriteAllBytes(Path.Combine(outDir, "raw", name + "_high.png"), Encode(h, "png"));
-                AtomicFile.WriteAllBytes(Path.Combine(outDir, "raw", name + "_low.png"), Encode(l, "png"));
+                WriteRawPair(look, high, low, Path.Combine(outDir, "raw", name));
             }
         }
 
@@ -85,6 +83,21 @@ public static class SynthWriter
         };
         AtomicFile.WriteAllBytes(Path.Combine(outDir, "meta", name + ".json"), ResultJson.Serialize(meta));
         return new SceneRecord(name + "." + o.RenderFormat, kind, width, height, threats);
+    }
+
+    /// <summary>The 16-bit pair at the written scale (copies made only when the look downscales).</summary>
+    private static void WriteRawPair(ScannerLook look, Mat high, Mat low, string stem)
+    {
+        if (look.Downscale >= 1)
+        {
+            AtomicFile.WriteAllBytes(stem + "_high.png", Encode(high, "png"));
+            AtomicFile.WriteAllBytes(stem + "_low.png", Encode(low, "png"));
+            return;
+        }
+
+        using Mat h = look.Resize(high.Clone()), l = look.Resize(low.Clone());
+        AtomicFile.WriteAllBytes(stem + "_high.png", Encode(h, "png"));
+        AtomicFile.WriteAllBytes(stem + "_low.png", Encode(l, "png"));
     }
 
     /// <summary>A box in the written (possibly downscaled) image: edges scaled and rounded outwards, clipped to the image.</summary>
