@@ -27,10 +27,19 @@ internal static class DualEnergyRenderer
 
     /// <summary>Quantised attenuation code (0–255, square-root spacing) of each 16-bit transmission value.</summary>
     internal static readonly byte[] CodeOf16 = BuildCodeTable();
-    private static readonly byte[] Colour = BuildColourTable();
+    /// <summary>The pipeline's palette: orange organic, green mixed, blue metal.</summary>
+    internal static readonly DualEnergyPalette Standard = new((1.0, 0.55, 0.10), (0.15, 0.75, 0.20), (0.15, 0.35, 1.0), 4.0, 0.45);
+
+    private static readonly byte[] Colour = BuildColourTable(Standard);
+
+    /// <summary>The standard palette's (high code, low code) → BGR table.</summary>
+    internal static byte[] StandardTable => Colour;
 
     /// <summary>Renders one row (or a whole image) of 16-bit high/low transmissions (65535 = air) to BGR bytes.</summary>
-    public static void Render(ReadOnlySpan<ushort> high, ReadOnlySpan<ushort> low, Span<byte> bgr)
+    public static void Render(ReadOnlySpan<ushort> high, ReadOnlySpan<ushort> low, Span<byte> bgr) => Render(high, low, bgr, Colour);
+
+    /// <summary>As <see cref="Render(ReadOnlySpan{ushort}, ReadOnlySpan{ushort}, Span{byte})"/> with another (code, code) → BGR table.</summary>
+    internal static void Render(ReadOnlySpan<ushort> high, ReadOnlySpan<ushort> low, Span<byte> bgr, byte[] colour)
     {
         if (high.Length != low.Length || bgr.Length < high.Length * 3)
         {
@@ -38,7 +47,6 @@ internal static class DualEnergyRenderer
         }
 
         byte[] code = CodeOf16;
-        byte[] colour = Colour;
         for (int i = 0; i < high.Length; i++)
         {
             int idx = ((code[high[i]] << 8) | code[low[i]]) * 3;
@@ -50,42 +58,61 @@ internal static class DualEnergyRenderer
     }
 
     /// <summary>The BGR colour for given high/low attenuations (ln(1/T)); the exact function the tables sample.</summary>
-    public static (byte B, byte G, byte R) ColourOf(double attHigh, double attLow)
+    public static (byte B, byte G, byte R) ColourOf(double attHigh, double attLow) => ColourOf(attHigh, attLow, Standard);
+
+    /// <summary>The BGR colour of a pair of attenuations in <paramref name="p"/>.</summary>
+    internal static (byte B, byte G, byte R) ColourOf(double attHigh, double attLow, DualEnergyPalette p)
     {
         // Mean attenuation drives darkness; the ratio drives hue. Thin objects stay pale, thick ones saturate and darken.
         double a = Math.Max(0, attHigh);
         double ratio = a < 1e-4 ? OrganicRatio : Math.Max(0, attLow) / a;
-        (double r, double g, double b) hue = HueOf(ratio);
-        double saturation = 1 - Math.Exp(-a * 4.0);
-        double value = Math.Exp(-a * 0.45);
+        (double r, double g, double b) hue = HueOf(ratio, p);
+        double saturation = 1 - Math.Exp(-a * p.SaturationK);
+        double value = Math.Exp(-a * p.ValueK);
         double rr = (1 - saturation + (saturation * hue.r)) * value;
         double gg = (1 - saturation + (saturation * hue.g)) * value;
         double bb = (1 - saturation + (saturation * hue.b)) * value;
         return (ToByte(bb), ToByte(gg), ToByte(rr));
     }
 
-    /// <summary>Pure hue (RGB in 0–1) for a dual-energy ratio: orange → green → blue.</summary>
-    private static (double R, double G, double B) HueOf(double ratio)
+    /// <summary>The 256 × 256 (high code, low code) → BGR table of a palette.</summary>
+    internal static byte[] BuildColourTable(DualEnergyPalette p)
     {
-        (double, double, double) orange = (1.0, 0.55, 0.10);
-        (double, double, double) green = (0.15, 0.75, 0.20);
-        (double, double, double) blue = (0.15, 0.35, 1.0);
+        var t = new byte[256 * 256 * 3];
+        for (int h = 0; h < 256; h++)
+        {
+            for (int l = 0; l < 256; l++)
+            {
+                (byte b, byte g, byte r) = ColourOf(AttenuationOfCode(h), AttenuationOfCode(l), p);
+                int o = ((h << 8) | l) * 3;
+                t[o] = b;
+                t[o + 1] = g;
+                t[o + 2] = r;
+            }
+        }
+
+        return t;
+    }
+
+    /// <summary>Pure hue (RGB in 0–1) for a dual-energy ratio: organic → mixed → metal.</summary>
+    private static (double R, double G, double B) HueOf(double ratio, DualEnergyPalette p)
+    {
         if (ratio <= OrganicRatio)
         {
-            return orange;
+            return p.Organic;
         }
 
         if (ratio <= MixedRatio)
         {
-            return Lerp(orange, green, (ratio - OrganicRatio) / (MixedRatio - OrganicRatio));
+            return Lerp(p.Organic, p.Mixed, (ratio - OrganicRatio) / (MixedRatio - OrganicRatio));
         }
 
         if (ratio <= MetalRatio)
         {
-            return Lerp(green, blue, (ratio - MixedRatio) / (MetalRatio - MixedRatio));
+            return Lerp(p.Mixed, p.Metal, (ratio - MixedRatio) / (MetalRatio - MixedRatio));
         }
 
-        return blue;
+        return p.Metal;
     }
 
     private static (double, double, double) Lerp((double A, double B, double C) x, (double A, double B, double C) y, double t) =>
@@ -103,24 +130,6 @@ internal static class DualEnergyRenderer
         {
             double att = -Math.Log(Math.Max(v, 1) / 65535.0);
             t[v] = (byte)Math.Clamp(Math.Round(Math.Sqrt(att / MaxAttenuation) * 255.0), 0, 255);
-        }
-
-        return t;
-    }
-
-    private static byte[] BuildColourTable()
-    {
-        var t = new byte[256 * 256 * 3];
-        for (int h = 0; h < 256; h++)
-        {
-            for (int l = 0; l < 256; l++)
-            {
-                (byte b, byte g, byte r) = ColourOf(AttenuationOfCode(h), AttenuationOfCode(l));
-                int o = ((h << 8) | l) * 3;
-                t[o] = b;
-                t[o + 1] = g;
-                t[o + 2] = r;
-            }
         }
 
         return t;

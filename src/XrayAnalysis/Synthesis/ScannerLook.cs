@@ -44,31 +44,18 @@ internal sealed record ScannerLook(ScanPalette Palette, double Dose, double Blur
     }
 
     /// <summary>Renders a 16-bit high/low pair (65535 = air) to BGR with this look's palette.</summary>
-    public Mat Render(Mat high, Mat low)
-    {
-        if (Palette == ScanPalette.Standard)
-        {
-            return SynthWriter.Render(high, low);
-        }
+    public Mat Render(Mat high, Mat low) => Render(high, low, Tables[(int)Palette]);
 
-        byte[] code = DualEnergyRenderer.CodeOf16;
-        byte[] colour = Tables[(int)Palette];
+    /// <summary>Renders a 16-bit pair row by row through a (high code, low code) → BGR table.</summary>
+    internal static Mat Render(Mat high, Mat low, byte[] colour)
+    {
         var bgr = new Mat(high.Rows, high.Cols, MatType.CV_8UC3);
         int w = high.Cols, rows = high.Rows;
         for (int y = 0; y < rows; y++)
         {
             unsafe
             {
-                var h = new ReadOnlySpan<ushort>((void*)high.Ptr(y), w);
-                var l = new ReadOnlySpan<ushort>((void*)low.Ptr(y), w);
-                var o = new Span<byte>((void*)bgr.Ptr(y), w * 3);
-                for (int i = 0; i < w; i++)
-                {
-                    int idx = ((code[h[i]] << 8) | code[l[i]]) * 3;
-                    o[i * 3] = colour[idx];
-                    o[(i * 3) + 1] = colour[idx + 1];
-                    o[(i * 3) + 2] = colour[idx + 2];
-                }
+                DualEnergyRenderer.Render(new ReadOnlySpan<ushort>((void*)high.Ptr(y), w), new ReadOnlySpan<ushort>((void*)low.Ptr(y), w), new Span<byte>((void*)bgr.Ptr(y), w * 3), colour);
             }
         }
 
@@ -105,34 +92,11 @@ internal sealed record ScannerLook(ScanPalette Palette, double Dose, double Blur
     private static byte[][] BuildTables()
     {
         var tables = new byte[4][];
-        tables[(int)ScanPalette.Amber] = Table((0.98, 0.70, 0.30), (0.55, 0.85, 0.25), (0.30, 0.35, 0.75), 3.0, 0.38);
-        tables[(int)ScanPalette.Cyan] = Table((1.0, 0.40, 0.05), (0.05, 0.65, 0.55), (0.0, 0.65, 0.95), 5.0, 0.55);
+        tables[(int)ScanPalette.Standard] = DualEnergyRenderer.StandardTable;
+        tables[(int)ScanPalette.Amber] = DualEnergyRenderer.BuildColourTable(new((0.98, 0.70, 0.30), (0.55, 0.85, 0.25), (0.30, 0.35, 0.75), 3.0, 0.38));
+        tables[(int)ScanPalette.Cyan] = DualEnergyRenderer.BuildColourTable(new((1.0, 0.40, 0.05), (0.05, 0.65, 0.55), (0.0, 0.65, 0.95), 5.0, 0.55));
         tables[(int)ScanPalette.Grey] = Grey();
         return tables;
-    }
-
-    private static byte[] Table((double R, double G, double B) organic, (double R, double G, double B) mixed, (double R, double G, double B) metal, double satK, double valK)
-    {
-        var t = new byte[256 * 256 * 3];
-        for (int h = 0; h < 256; h++)
-        {
-            for (int l = 0; l < 256; l++)
-            {
-                double a = DualEnergyRenderer.AttenuationOfCode(h);
-                double ratio = a < 1e-4 ? DualEnergyRenderer.OrganicRatio : DualEnergyRenderer.AttenuationOfCode(l) / a;
-                (double R, double G, double B) hue = ratio <= DualEnergyRenderer.OrganicRatio ? organic
-                    : ratio <= DualEnergyRenderer.MixedRatio ? Lerp(organic, mixed, (ratio - DualEnergyRenderer.OrganicRatio) / (DualEnergyRenderer.MixedRatio - DualEnergyRenderer.OrganicRatio))
-                    : ratio <= DualEnergyRenderer.MetalRatio ? Lerp(mixed, metal, (ratio - DualEnergyRenderer.MixedRatio) / (DualEnergyRenderer.MetalRatio - DualEnergyRenderer.MixedRatio))
-                    : metal;
-                double s = 1 - Math.Exp(-a * satK), v = Math.Exp(-a * valK);
-                int o = ((h << 8) | l) * 3;
-                t[o] = ToByte((1 - s + (s * hue.B)) * v);
-                t[o + 1] = ToByte((1 - s + (s * hue.G)) * v);
-                t[o + 2] = ToByte((1 - s + (s * hue.R)) * v);
-            }
-        }
-
-        return t;
     }
 
     private static byte[] Grey()
@@ -150,9 +114,6 @@ internal sealed record ScannerLook(ScanPalette Palette, double Dose, double Blur
 
         return t;
     }
-
-    private static (double R, double G, double B) Lerp((double R, double G, double B) x, (double R, double G, double B) y, double f) =>
-        (x.R + ((y.R - x.R) * f), x.G + ((y.G - x.G) * f), x.B + ((y.B - x.B) * f));
 
     private static byte ToByte(double v) => (byte)Math.Clamp(Math.Round(v * 255.0), 0, 255);
 }

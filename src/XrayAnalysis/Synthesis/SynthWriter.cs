@@ -114,20 +114,7 @@ public static class SynthWriter
     }
 
     /// <summary>Pseudo-colour render of a 16-bit pair with the detection pipeline's renderer.</summary>
-    internal static Mat Render(Mat high, Mat low)
-    {
-        var bgr = new Mat(high.Rows, high.Cols, MatType.CV_8UC3);
-        int w = high.Cols, rows = high.Rows;
-        for (int y = 0; y < rows; y++)
-        {
-            unsafe
-            {
-                DualEnergyRenderer.Render(new ReadOnlySpan<ushort>((void*)high.Ptr(y), w), new ReadOnlySpan<ushort>((void*)low.Ptr(y), w), new Span<byte>((void*)bgr.Ptr(y), w * 3));
-            }
-        }
-
-        return bgr;
-    }
+    internal static Mat Render(Mat high, Mat low) => ScannerLook.Render(high, low, DualEnergyRenderer.StandardTable);
 
     private static byte[] Encode(Mat m, string format)
     {
