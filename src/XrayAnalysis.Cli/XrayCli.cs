@@ -22,6 +22,7 @@ public static class XrayCli
         root.Add(TipCommand.Create());
         root.Add(BenchCommand.Create());
         root.Add(VolumeCommand.Create());
+        root.Add(BatchCommand.Create());
         return root;
     }
 
