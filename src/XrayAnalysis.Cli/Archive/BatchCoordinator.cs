@@ -51,6 +51,7 @@ internal sealed class BatchCoordinator
         var wall = Stopwatch.StartNew();
         Directory.CreateDirectory(OutDir);
         using OutputLock folderLock = OutputLock.Acquire(OutDir);
+        RemoveOrphanedTempFiles(Path.Combine(OutDir, "results"));
         (ArchiveLedger ledger, string? recovered) = OpenOrRecover(LedgerPath(OutDir));
         using (ledger)
         {
@@ -58,30 +59,39 @@ internal sealed class BatchCoordinator
 #pragma warning disable CA2000
             WorkerProcess first = WorkerProcess.Start(WorkerArgs, "worker 1", TimeSpan.FromMinutes(5), WorkerEnvironment);
 #pragma warning restore CA2000
-            WorkerHello hello = first.Hello!;
-            GenerationInfo gen = ledger.Generation(hello.ModelSha256, BatchWorker.Hash(hello.Params), hello.Params, hello.Threshold, hello.ModelPath);
-            string digest = InputsDigest(allInputs);
-            RecordShard(ledger, allInputs.Count, digest);
-
-            List<ScanInput> mine = [.. allInputs.Where(i => Shard.Owns(i.Path))];
-            ledger.AddInputs(gen.Id, mine.Select(Describe));
-            ledger.ResetRunning(gen.Id);
-
+            GenerationInfo gen;
             var queue = new ConcurrentQueue<LedgerScan>();
             int readBack = 0;
-            foreach (LedgerScan s in ledger.Pending(gen.Id))
+            try
             {
-                // A result already on disk for this generation (a kill between the write and the ledger update, or a
-                // ledger rebuilt after damage) is read back, not run again.
-                if (TryReadBack(gen, s) is { } reply)
+                WorkerHello hello = first.Hello!;
+                gen = ledger.Generation(hello.ModelSha256, BatchWorker.Hash(hello.Params), hello.Params, hello.Threshold, hello.ModelPath);
+                string digest = InputsDigest(allInputs);
+                RecordShard(ledger, allInputs.Count, digest);
+
+                List<ScanInput> mine = [.. allInputs.Where(i => Shard.Owns(i.Path))];
+                ledger.AddInputs(gen.Id, mine.Select(Describe));
+                ledger.ResetRunning(gen.Id);
+
+                foreach (LedgerScan s in ledger.Pending(gen.Id))
                 {
-                    ledger.Complete(gen.Id, s.ContentSha256, reply.State, reply.Verdict, TopJson(reply.Top), ResultRelative(gen, s.ContentSha256), reply.Cause, 0, "read back");
-                    readBack++;
+                    // A result already on disk for this generation (a kill between the write and the ledger update, or a
+                    // ledger rebuilt after damage) is read back, not run again.
+                    if (TryReadBack(gen, s) is { } reply)
+                    {
+                        ledger.Complete(gen.Id, s.ContentSha256, reply.State, reply.Verdict, TopJson(reply.Top), ResultRelative(gen, s.ContentSha256), reply.Cause, 0, "read back");
+                        readBack++;
+                    }
+                    else
+                    {
+                        queue.Enqueue(s);
+                    }
                 }
-                else
-                {
-                    queue.Enqueue(s);
-                }
+            }
+            catch
+            {
+                first.Dispose();
+                throw;
             }
 
             var run = new RunState(ledger, gen, queue.Count);
@@ -157,6 +167,12 @@ internal sealed class BatchCoordinator
                     }
 
                     worker = RunOne(worker, scan, queue, run);
+                }
+                catch (Microsoft.Data.Sqlite.SqliteException ex)
+                {
+                    // The ledger cannot be written (disk full, I/O error): stop handing out work. The scan in hand
+                    // keeps its last committed state, and its result file (if written) is read back next time.
+                    run.Error = $"{OutDir}: cannot update the ledger: {ex.Message.Split('\n')[0]}";
                 }
                 finally
                 {
@@ -309,6 +325,27 @@ internal sealed class BatchCoordinator
         catch (Exception ex) when (ex is System.Text.Json.JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
             return null;
+        }
+    }
+
+    /// <summary>Deletes the <c>.NAME.*.tmp</c> files a worker killed in the middle of an atomic write leaves behind.</summary>
+    private static void RemoveOrphanedTempFiles(string dir)
+    {
+        if (!Directory.Exists(dir))
+        {
+            return;
+        }
+
+        foreach (string tmp in Directory.EnumerateFiles(dir, ".*.tmp", SearchOption.AllDirectories))
+        {
+            try
+            {
+                File.Delete(tmp);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Left for the next run; a temp file is never taken for a result.
+            }
         }
     }
 

@@ -25,6 +25,7 @@ internal static class BatchCommand
         cmd.Add(MergeCommand());
         cmd.Add(DiffCommand());
         cmd.Add(WorkerCommand());
+        cmd.Add(BenchCommand());
         return cmd;
     }
 
@@ -200,6 +201,36 @@ internal static class BatchCommand
 
             yield return Path.IsPathRooted(line) ? line : Path.Combine(baseDir, line);
         }
+    }
+
+    private static Command BenchCommand()
+    {
+        var rows = new Option<int>("--rows") { Description = "Inputs in the generated archive.", DefaultValueFactory = _ => 1_000_000 };
+        var shards = new Option<int>("--shards") { Description = "Shard ledgers to generate and merge.", DefaultValueFactory = _ => 100 };
+        var dir = new Option<DirectoryInfo>("--dir") { Description = "Scratch folder (default: a new folder under the temp folder, removed afterwards)." };
+        var cmd = new Command("bench", "Scale figures on generated ledgers (no images): merge, diff and report time, and the ledger's cost per scan.");
+        cmd.Add(rows);
+        cmd.Add(shards);
+        cmd.Add(dir);
+        cmd.SetAction(r =>
+        {
+            string root = r.GetValue(dir)?.FullName ?? Path.Combine(Path.GetTempPath(), "xray-ledger-bench-" + Environment.ProcessId);
+            r.InvocationConfiguration.Output.WriteLine($"machine: {Pipeline.PipelineBenchmark.Machine()}");
+            try
+            {
+                SyntheticLedgers.Bench(root, r.GetValue(rows), r.GetValue(shards), r.InvocationConfiguration.Output);
+            }
+            finally
+            {
+                if (r.GetValue(dir) is null)
+                {
+                    Directory.Delete(root, recursive: true);
+                }
+            }
+
+            return ExitCodes.Ok;
+        });
+        return cmd;
     }
 
     private static Command WorkerCommand()
