@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the system packages XrayAnalysis needs at run time, only when missing:
 #   libgtk-3-0 — OpenCvSharp's Linux runtime (libOpenCvSharpExtern.so) links against it.
+# Extra package names given as arguments are installed the same way (scripts/test.sh adds slurm-wlm and munge for
+# the Slurm array test).
 set -euo pipefail
 missing=()
-for pkg in libgtk-3-0; do
+for pkg in libgtk-3-0 "$@"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -59,9 +59,16 @@ internal static class BatchCommand
         }
 
         /// <summary>The options the user gave, as arguments for the worker (defaults are left to the worker's own).</summary>
-        public List<string> Forward(ParseResult r)
+        public List<string> Forward(ParseResult r, int workers)
         {
             var args = new List<string>();
+            if (r.GetResult(Det.Threads) is null or OptionResult { Implicit: true })
+            {
+                // Measured on 2 cores: 2 workers × 1 thread beat 1 worker × 2 threads by a third (docs/BENCHMARKS.md).
+                args.Add(Det.Threads.Name);
+                args.Add(Math.Max(1, Environment.ProcessorCount / workers).ToString(CultureInfo.InvariantCulture));
+            }
+
             foreach (Option o in All)
             {
                 if (r.GetResult(o) is OptionResult { Implicit: false } res)
@@ -80,7 +87,7 @@ internal static class BatchCommand
         var inputs = new Argument<string[]>("INPUT") { Description = "Scan files, folders (recursive) or globs; NAME_high + NAME_low pairs are one scan.", Arity = ArgumentArity.ZeroOrMore };
         var manifest = new Option<FileInfo[]>("--manifest") { Description = "A file with one input path per line (as archives export); relative paths are taken from the manifest's folder; # starts a comment.", AllowMultipleArgumentsPerToken = true };
         var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Run folder: ledger.db and results/. One folder per shard.", Required = true };
-        var workers = new Option<int>("--workers") { Description = "Worker processes, each with its own model session (default: 1 per 2 cores, at least 1).", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount / 2) };
+        var workers = new Option<int>("--workers") { Description = "Worker processes, each with its own model session (default: one per core). Unless --threads is given, each worker gets cores ÷ workers ONNX Runtime threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var retries = new Option<int>("--retries") { Description = "Times a scan that kills its worker (crash, out-of-memory kill, timeout) is retried before it is quarantined.", DefaultValueFactory = _ => 2 };
         var scanTimeout = new Option<double>("--scan-timeout") { Description = "Seconds a worker may spend on one scan before it is killed and the attempt counted.", DefaultValueFactory = _ => 600 };
         var recycle = new Option<int>("--recycle-after") { Description = "Start a fresh worker after this many scans.", DefaultValueFactory = _ => 5000 };
@@ -143,7 +150,7 @@ internal static class BatchCommand
             var coordinator = new BatchCoordinator
             {
                 OutDir = dir,
-                WorkerArgs = so.Forward(r),
+                WorkerArgs = so.Forward(r, r.GetValue(workers)),
                 Workers = r.GetValue(workers),
                 MaxAttempts = r.GetValue(retries) + 1,
                 ScanTimeout = TimeSpan.FromSeconds(r.GetValue(scanTimeout)),
