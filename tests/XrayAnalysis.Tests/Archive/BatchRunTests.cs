@@ -35,8 +35,9 @@ public sealed class BatchRunTests : TempDirTest
         return XrayAnalysis.Loading.ScanDiscovery.Discover([_inputs], out _).Select(i => i.Path);
     }
 
+    /// <summary>A run over the inputs; two workers unless <paramref name="more"/> says otherwise.</summary>
     private string[] RunArgs(string outDir, params string[] more) =>
-        ["batch", "run", _inputs, "--model", TestData.BundledModel, "--out", outDir, "--workers", "2", "--progress-every", "1", .. more];
+        ["batch", "run", _inputs, "--model", TestData.BundledModel, "--out", outDir, "--progress-every", "1", .. more.Contains("--workers") ? [] : new[] { "--workers", "2" }, .. more];
 
     [Test]
     public void A_worker_that_segfaults_on_one_file_costs_only_that_file_which_is_quarantined_with_its_cause()
@@ -132,8 +133,9 @@ public sealed class BatchRunTests : TempDirTest
         var rng = new Random(20261126);
         for (int i = 0; i < cycles; i++)
         {
-            using Process p = BatchHarness.Start(RunArgs(outDir, "--workers", "2"));
+            using Process p = BatchHarness.Start(RunArgs(outDir));
             Thread.Sleep(rng.Next(400, 2500));
+            Assert.That(p.HasExited && p.ExitCode == 2, Is.False, "the run started: " + (p.HasExited ? p.StandardError.ReadToEnd() : string.Empty));
             if (rng.Next(2) == 0)
             {
                 foreach (int child in Children(p.Id))
@@ -222,6 +224,52 @@ public sealed class BatchRunTests : TempDirTest
         {
             Process.Start("umount", mount)!.WaitForExit();
         }
+    }
+
+    [Test]
+    public void SIGTERM_stops_cleanly_status_reads_the_ledger_meanwhile_and_the_next_run_finishes()
+    {
+        string outDir = Path.Combine(Dir, "run");
+        using Process p = BatchHarness.Start(RunArgs(outDir, "--workers", "1"));
+        Task<string> err = p.StandardError.ReadToEndAsync(), stdout = p.StandardOutput.ReadToEndAsync();
+        string ledger = BatchCoordinator.LedgerPath(outDir);
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(60) && !p.HasExited && !SomeDone(outDir))
+        {
+            Thread.Sleep(100);
+        }
+
+        Assume.That(p.HasExited, Is.False, "the run was still going when status saw its first finished scan");
+        (int sc, string status, _) = BatchHarness.Run(["batch", "status", outDir]);
+        Assert.That(sc, Is.Zero, "status works while the run holds the ledger");
+        Assert.That(status, Does.Contain("generation 1"));
+        Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        Assert.That(p.WaitForExit(60_000), Is.True, "ends after the scan in hand");
+        Assert.That(p.ExitCode, Is.EqualTo(4), stdout.Result + err.Result);
+        Assert.That(err.Result, Does.Contain("interrupted").And.Contain("pending for the next run"));
+        Assert.That(err.Result, Does.Contain("xray batch: ").And.Contain("scans/s"), "progress lines when not a terminal");
+        using (ArchiveLedger l = ArchiveLedger.Open(ledger, readOnly: true))
+        {
+            Assert.That(l.Counts(1)[ScanState.Running], Is.Zero, "no scan left running after a clean stop");
+        }
+
+        (int code, string o2, string e2) = BatchHarness.Run(RunArgs(outDir, "--workers", "1", "--recycle-after", "4"));
+        Assert.That(code, Is.EqualTo(1), o2 + e2);
+        BatchHarness.AssertConsistent(outDir, Expected());
+        using ArchiveLedger after = ArchiveLedger.Open(ledger, readOnly: true);
+        int workers = after.Scans(1, "worker LIKE '%:%' AND finished IS NOT NULL").Select(s => s.Worker).Distinct().Count();
+        Assert.That(workers, Is.GreaterThanOrEqualTo(3), "workers are recycled every 4 scans");
+    }
+
+    private static bool SomeDone(string outDir)
+    {
+        if (!File.Exists(BatchCoordinator.LedgerPath(outDir)))
+        {
+            return false;
+        }
+
+        System.Text.RegularExpressions.Match m = System.Text.RegularExpressions.Regex.Match(BatchHarness.Run(["batch", "status", outDir]).Out, @"(\d+) done,");
+        return m.Success && m.Groups[1].Value != "0";
     }
 
     private static List<int> Children(int pid)
