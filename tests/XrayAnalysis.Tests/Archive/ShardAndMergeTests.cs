@@ -75,6 +75,20 @@ public sealed class ShardAndMergeTests : TempDirTest
     }
 
     [Test]
+    public void A_manifest_lists_inputs_by_absolute_or_relative_path_with_comments_and_blank_lines()
+    {
+        string images = Path.Combine(TestData.SampleImages, "mail", "images");
+        string list = Path.Combine(Dir, "manifest.txt");
+        string local = Path.Combine(Dir, "local.png");
+        File.Copy(Path.Combine(images, "mail_00002.png"), local);
+        File.WriteAllLines(list, ["# exported 2026-11-26", Path.Combine(images, "mail_00000.png"), "", "  " + Path.Combine(images, "mail_00001.png") + "  ", "local.png"]);
+        string outDir = Path.Combine(Dir, "run");
+        (int code, string o, string e) = BatchHarness.Run(["batch", "run", "--manifest", list, "--model", TestData.BundledModel, "--out", outDir]);
+        Assert.That(code, Is.Zero, o + e);
+        BatchHarness.AssertConsistent(outDir, [Path.Combine(images, "mail_00000.png"), Path.Combine(images, "mail_00001.png"), local]);
+    }
+
+    [Test]
     public void A_Slurm_array_of_4_shards_merged_equals_the_single_machine_run()
     {
         using (Process up = Process.Start(new ProcessStartInfo("bash", [Path.Combine(TestData.RepoRoot, "scripts", "slurm-local.sh")]) { RedirectStandardError = true, RedirectStandardOutput = true })!)
