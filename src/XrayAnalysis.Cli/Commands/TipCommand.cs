@@ -12,9 +12,10 @@ internal static class TipCommand
     public static Command Create()
     {
         var threat = new Option<FileInfo>("--threat") { Description = "Threat image on an air background: 16-bit transmission (NAME_high.png with NAME_low.png beside it for dual energy) or 8-bit pseudo-colour.", Required = true };
-        var into = new Option<FileInfo>("--into") { Description = "Scan to project into, same kind as the threat (16-bit, dual-energy _high file, or 8-bit colour).", Required = true };
+        var into = new Option<FileInfo>("--into") { Description = "Scan to project into, same kind as the threat (16-bit, dual-energy _high file, 8-bit grey, or 8-bit colour). The threat must lie wholly inside it.", Required = true };
         var at = new Option<string>("--at") { Description = "Top-left corner X,Y of the threat in the scan, in pixels.", Required = true };
         var outFile = new Option<FileInfo>("--out", "-o") { Description = "Output image (for dual energy: the _high file; _low is written beside it). The ground-truth box goes to OUT.json.", Required = true };
+        var cls = new Option<string>("--class") { Description = "The threat's class name, written into the ground truth (e.g. powder, tablets).", DefaultValueFactory = _ => "threat" };
         threat.AcceptExistingOnly();
         into.AcceptExistingOnly();
         var cmd = new Command("tip", "Threat image projection: multiply transmissions (add log-attenuations) to insert a threat into a scan; writes the ground-truth box.");
@@ -22,6 +23,7 @@ internal static class TipCommand
         cmd.Add(into);
         cmd.Add(at);
         cmd.Add(outFile);
+        cmd.Add(cls);
         cmd.SetAction(r =>
         {
             TextWriter err = r.InvocationConfiguration.Error;
@@ -35,7 +37,7 @@ internal static class TipCommand
             TipResult result;
             try
             {
-                result = ThreatImageProjection.ProjectFiles(r.GetValue(threat)!.FullName, r.GetValue(into)!.FullName, x, y, r.GetValue(outFile)!.FullName);
+                result = ThreatImageProjection.ProjectFiles(r.GetValue(threat)!.FullName, r.GetValue(into)!.FullName, x, y, r.GetValue(outFile)!.FullName, r.GetValue(cls)!);
             }
             catch (ScanLoadException ex)
             {
@@ -49,7 +51,7 @@ internal static class TipCommand
             }
 
             int[] b = result.Bbox;
-            r.InvocationConfiguration.Output.WriteLine($"xray tip: wrote {string.Join(", ", result.Outputs)}; ground-truth box x={b[0]} y={b[1]} w={b[2]} h={b[3]} in {result.GroundTruthPath}");
+            r.InvocationConfiguration.Output.WriteLine($"xray tip: wrote {string.Join(", ", result.Outputs)}; ground-truth {result.Class} box x={b[0]} y={b[1]} w={b[2]} h={b[3]} in {result.GroundTruthPath}");
             return ExitCodes.Ok;
         });
         return cmd;

@@ -21,29 +21,31 @@ public static class ThreatImageProjection
 
     /// <summary>
     /// Projects <paramref name="threat"/> into <paramref name="scan"/> with its top-left at (<paramref name="x"/>, <paramref name="y"/>);
-    /// returns the new image and the ground-truth box (visible extent, clipped to the scan). Both images must have the same
-    /// type: 16-bit single channel, or 8-bit three-channel.
+    /// returns the new image and the ground-truth box (visible extent). Both images must have the same type: 16-bit grey
+    /// (transmission), 8-bit grey, or 8-bit three-channel (pseudo-colour render). The threat must lie wholly inside the scan:
+    /// a threat cut by the scan's edge would give a box that is not the threat's.
     /// </summary>
     internal static (Mat Result, Rect Box) Project(Mat scan, Mat threat, int x, int y)
     {
         ArgumentNullException.ThrowIfNull(scan);
         ArgumentNullException.ThrowIfNull(threat);
-        if (scan.Type() != threat.Type() || (scan.Type() != MatType.CV_16UC1 && scan.Type() != MatType.CV_8UC3))
+        if (scan.Type() != threat.Type() || (scan.Type() != MatType.CV_16UC1 && scan.Type() != MatType.CV_8UC1 && scan.Type() != MatType.CV_8UC3))
         {
-            throw new ArgumentException($"scan ({scan.Type()}) and threat ({threat.Type()}) must both be 16-bit grey transmissions or both 8-bit colour renders");
+            throw new ArgumentException($"scan ({Describe(scan)}) and threat ({Describe(threat)}) must be of one kind: both 16-bit grey transmissions, both 8-bit grey or both 8-bit colour renders");
         }
 
-        Rect place = new Rect(x, y, threat.Cols, threat.Rows).Intersect(new Rect(0, 0, scan.Cols, scan.Rows));
-        Mat result = scan.Clone();
-        if (place.Width <= 0 || place.Height <= 0)
+        if (x < 0 || y < 0 || x + threat.Cols > scan.Cols || y + threat.Rows > scan.Rows)
         {
-            return (result, default);
+            throw new ArgumentException($"the {threat.Cols}x{threat.Rows} threat at ({x}, {y}) does not lie inside the {scan.Cols}x{scan.Rows} scan; place it at x 0..{scan.Cols - threat.Cols}, y 0..{scan.Rows - threat.Rows}");
         }
+
+        var place = new Rect(x, y, threat.Cols, threat.Rows);
+        Mat result = scan.Clone();
 
         var threatPart = new Rect(place.X - x, place.Y - y, place.Width, place.Height);
         using var dst = new Mat(result, place);
         using var src = new Mat(threat, threatPart);
-        double full = scan.Type() == MatType.CV_16UC1 ? 65535.0 : 255.0;
+        double full = scan.Depth() == MatType.CV_16U ? 65535.0 : 255.0;
         using (var a = new Mat())
         using (var b = new Mat())
         {
@@ -83,10 +85,13 @@ public static class ThreatImageProjection
         return (result, box);
     }
 
+    private static string Describe(Mat m) =>
+        $"{(m.Depth() == MatType.CV_16U ? "16" : m.Depth() == MatType.CV_8U ? "8" : "other")}-bit, {m.Channels()} channel{(m.Channels() == 1 ? "" : "s")}";
+
     /// <summary>
     /// Loads a threat and a scan (through the checked loader), projects, writes <paramref name="output"/> atomically in the
-    /// format its extension names, and returns the ground-truth box (x, y, width, height; zero size when the threat falls
-    /// outside the scan).
+    /// format its extension names, and returns the ground-truth box (x, y, width, height; zero size when the threat is not
+    /// visible).
     /// </summary>
     internal static (int X, int Y, int Width, int Height) ProjectFile(string threatPath, string scanPath, int x, int y, string output)
     {
@@ -116,8 +121,10 @@ public static class ThreatImageProjection
     /// <param name="x">Left edge of the threat in the scan, in pixels.</param>
     /// <param name="y">Top edge of the threat in the scan, in pixels.</param>
     /// <param name="output">Composite image to write (format from its extension).</param>
-    public static TipResult ProjectFiles(string threatPath, string scanPath, int x, int y, string output)
+    /// <param name="className">The threat's class, written into the ground truth.</param>
+    public static TipResult ProjectFiles(string threatPath, string scanPath, int x, int y, string output, string className = "threat")
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(className);
         ArgumentException.ThrowIfNullOrEmpty(threatPath);
         ArgumentException.ThrowIfNullOrEmpty(scanPath);
         ArgumentException.ThrowIfNullOrEmpty(output);
@@ -147,7 +154,7 @@ public static class ThreatImageProjection
         }
 
         var result = new TipResult([box.X, box.Y, box.Width, box.Height], Path.GetFileName(threatPath), Path.GetFileName(scanPath),
-            jobs.Select(j => j.Out).ToList(), Path.ChangeExtension(output, ".json"));
+            jobs.Select(j => j.Out).ToList(), Path.ChangeExtension(output, ".json")) { Class = className };
         AtomicFile.WriteAllBytes(result.GroundTruthPath, ResultJson.Serialize(result));
         return result;
     }
