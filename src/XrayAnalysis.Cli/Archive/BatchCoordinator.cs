@@ -51,7 +51,8 @@ internal sealed class BatchCoordinator
         var wall = Stopwatch.StartNew();
         Directory.CreateDirectory(OutDir);
         using OutputLock folderLock = OutputLock.Acquire(OutDir);
-        RemoveOrphanedTempFiles(Path.Combine(OutDir, "results"));
+        // Temp files of workers killed in the middle of an atomic write.
+        Pipeline.DetectBatch.RemoveOrphanedTempFiles(Path.Combine(OutDir, "results"), recursive: true);
         (ArchiveLedger ledger, string? recovered) = OpenOrRecover(LedgerPath(OutDir));
         using (ledger)
         {
@@ -325,27 +326,6 @@ internal sealed class BatchCoordinator
         catch (Exception ex) when (ex is System.Text.Json.JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
             return null;
-        }
-    }
-
-    /// <summary>Deletes the <c>.NAME.*.tmp</c> files a worker killed in the middle of an atomic write leaves behind.</summary>
-    private static void RemoveOrphanedTempFiles(string dir)
-    {
-        if (!Directory.Exists(dir))
-        {
-            return;
-        }
-
-        foreach (string tmp in Directory.EnumerateFiles(dir, ".*.tmp", SearchOption.AllDirectories))
-        {
-            try
-            {
-                File.Delete(tmp);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Left for the next run; a temp file is never taken for a result.
-            }
         }
     }
 

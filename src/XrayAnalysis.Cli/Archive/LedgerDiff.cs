@@ -134,7 +134,7 @@ internal static class LedgerDiff
         var csv = new StringBuilder("path,content_sha256,from_verdict,to_verdict,from_alarm_classes,to_alarm_classes,max_score_shift,kinds\n");
         foreach (DiffRow x in d.Rows)
         {
-            csv.Append(CultureInfo.InvariantCulture, $"{Csv(x.Path)},{x.ContentSha256},{x.FromVerdict},{x.ToVerdict},{string.Join(';', x.FromClasses)},{string.Join(';', x.ToClasses)},{x.MaxShift:0.####},{string.Join(';', x.Kinds)}\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{CsvField.Quote(x.Path)},{x.ContentSha256},{x.FromVerdict},{x.ToVerdict},{string.Join(';', x.FromClasses)},{string.Join(';', x.ToClasses)},{x.MaxShift:0.####},{string.Join(';', x.Kinds)}\n");
         }
 
         AtomicFile.WriteAllText(Path.Combine(outDir, "diff.csv"), csv.ToString());
@@ -179,5 +179,4 @@ internal static class LedgerDiff
         return sb.ToString();
     }
 
-    private static string Csv(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }

@@ -354,7 +354,7 @@ internal static class BatchCommand
             }
 
             cells[3] = cells[3].Length == 0 ? "not in generation" : cells[3];
-            sb.AppendLine(string.Join(',', cells.Select(Csv)));
+            sb.AppendLine(string.Join(',', cells.Select(CsvField.Quote)));
         }
 
         return sb.ToString();
@@ -463,5 +463,4 @@ internal static class BatchCommand
         }
     }
 
-    private static string Csv(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }

@@ -187,7 +187,7 @@ public sealed class DetectBatch
     private ScanResult NotProcessed(ScanInput input, string why) => pipeline.FailureResult(input, ScanStatus.Failed, $"not processed: {why}");
 
     /// <summary>Deletes <c>.NAME.*.tmp</c> files that <see cref="AtomicFile"/> leaves only when a process dies mid-write.</summary>
-    private static int RemoveOrphanedTempFiles(string dir)
+    internal static int RemoveOrphanedTempFiles(string dir, bool recursive = false)
     {
         if (!Directory.Exists(dir))
         {
@@ -195,7 +195,7 @@ public sealed class DetectBatch
         }
 
         int n = 0;
-        foreach (string tmp in Directory.EnumerateFiles(dir, ".*.tmp"))
+        foreach (string tmp in Directory.EnumerateFiles(dir, ".*.tmp", recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly))
         {
             try
             {
@@ -301,8 +301,8 @@ public sealed class DetectBatch
         {
             float max = r.Detections.Count == 0 ? 0 : r.Detections.Max(d => d.Score);
             double total = r.TimingsMs.Total;
-            sb.Append(Csv(r.Name)).Append(',').Append(Csv(r.Input.Path)).Append(',').Append(r.Status.ToString().ToLowerInvariant()).Append(',')
-              .Append(Csv(r.Reason ?? string.Empty)).Append(',').Append(r.Width).Append(',').Append(r.Height).Append(',').Append(r.BitDepth).Append(',')
+            sb.Append(CsvField.Quote(r.Name)).Append(',').Append(CsvField.Quote(r.Input.Path)).Append(',').Append(r.Status.ToString().ToLowerInvariant()).Append(',')
+              .Append(CsvField.Quote(r.Reason ?? string.Empty)).Append(',').Append(r.Width).Append(',').Append(r.Height).Append(',').Append(r.BitDepth).Append(',')
               .Append(r.DualEnergy ? "true" : "false").Append(',').Append(r.Detections.Count).Append(',')
               .Append(max.ToString("0.0000", CultureInfo.InvariantCulture)).Append(',').Append(total.ToString("0.0", CultureInfo.InvariantCulture)).Append('\n');
         }
@@ -310,8 +310,6 @@ public sealed class DetectBatch
         return sb.ToString();
     }
 
-    private static string Csv(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }
 
 /// <summary>What a batch did: one result per input (in input order), counts, and the run-level error when it ended early.</summary>

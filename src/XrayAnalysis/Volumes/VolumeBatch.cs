@@ -79,8 +79,8 @@ public sealed class VolumeBatch
             }
 
             results.Add(result);
-            summary.Append(Csv(name)).Append(',').Append(Csv(input)).Append(',').Append(result.Status.ToString().ToLowerInvariant()).Append(',')
-                .Append(Csv(result.Reason ?? string.Empty)).Append(',').Append(result.Regions.Count.ToString(CultureInfo.InvariantCulture)).Append(',')
+            summary.Append(CsvField.Quote(name)).Append(',').Append(CsvField.Quote(input)).Append(',').Append(result.Status.ToString().ToLowerInvariant()).Append(',')
+                .Append(CsvField.Quote(result.Reason ?? string.Empty)).Append(',').Append(result.Regions.Count.ToString(CultureInfo.InvariantCulture)).Append(',')
                 .Append(result.SlicesProcessed.ToString(CultureInfo.InvariantCulture)).Append('\n');
             OnResult?.Invoke(result);
         }
@@ -130,6 +130,4 @@ public sealed class VolumeBatch
         }
     }
 
-    private static string Csv(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }
