@@ -20,6 +20,7 @@ public static class XrayCli
         root.Add(SynthCommand.Create());
         root.Add(EvalCommand.Create());
         root.Add(TipCommand.Create());
+        root.Add(RenderCommand.Create());
         root.Add(BenchCommand.Create());
         root.Add(VolumeCommand.Create());
         root.Add(BatchCommand.Create());

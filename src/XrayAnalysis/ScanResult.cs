@@ -7,7 +7,7 @@ namespace XrayAnalysis;
 public sealed record ScanResult
 {
     /// <summary>Bumped on any incompatible change to this record.</summary>
-    public const int CurrentSchemaVersion = 2;
+    public const int CurrentSchemaVersion = 3;
 
     /// <summary>Version of this JSON schema (2).</summary>
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
@@ -44,6 +44,18 @@ public sealed record ScanResult
 
     /// <summary>Boxes in original pixel coordinates, best first.</summary>
     public IReadOnlyList<DetectionRecord> Detections { get; init; } = [];
+
+    /// <summary>
+    /// "Unable to clear" regions: connected areas too dense for the beam (<see cref="ShieldOptions"/>), largest first;
+    /// empty when there are none or the scan was not screened.
+    /// </summary>
+    public IReadOnlyList<ShieldRegion> ShieldRegions { get; init; } = [];
+
+    /// <summary>
+    /// True when the scan was screened and holds a shield region: whatever the detections say, it must not be reported
+    /// clear (an operator has to look, or the item is searched).
+    /// </summary>
+    public bool UnableToClear => Status == ScanStatus.Ok && ShieldRegions.Count > 0;
 
     /// <summary>Milliseconds per stage (decode, render, preprocess, inference, postprocess, merge, write).</summary>
     public required StageTimings TimingsMs { get; init; }

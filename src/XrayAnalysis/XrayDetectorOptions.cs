@@ -20,6 +20,9 @@ public sealed record XrayDetectorOptions
     /// <summary>Limits applied when reading files.</summary>
     public ScanLoaderOptions Loader { get; init; } = new();
 
+    /// <summary>The shield alarm: regions too dense for the beam make a scan "unable to clear".</summary>
+    public ShieldOptions Shield { get; init; } = ShieldOptions.Default;
+
     /// <summary>Longest time one input may take to be read and rendered; a slower one is <c>failed</c>.</summary>
     public TimeSpan InputTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }

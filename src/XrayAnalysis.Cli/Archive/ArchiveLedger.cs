@@ -25,6 +25,7 @@ internal static class Verdict
 {
     public const string Alarm = "alarm";
     public const string Clear = "clear";
+    public const string UnableToClear = "unable to clear";
     public const string NotOk = "not ok";
 }
 

@@ -107,7 +107,8 @@ internal static partial class BatchWorker
         }
 
         bool alarm = top.Values.Any(s => s >= threshold);
-        return (ScanState.Done, alarm ? Verdict.Alarm : Verdict.Clear, new Dictionary<string, float>(top, StringComparer.Ordinal));
+        string verdict = alarm ? Verdict.Alarm : res.UnableToClear ? Verdict.UnableToClear : Verdict.Clear;
+        return (ScanState.Done, verdict, new Dictionary<string, float>(top, StringComparer.Ordinal));
     }
 
     /// <summary>The effective settings that decide a result, as canonical JSON: equal JSON, equal generation.</summary>

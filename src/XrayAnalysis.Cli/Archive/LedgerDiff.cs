@@ -32,6 +32,7 @@ internal static class LedgerDiff
     public const string NewlyNotOk = "newly-not-ok";
     public const string NoLongerNotOk = "no-longer-not-ok";
     public const string ClassChange = "class-change";
+    public const string ShieldChange = "unable-to-clear-change";
     public const string ScoreShift = "score-shift";
 
     public static DiffReport Compute(ArchiveLedger ledger, long fromGen, long toGen, double scoreShift)
@@ -48,7 +49,7 @@ internal static class LedgerDiff
 
         var rows = new List<DiffRow>();
         var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        foreach (string k in new[] { NewlyAlarming, NewlyClear, NewlyNotOk, NoLongerNotOk, ClassChange, ScoreShift })
+        foreach (string k in new[] { NewlyAlarming, NewlyClear, NewlyNotOk, NoLongerNotOk, ClassChange, ShieldChange, ScoreShift })
         {
             counts[k] = 0;
         }
@@ -74,6 +75,7 @@ internal static class LedgerDiff
             {
                 kinds.Add(tv == Verdict.Alarm && fv != Verdict.NotOk ? NewlyAlarming
                     : tv == Verdict.Clear && fv == Verdict.Alarm ? NewlyClear
+                    : (tv == Verdict.UnableToClear && fv != Verdict.NotOk) || (fv == Verdict.UnableToClear && tv != Verdict.NotOk) ? ShieldChange
                     : tv == Verdict.NotOk ? NewlyNotOk : NoLongerNotOk);
             }
             else if (fv == Verdict.Alarm && !fc.SequenceEqual(tc))

@@ -296,9 +296,10 @@ internal static class BatchCommand
                     Dictionary<string, long> c = ledger.Counts(g.Id);
                     List<LedgerScan> finished = ledger.Scans(g.Id, "state='done'");
                     int alarms = finished.Count(s => s.Verdict == Verdict.Alarm);
+                    int unable = finished.Count(s => s.Verdict == Verdict.UnableToClear);
                     o.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"  generation {g.Id}: model {Path.GetFileName(g.ModelPath)} ({g.ModelSha256[..12]}…), threshold {g.Threshold:0.###}, parameters {g.ParamsHash[..12]}…"));
-                    o.WriteLine("    " + string.Join(", ", ScanState.All.Select(s => $"{c[s]} {s}")) + $"; verdicts: {alarms} alarm, {finished.Count - alarms} clear");
+                    o.WriteLine("    " + string.Join(", ", ScanState.All.Select(s => $"{c[s]} {s}")) + $"; verdicts: {alarms} alarm, {unable} unable to clear, {finished.Count - alarms - unable} clear");
                     foreach (LedgerScan q in ledger.Scans(g.Id, "state='quarantined'").Take(20))
                     {
                         o.WriteLine($"    quarantined: {q.Path}: {q.Cause} ({q.Attempts} attempts)");

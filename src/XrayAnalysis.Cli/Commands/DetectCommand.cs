@@ -178,6 +178,12 @@ internal static class DetectCommand
             $"  settings:   confidence {st.Confidence:0.###} ({Names.Of(st.ConfidenceSource)}), NMS IoU {st.Iou:0.###} ({Names.Of(st.IouSource)}); preprocessing {st.Contract}"));
         stdout.WriteLine($"  inputs:     {report.Results.Count} = " + string.Join(" + ", byStatus.Select(kv => $"{kv.Value} {kv.Key.ToString().ToLowerInvariant()}")));
         stdout.WriteLine("  detections: " + (byClass.Count == 0 ? "none" : string.Join(", ", byClass.Select(kv => $"{kv.Key} {kv.Value}"))));
+        List<string> shielded = report.Results.Where(r => r.UnableToClear).Select(r => r.Name).ToList();
+        if (shielded.Count > 0)
+        {
+            stdout.WriteLine($"  UNABLE TO CLEAR (regions too dense for the beam): {shielded.Count}: {string.Join(", ", shielded.Take(10))}{(shielded.Count > 10 ? ", ..." : "")}");
+        }
+
         stdout.WriteLine($"  results:    {Path.Combine(outDir, "results")}{Path.DirectorySeparatorChar}, {Path.Combine(outDir, "detections.coco.json")}, {Path.Combine(outDir, "summary.csv")}");
         if (batch.Overlays)
         {

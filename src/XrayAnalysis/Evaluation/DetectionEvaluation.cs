@@ -53,6 +53,12 @@ public static class DetectionEvaluation
                         continue;
                     }
 
+                    if (o.Result.UnableToClear)
+                    {
+                        // A shield region: the scan cannot be cleared, so screening counts it as an alarm like a damaged one.
+                        notOk.Add(imageId);
+                    }
+
                     foreach (DetectionRecord d in o.Result.Detections)
                     {
                         list.Add(new CocoDetection(imageId, CocoCategories.IdOf(d.ClassId), [d.X1, d.Y1, d.X2 - d.X1, d.Y2 - d.Y1], d.Score) { CategoryName = d.ClassName });

@@ -98,7 +98,7 @@ public static class EvalReport
 
         if (s.NotOkImages.Length > 0)
         {
-            md.Append(CultureInfo.InvariantCulture, $"\nScans not read completely (counted as alarms): image ids {string.Join(", ", s.NotOkImages)}.\n");
+            md.Append(CultureInfo.InvariantCulture, $"\nScans not read completely or unable to clear (counted as alarms): image ids {string.Join(", ", s.NotOkImages)}.\n");
         }
 
         foreach (string w in warnings)

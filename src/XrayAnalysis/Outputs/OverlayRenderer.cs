@@ -23,7 +23,7 @@ internal static class OverlayRenderer
 
     /// <summary>Draws every detection as an alarm onto <paramref name="bgr"/> in place, without a legend (volume montages).</summary>
     internal static void Draw(Mat bgr, IReadOnlyList<DetectionRecord> detections) =>
-        Draw(bgr, OverlayLayout.Plan(bgr.Cols, bgr.Rows, detections, 0, "all", OverlayStyle.Default with { Legend = false }), opaque: false);
+        Draw(bgr, OverlayLayout.Plan(bgr.Cols, bgr.Rows, detections, 0, "all", OverlayStyle.Default with { Legend = false }), [], opaque: false);
 
     /// <summary>The burned-in overlay: the scan with the plan drawn on it and, when asked for, the legend strip below.</summary>
     internal static Mat Burned(Mat rendered, ScanResult result, OverlayStyle style)
@@ -31,7 +31,7 @@ internal static class OverlayRenderer
         (double threshold, string source) = style.ThresholdFor(result);
         OverlayLayout layout = OverlayLayout.Plan(rendered.Cols, rendered.Rows, result.Detections, threshold, source, style);
         using Mat canvas = rendered.Clone();
-        Draw(canvas, layout, opaque: false);
+        Draw(canvas, layout, result.ShieldRegions, opaque: false);
         if (!style.Legend)
         {
             return canvas.Clone();
@@ -60,7 +60,7 @@ internal static class OverlayRenderer
         (double threshold, string source) = style.ThresholdFor(result);
         OverlayLayout layout = OverlayLayout.Plan(width, height, result.Detections, threshold, source, style);
         var layer = new Mat(height, width, MatType.CV_8UC4, Scalar.All(0));
-        Draw(layer, layout, opaque: true);
+        Draw(layer, layout, result.ShieldRegions, opaque: true);
         return layer;
     }
 
@@ -71,12 +71,19 @@ internal static class OverlayRenderer
     internal static List<string> LegendLines(OverlayLayout layout, ScanResult result, OverlayStyle style, out double scale)
     {
         int alarms = layout.Boxes.Count(b => b.Tier == OverlayTier.Alarm), suggestions = layout.Boxes.Count - alarms;
-        var text = new List<string>
+        var text = new List<string>();
+        if (result.ShieldRegions.Count > 0)
         {
+            long area = result.ShieldRegions.Sum(r => r.AreaPixels);
+            text.Add($"UNABLE TO CLEAR: {result.ShieldRegions.Count} region{(result.ShieldRegions.Count == 1 ? "" : "s")} too dense for the beam ({area.ToString(CultureInfo.InvariantCulture)} px, hatched);");
+        }
+
+        text.AddRange(
+        [
             $"{result.Model.Name}: alarm >= {layout.Threshold.ToString("0.###", CultureInfo.InvariantCulture)} ({layout.ThresholdSource});",
             $"{alarms} alarm{(alarms == 1 ? "" : "s")},",
             style.Suggestions ? $"{suggestions} suggestion{(suggestions == 1 ? "" : "s")} >= {style.DisplayFloor.ToString("0.##", CultureInfo.InvariantCulture)} (dashed)" : "suggestions hidden",
-        };
+        ]);
         var labelled = layout.Labels.Where(l => !l.NumberOnly).Select(l => l.Box.Number).ToHashSet();
         text.AddRange(layout.Boxes.Where(b => b.Tier == OverlayTier.Alarm && !labelled.Contains(b.Number))
             .Select(b => $"| #{b.Number} {b.Detection.ClassName} {b.Detection.Score.ToString("0.00", CultureInfo.InvariantCulture)}"));
@@ -121,10 +128,27 @@ internal static class OverlayRenderer
         return lines;
     }
 
-    private static void Draw(Mat canvas, OverlayLayout layout, bool opaque)
+    /// <summary>Colour of shield ("unable to clear") regions: magenta, used by no class.</summary>
+    internal static readonly Scalar ShieldColour = new(255, 0, 255);
+
+    private static void Draw(Mat canvas, OverlayLayout layout, IReadOnlyList<ShieldRegion> shields, bool opaque)
     {
         Scalar Opaque(Scalar c) => opaque ? new Scalar(c.Val0, c.Val1, c.Val2, 255) : c;
         int thin = Math.Max(1, layout.Thickness / 2);
+
+        // Shield regions under everything: outline and diagonal hatching (nothing can be seen there anyway).
+        foreach (ShieldRegion r in shields)
+        {
+            var box = new Rect(r.X, r.Y, Math.Max(1, r.Width), Math.Max(1, r.Height));
+            Cv2.Rectangle(canvas, box, Opaque(Scalar.Black), layout.Thickness + 2, LineTypes.Link8);
+            Cv2.Rectangle(canvas, box, Opaque(ShieldColour), layout.Thickness, LineTypes.Link8);
+            int step = (6 * thin) + 8;
+            using var inside = new Mat(canvas, box);
+            for (int k = step; k < box.Width + box.Height; k += step)
+            {
+                Cv2.Line(inside, new Point(k, 0), new Point(k - box.Height, box.Height), Opaque(ShieldColour), thin, LineTypes.Link8);
+            }
+        }
 
         // Suggestions first, so that alarms are drawn over them.
         foreach (OverlayBox b in layout.Boxes.AsEnumerable().Reverse())

@@ -296,7 +296,7 @@ public sealed class DetectBatch
 
     private static string SummaryCsv(List<ScanResult> results)
     {
-        var sb = new StringBuilder("name,path,status,reason,width,height,bit_depth,dual_energy,detections,max_score,total_ms\n");
+        var sb = new StringBuilder("name,path,status,reason,width,height,bit_depth,dual_energy,detections,max_score,total_ms,unable_to_clear,shield_regions\n");
         foreach (ScanResult r in results)
         {
             float max = r.Detections.Count == 0 ? 0 : r.Detections.Max(d => d.Score);
@@ -304,7 +304,8 @@ public sealed class DetectBatch
             sb.Append(CsvField.Quote(r.Name)).Append(',').Append(CsvField.Quote(r.Input.Path)).Append(',').Append(r.Status.ToString().ToLowerInvariant()).Append(',')
               .Append(CsvField.Quote(r.Reason ?? string.Empty)).Append(',').Append(r.Width).Append(',').Append(r.Height).Append(',').Append(r.BitDepth).Append(',')
               .Append(r.DualEnergy ? "true" : "false").Append(',').Append(r.Detections.Count).Append(',')
-              .Append(max.ToString("0.0000", CultureInfo.InvariantCulture)).Append(',').Append(total.ToString("0.0", CultureInfo.InvariantCulture)).Append('\n');
+              .Append(max.ToString("0.0000", CultureInfo.InvariantCulture)).Append(',').Append(total.ToString("0.0", CultureInfo.InvariantCulture)).Append(',')
+              .Append(r.UnableToClear ? "true" : "false").Append(',').Append(r.ShieldRegions.Count).Append('\n');
         }
 
         return sb.ToString();

@@ -5,6 +5,7 @@ using XrayAnalysis.Loading;
 using XrayAnalysis.Merging;
 using XrayAnalysis.Outputs;
 using XrayAnalysis.Preprocessing;
+using XrayAnalysis.Screening;
 using XrayAnalysis.Tiling;
 
 namespace XrayAnalysis.Pipeline;
@@ -51,6 +52,9 @@ internal sealed class DetectionPipeline
 
     /// <summary>The tiling settings in use.</summary>
     public TileOptions Tiles => _tiles;
+
+    /// <summary>The shield check run on each scan before its raw pixels are released.</summary>
+    public ShieldOptions Shield { get; init; } = ShieldOptions.Default;
 
     /// <summary>
     /// Called with each batch's input tensor and image count just before <c>Session.Run</c>; used by the benchmark to
@@ -283,12 +287,14 @@ internal sealed class DetectionPipeline
         sw.Restart();
         try
         {
+            // The shield check needs the raw transmissions, so it runs here; its time counts as rendering.
+            (IReadOnlyList<ShieldRegion>? shield, string? shieldNote) = Shield.Enabled ? ShieldDetector.Find(scan, Shield) : (null, "shield check off (--no-shield or profile)");
             (Mat rendered, IntensityWindow? window) = ScanRenderer.Render(scan, _render);
             timings = timings with { Render = sw.Elapsed.TotalMilliseconds };
 
             // Only the 8-bit render goes on; the raw (often 16-bit, dual-energy) pixels are freed now, not after inference.
             scan.ReleasePixels();
-            return new(new PreparedScan(slot, input, scan, rendered, window, timings), null);
+            return new(new PreparedScan(slot, input, scan, rendered, window, timings) { Shield = shield, ShieldNote = shieldNote }, null);
         }
         catch (Exception ex) when (IsPerInput(ex))
         {

@@ -25,6 +25,12 @@ internal sealed class PreparedScan(int slot, ScanInput input, Scan scan, Mat ren
     /// <summary>Stage times so far.</summary>
     public StageTimings Timings { get; set; } = timings;
 
+    /// <summary>Shield ("unable to clear") regions found before the raw pixels were released; null when the check is off.</summary>
+    public IReadOnlyList<ShieldRegion>? Shield { get; init; }
+
+    /// <summary>Why there was no shield check (off, or not a transmission image); null when it ran.</summary>
+    public string? ShieldNote { get; init; }
+
     /// <summary>The letterbox used for a whole-scan run.</summary>
     public LetterboxTransform Transform { get; set; }
 

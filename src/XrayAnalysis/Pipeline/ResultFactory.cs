@@ -28,6 +28,8 @@ internal sealed class ResultFactory(OnnxDetector detector)
         ScanResult result = Base(p.Input, p.Scan, p.Timings, p.Window, tiling is null ? p.Transform : null, tiling) with
         {
             Status = ScanStatus.Ok, Detections = records, Tiling = tiling,
+            ShieldRegions = p.Shield ?? [],
+            Warnings = p.Shield is null ? [$"{p.ShieldNote ?? "shield check off"}: dense regions were not looked for"] : null,
         };
         p.Scan.Dispose();
         Mat? keep = keepRendered ? p.Rendered : null;

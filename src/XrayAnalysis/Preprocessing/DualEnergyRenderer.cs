@@ -95,7 +95,7 @@ internal static class DualEnergyRenderer
     }
 
     /// <summary>Pure hue (RGB in 0–1) for a dual-energy ratio: organic → mixed → metal.</summary>
-    private static (double R, double G, double B) HueOf(double ratio, DualEnergyPalette p)
+    internal static (double R, double G, double B) HueOf(double ratio, DualEnergyPalette p)
     {
         if (ratio <= OrganicRatio)
         {

@@ -29,6 +29,14 @@ public sealed class ResultSchemaTests : TempDirTest
             using ScanImage scan = ScanImage.FromGrey16(pixels, 640, 480, "grey");
             samples.Add(ResultJson.Serialize(whole.Detect(scan)));
 
+            // A scan with a shield ("unable to clear") region: a 100 x 100 block the beam does not get through.
+            Cv2.Rectangle(grey, new Rect(400, 300, 100, 100), Scalar.All(0), -1);
+            grey.GetArray(out ushort[] shielded);
+            using ScanImage dense = ScanImage.FromGrey16(shielded, 640, 480, "dense");
+            ScanResult withShield = whole.Detect(dense);
+            Assert.That(withShield.ShieldRegions, Is.Not.Empty);
+            samples.Add(ResultJson.Serialize(withShield));
+
             string damaged = TestData.Write(Dir, "damaged.png", TestData.Encode(".png", grey)[..200]);
             string tiny = TestData.Write(Dir, "tiny.png", TestData.Encode(".png", TestData.Grey16(8, 8)));
             foreach (string path in new[] { damaged, tiny, Path.Combine(Dir, "missing.png") })

@@ -1,0 +1,133 @@
+using OpenCvSharp;
+using XrayAnalysis.Loading;
+using XrayAnalysis.Preprocessing;
+
+namespace XrayAnalysis.Screening;
+
+/// <summary>
+/// Finds shield regions (<see cref="ShieldOptions"/>) in a decoded scan, before its raw pixels are released: threshold
+/// the transmission (or, for 8-bit colour renders, the brightest channel), close one-pixel gaps that photon noise opens,
+/// and keep 8-connected components of at least the minimum area. Scans over 16 megapixels are checked on an
+/// area-averaged copy reduced by a whole factor (a saturated block stays saturated on average), boxes scaled back.
+/// </summary>
+internal static class ShieldDetector
+{
+    private const long FullResolutionLimit = 16_000_000;
+
+    /// <summary>
+    /// The shield regions of <paramref name="scan"/>, largest first; or, with no regions, why the check does not apply:
+    /// a projection has air (bright) around the object, so when most of the scan's border reads as shielded the picture
+    /// is not a transmission image (a CT slice, where air is dark, or an inverted display).
+    /// </summary>
+    public static (List<ShieldRegion>? Regions, string? NotApplicable) Find(Scan scan, ShieldOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(scan);
+        ArgumentNullException.ThrowIfNull(options);
+        Mat src = scan.Image;
+        int cols = src.Cols, rows = src.Rows;
+        int factor = 1;
+        while ((long)(cols / factor) * (rows / factor) > FullResolutionLimit)
+        {
+            factor++;
+        }
+
+        using var small = new Mat();
+        Mat work = src;
+        if (factor > 1)
+        {
+            Cv2.Resize(src, small, new Size(cols / factor, rows / factor), 0, 0, InterpolationFlags.Area);
+            work = small;
+        }
+
+        using var mask = new Mat();
+        if (work.Channels() == 3 && work.Depth() == MatType.CV_8U)
+        {
+            int t = options.MaxRenderedBrightness;
+            Cv2.InRange(work, new Scalar(0, 0, 0), new Scalar(t, t, t), mask);
+        }
+        else
+        {
+            using Mat grey = work.Channels() == 1 ? new Mat(work, new Rect(0, 0, work.Cols, work.Rows)) : ToGrey(work);
+            double air = ScanRenderer.PercentileWindow(grey, 0.5, 99.9).High;
+            double limit = options.MaxTransmission * air;
+            double lowest = grey.Depth() == MatType.CV_32F || grey.Depth() == MatType.CV_64F ? double.MinValue : 0;
+            Cv2.InRange(grey, new Scalar(lowest), new Scalar(limit), mask);
+        }
+
+        double border = BorderShare(mask);
+        if (border > 0.5)
+        {
+            return (null, $"shield check not applicable: {border:P0} of the scan's border is as dark as a shield (a CT slice or an inverted image, not a transmission projection)");
+        }
+
+        using (Mat kernel = Cv2.GetStructuringElement(MorphShapes.Rect, new Size(3, 3)))
+        {
+            Cv2.MorphologyEx(mask, mask, MorphTypes.Close, kernel);
+        }
+
+        using var labels = new Mat();
+        using var stats = new Mat();
+        using var centroids = new Mat();
+        int n = Cv2.ConnectedComponentsWithStats(mask, labels, stats, centroids, PixelConnectivity.Connectivity8);
+        var regions = new List<ShieldRegion>();
+        long scale2 = (long)factor * factor;
+        for (int i = 1; i < n; i++)
+        {
+            long area = stats.At<int>(i, (int)ConnectedComponentsTypes.Area) * scale2;
+            if (area < options.MinAreaPixels)
+            {
+                continue;
+            }
+
+            int x = stats.At<int>(i, (int)ConnectedComponentsTypes.Left) * factor;
+            int y = stats.At<int>(i, (int)ConnectedComponentsTypes.Top) * factor;
+            int w = Math.Min(cols - x, stats.At<int>(i, (int)ConnectedComponentsTypes.Width) * factor);
+            int h = Math.Min(rows - y, stats.At<int>(i, (int)ConnectedComponentsTypes.Height) * factor);
+            regions.Add(new ShieldRegion(x, y, w, h, area));
+        }
+
+        regions.Sort((a, b) => b.AreaPixels.CompareTo(a.AreaPixels));
+        return (regions, null);
+    }
+
+    /// <summary>Share of the outermost frame (2 % of each side, at least one pixel) that is set in <paramref name="mask"/>.</summary>
+    private static double BorderShare(Mat mask)
+    {
+        int w = mask.Cols, h = mask.Rows;
+        int bx = Math.Max(1, w / 50), by = Math.Max(1, h / 50);
+        if (2 * bx >= w || 2 * by >= h)
+        {
+            return Cv2.CountNonZero(mask) / (double)((long)w * h);
+        }
+
+        long set = 0, all = 0;
+        foreach (Rect r in new[] { new Rect(0, 0, w, by), new Rect(0, h - by, w, by), new Rect(0, by, bx, h - (2 * by)), new Rect(w - bx, by, bx, h - (2 * by)) })
+        {
+            using var part = new Mat(mask, r);
+            set += Cv2.CountNonZero(part);
+            all += (long)r.Width * r.Height;
+        }
+
+        return set / (double)all;
+    }
+
+    private static Mat ToGrey(Mat m)
+    {
+        // 16-bit or float colour: the darkest reading is the brightest channel's.
+        Mat[] ch = m.Split();
+        try
+        {
+            var max = new Mat();
+            Cv2.Max(ch[0], ch[1], max);
+            Cv2.Max(max, ch[2], max);
+            return max;
+        }
+        finally
+        {
+            foreach (Mat c in ch)
+            {
+                c.Dispose();
+            }
+        }
+    }
+}
