@@ -10,14 +10,19 @@ if [ ! -f "$model" ]; then
   exit 3
 fi
 dotnet build src/XrayAnalysis.Cli -c Release -v quiet -nologo >/dev/null
-set +e
-# The dual-energy pairs of each 2D route and the cargo render. Confidence (the operating threshold, 0.84) and NMS IoU
-# (0.45) come from the model's profile in models/models.json; each result JSON records them and their source.
-dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll detect \
-  sample-images/mail/raw sample-images/express/raw sample-images/baggage/raw sample-images/cargo/images \
-  --model "$model" --out "$out" --overlay "$@"
-code=$?
-set -e
-echo
-echo "Results: $out/results/*.json, $out/detections.coco.json, $out/summary.csv; overlays: $out/overlays/*.png"
-exit $code
+# One run per screening route (config/routes.json: each route's model, alarm threshold, tiling, overlay and shield
+# settings), each into out/demo/ROUTE/. The exit code is the worst of the five (0 all ok, 1 some input not ok, ...).
+worst=0
+for pair in mail:sample-images/mail/raw express:sample-images/express/raw baggage:sample-images/baggage/raw \
+            cargo:sample-images/cargo/images ct:sample-images/ct/images; do
+  route=${pair%%:*}; input=${pair#*:}
+  echo "== route $route: $input"
+  set +e
+  dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll detect "$input" --route "$route" --out "$out/$route" --overlay "$@"
+  code=$?
+  set -e
+  [ "$code" -gt "$worst" ] && worst=$code
+  echo
+done
+echo "Results per route: $out/ROUTE/results/*.json, detections.coco.json, summary.csv; overlays: $out/ROUTE/overlays/*.png (transparent layers in overlays/layers/)"
+exit $worst

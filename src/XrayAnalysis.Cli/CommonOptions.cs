@@ -15,6 +15,15 @@ internal sealed class DetectorCliOptions
         Required = true,
     };
 
+    /// <summary>Options whose <c>--model</c> may be left out because something else (a route) can name it.</summary>
+    public static DetectorCliOptions WithOptionalModel()
+    {
+        var d = new DetectorCliOptions();
+        d.Model.Required = false;
+        d.Model.Description += " Optional with --route when the route names one.";
+        return d;
+    }
+
     public Option<float?> Conf { get; } = new("--conf")
     {
         Description = "Confidence threshold: boxes scoring at or below it are dropped (default: the model profile's operating threshold, else 0.25).",
@@ -181,10 +190,16 @@ internal sealed class DetectorCliOptions
     /// Opens the model given by <c>--model</c> with these options (and <c>--classes</c>), printing its notes. Returns
     /// <see cref="ExitCodes.Ok"/>, <see cref="ExitCodes.UsageError"/> or <see cref="ExitCodes.ModelUnusable"/> with a one-line message.
     /// </summary>
-    public int TryOpen(ParseResult r, TextWriter stderr, out OnnxDetector? detector, Func<DetectorOptions, DetectorOptions>? adjust = null)
+    public int TryOpen(ParseResult r, TextWriter stderr, out OnnxDetector? detector, Func<DetectorOptions, DetectorOptions>? adjust = null, string? fallbackModel = null)
     {
         detector = null;
-        string path = r.GetValue(Model)!.FullName;
+        string? path = r.GetValue(Model)?.FullName ?? fallbackModel;
+        if (path is null)
+        {
+            stderr.WriteLine("xray: no model: give --model FILE, or a --route whose profile names one");
+            return ExitCodes.UsageError;
+        }
+
         DetectorOptions options;
         try
         {

@@ -42,6 +42,10 @@ internal sealed class TileCliOptions
         }
     }
 
+    /// <summary>True when any tiling option was given on the command line (not defaulted).</summary>
+    public bool AnyGiven(ParseResult r) =>
+        new Option[] { Tile, Overlap, FullImage, Scale, Merge, Match, MergeThreshold, MergeAgnostic }.Any(o => r.GetResult(o) is { Implicit: false });
+
     public TileOptions Build(ParseResult r)
     {
         string tile = r.GetValue(Tile)!;

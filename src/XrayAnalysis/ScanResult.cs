@@ -33,6 +33,10 @@ public sealed record ScanResult
     /// <summary>True for a dual-energy pair.</summary>
     public bool DualEnergy { get; init; }
 
+    /// <summary>The screening route (route file profile) the scan was run under; omitted when none.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Route { get; init; }
+
     /// <summary>The model that produced the result.</summary>
     public required ModelSummary Model { get; init; }
 
@@ -47,15 +51,16 @@ public sealed record ScanResult
 
     /// <summary>
     /// "Unable to clear" regions: connected areas too dense for the beam (<see cref="ShieldOptions"/>), largest first;
-    /// empty when there are none or the scan was not screened.
+    /// empty when the check ran and found none; null when it did not run (switched off, not a transmission image, or
+    /// the scan was not screened).
     /// </summary>
-    public IReadOnlyList<ShieldRegion> ShieldRegions { get; init; } = [];
+    public IReadOnlyList<ShieldRegion>? ShieldRegions { get; init; }
 
     /// <summary>
     /// True when the scan was screened and holds a shield region: whatever the detections say, it must not be reported
     /// clear (an operator has to look, or the item is searched).
     /// </summary>
-    public bool UnableToClear => Status == ScanStatus.Ok && ShieldRegions.Count > 0;
+    public bool UnableToClear => Status == ScanStatus.Ok && ShieldRegions is { Count: > 0 };
 
     /// <summary>Milliseconds per stage (decode, render, preprocess, inference, postprocess, merge, write).</summary>
     public required StageTimings TimingsMs { get; init; }

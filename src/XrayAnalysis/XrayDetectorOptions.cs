@@ -23,6 +23,16 @@ public sealed record XrayDetectorOptions
     /// <summary>The shield alarm: regions too dense for the beam make a scan "unable to clear".</summary>
     public ShieldOptions Shield { get; init; } = ShieldOptions.Default;
 
+    /// <summary>The screening route these options come from (recorded in every result); null when none.</summary>
+    public string? Route { get; init; }
+
+    /// <summary>Alarm (operating) threshold overriding the model profile's, recorded in the results' parameters; null keeps the profile's.</summary>
+    public float? OperatingThreshold
+    {
+        get;
+        init => field = value is null or (>= 0 and <= 1) ? value : throw new ArgumentOutOfRangeException(nameof(OperatingThreshold), value, "must be in [0, 1]");
+    }
+
     /// <summary>Longest time one input may take to be read and rendered; a slower one is <c>failed</c>.</summary>
     public TimeSpan InputTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }

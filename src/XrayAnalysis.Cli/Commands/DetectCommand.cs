@@ -5,6 +5,7 @@ using XrayAnalysis.Loading;
 using XrayAnalysis.Outputs;
 using XrayAnalysis.Pipeline;
 using XrayAnalysis.Preprocessing;
+using XrayAnalysis.Routes;
 using XrayAnalysis.Tiling;
 
 namespace XrayAnalysis.Cli.Commands;
@@ -42,7 +43,10 @@ internal static class DetectCommand
             Description = "Seconds one input may take to be read, decoded and rendered before it is abandoned as failed (0: no limit).",
             DefaultValueFactory = _ => 120,
         };
-        var det = new DetectorCliOptions();
+        var route = new Option<string?>("--route") { Description = "Screening route (mail, express, baggage, cargo, ct, or any in the route file): its model, thresholds, tiling, window, overlay and shield settings; options given here win." };
+        var routes = new Option<FileInfo?>("--routes") { Description = $"Route file (default: {RouteFiles.DefaultPath} in the current folder, else beside xray). Schema: docs/ROUTES.md." };
+        var noShield = new Option<bool>("--no-shield") { Description = "Skip the shield check (regions too dense for the beam make a scan 'unable to clear')." };
+        var det = DetectorCliOptions.WithOptionalModel();
         var tiles = new TileCliOptions();
         var cmd = new Command("detect", "Run a detector over scans and write per-scan JSON, detections.coco.json, summary.csv and optional overlays.\n" + XrayCli.ExitCodeHelp);
         cmd.Add(inputs);
@@ -56,6 +60,9 @@ internal static class DetectCommand
         cmd.Add(maxPixels);
         cmd.Add(resume);
         cmd.Add(inputTimeout);
+        cmd.Add(route);
+        cmd.Add(routes);
+        cmd.Add(noShield);
         tiles.AddTo(cmd);
         cmd.SetAction(r =>
         {
@@ -65,17 +72,36 @@ internal static class DetectCommand
             TileOptions tileOptions;
             TimeSpan timeout;
             OverlayStyle style;
+            RouteProfile? profile = null;
             try
             {
-                style = new OverlayStyle { AlarmThreshold = r.GetValue(alarmThreshold), DisplayFloor = r.GetValue(displayFloor), Suggestions = !r.GetValue(noSuggestions) };
+                if (r.GetValue(route) is string routeName)
+                {
+                    profile = RouteFiles.Load(r.GetValue(routes)?.FullName).Get(routeName);
+                }
+
+                bool Given(Option o) => r.GetResult(o) is { Implicit: false };
+                OverlayStyle baseStyle = profile?.Overlay ?? OverlayStyle.Default;
+                style = baseStyle with
+                {
+                    AlarmThreshold = r.GetValue(alarmThreshold) ?? baseStyle.AlarmThreshold,
+                    DisplayFloor = Given(displayFloor) || profile is null ? r.GetValue(displayFloor) : baseStyle.DisplayFloor,
+                    Suggestions = r.GetValue(noSuggestions) ? false : baseStyle.Suggestions,
+                };
                 timeout = InputTimeout(r.GetValue(inputTimeout));
                 string? w = r.GetValue(window);
-                render = new RenderOptions { Window = w is null ? null : IntensityWindow.Parse(w) };
-                tileOptions = tiles.Build(r);
+                render = w is not null ? new RenderOptions { Window = IntensityWindow.Parse(w) } : profile?.Render ?? new RenderOptions();
+                tileOptions = profile is not null && !tiles.AnyGiven(r) ? profile.Tiles : tiles.Build(r);
             }
-            catch (Exception ex) when (ex is FormatException or ArgumentException)
+            catch (Exception ex) when (ex is FormatException or ArgumentException or FileNotFoundException)
             {
                 stderr.WriteLine($"xray: {UsageErrors.Describe(ex)}");
+                return ExitCodes.UsageError;
+            }
+
+            if (r.GetValue(det.Model) is null && profile?.Model is null)
+            {
+                stderr.WriteLine("xray: no model: give --model FILE, or a --route whose profile names one");
                 return ExitCodes.UsageError;
             }
 
@@ -91,7 +117,8 @@ internal static class DetectCommand
                 return ExitCodes.UsageError;
             }
 
-            int opened = det.TryOpen(r, stderr, out OnnxDetector? detector);
+            int opened = det.TryOpen(r, stderr, out OnnxDetector? detector,
+                adjust: o => o with { Confidence = o.Confidence ?? profile?.Confidence, Iou = o.Iou ?? profile?.Iou }, fallbackModel: profile?.Model);
             if (detector is null)
             {
                 return opened;
@@ -103,6 +130,9 @@ internal static class DetectCommand
                 Render = render,
                 Tiles = tileOptions,
                 InputTimeout = timeout,
+                Shield = r.GetValue(noShield) ? ShieldOptions.Default with { Enabled = false } : profile?.Shield ?? ShieldOptions.Default,
+                Route = profile?.Name,
+                OperatingThreshold = r.GetValue(alarmThreshold) is double at ? (float)at : profile?.AlarmThreshold,
             });
             using (var interrupt = new ConsoleInterrupt())
             {

@@ -17,6 +17,8 @@ internal static class RenderCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var outFile = new Option<FileInfo>("--out", "-o") { Description = "The 8-bit PNG to write.", Required = true };
+        var route = new Option<string?>("--route") { Description = "Start from this route's default view (route file: --routes, else config/routes.json); --function adds to it." };
+        var routes = new Option<FileInfo?>("--routes") { Description = "Route file (schema: docs/ROUTES.md)." };
         scan.AcceptExistingOnly();
         low.AcceptExistingOnly();
         var cmd = new Command("render", "Operator image functions (grey/pseudo-colour, negative, edge enhancement, organic/inorganic stripping, high/low penetration, variable density, gamma, zoom): 16-bit source in, 8-bit PNG out.");
@@ -24,17 +26,20 @@ internal static class RenderCommand
         cmd.Add(low);
         cmd.Add(functions);
         cmd.Add(outFile);
+        cmd.Add(route);
+        cmd.Add(routes);
         cmd.SetAction(r =>
         {
             TextWriter err = r.InvocationConfiguration.Error;
             ViewSettings settings;
             try
             {
-                settings = ViewSettings.Parse(r.GetValue(functions) ?? []);
+                string baseView = r.GetValue(route) is string name ? RouteFiles.Load(r.GetValue(routes)?.FullName).Get(name).View.ToString() : "";
+                settings = ViewSettings.Parse([baseView, .. r.GetValue(functions) ?? []]);
             }
-            catch (ArgumentException ex)
+            catch (Exception ex) when (ex is ArgumentException or FormatException or FileNotFoundException)
             {
-                err.WriteLine($"xray: --function: {ex.Message}");
+                err.WriteLine($"xray: {ex.Message}");
                 return ExitCodes.UsageError;
             }
 

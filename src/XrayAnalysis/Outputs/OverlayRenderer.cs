@@ -31,7 +31,7 @@ internal static class OverlayRenderer
         (double threshold, string source) = style.ThresholdFor(result);
         OverlayLayout layout = OverlayLayout.Plan(rendered.Cols, rendered.Rows, result.Detections, threshold, source, style);
         using Mat canvas = rendered.Clone();
-        Draw(canvas, layout, result.ShieldRegions, opaque: false);
+        Draw(canvas, layout, result.ShieldRegions ?? [], opaque: false);
         if (!style.Legend)
         {
             return canvas.Clone();
@@ -60,7 +60,7 @@ internal static class OverlayRenderer
         (double threshold, string source) = style.ThresholdFor(result);
         OverlayLayout layout = OverlayLayout.Plan(width, height, result.Detections, threshold, source, style);
         var layer = new Mat(height, width, MatType.CV_8UC4, Scalar.All(0));
-        Draw(layer, layout, result.ShieldRegions, opaque: true);
+        Draw(layer, layout, result.ShieldRegions ?? [], opaque: true);
         return layer;
     }
 
@@ -72,7 +72,7 @@ internal static class OverlayRenderer
     {
         int alarms = layout.Boxes.Count(b => b.Tier == OverlayTier.Alarm), suggestions = layout.Boxes.Count - alarms;
         var text = new List<string>();
-        if (result.ShieldRegions.Count > 0)
+        if (result.ShieldRegions is { Count: > 0 })
         {
             long area = result.ShieldRegions.Sum(r => r.AreaPixels);
             text.Add($"UNABLE TO CLEAR: {result.ShieldRegions.Count} region{(result.ShieldRegions.Count == 1 ? "" : "s")} too dense for the beam ({area.ToString(CultureInfo.InvariantCulture)} px, hatched);");
@@ -136,18 +136,40 @@ internal static class OverlayRenderer
         Scalar Opaque(Scalar c) => opaque ? new Scalar(c.Val0, c.Val1, c.Val2, 255) : c;
         int thin = Math.Max(1, layout.Thickness / 2);
 
-        // Shield regions under everything: outline and diagonal hatching (nothing can be seen there anyway).
+        // Shield regions under everything: their outline (the box when none was traced) and diagonal hatching inside it
+        // (nothing can be seen there anyway).
         foreach (ShieldRegion r in shields)
         {
-            var box = new Rect(r.X, r.Y, Math.Max(1, r.Width), Math.Max(1, r.Height));
-            Cv2.Rectangle(canvas, box, Opaque(Scalar.Black), layout.Thickness + 2, LineTypes.Link8);
-            Cv2.Rectangle(canvas, box, Opaque(ShieldColour), layout.Thickness, LineTypes.Link8);
-            int step = (6 * thin) + 8;
+            var box = new Rect(r.X, r.Y, Math.Max(1, r.Width), Math.Max(1, r.Height)).Intersect(new Rect(0, 0, canvas.Cols, canvas.Rows));
+            if (box.Width <= 0 || box.Height <= 0)
+            {
+                continue;
+            }
+
+            Point[] poly = r.Outline.Count >= 3
+                ? r.Outline.Select(p => new Point(p[0] - box.X, p[1] - box.Y)).ToArray()
+                : [new Point(0, 0), new Point(box.Width - 1, 0), new Point(box.Width - 1, box.Height - 1), new Point(0, box.Height - 1)];
             using var inside = new Mat(canvas, box);
+            using var hatch = inside.Clone();
+            int step = (6 * thin) + 8;
             for (int k = step; k < box.Width + box.Height; k += step)
             {
-                Cv2.Line(inside, new Point(k, 0), new Point(k - box.Height, box.Height), Opaque(ShieldColour), thin, LineTypes.Link8);
+                Cv2.Line(hatch, new Point(k, 0), new Point(k - box.Height, box.Height), Opaque(ShieldColour), thin, LineTypes.Link8);
             }
+
+            using (var mask = new Mat(box.Height, box.Width, MatType.CV_8UC1, Scalar.All(0)))
+            {
+                Cv2.FillPoly(mask, [poly], Scalar.All(255));
+                Point[][] holes = r.Holes.Where(h => h.Count >= 3).Select(h => h.Select(p => new Point(p[0] - box.X, p[1] - box.Y)).ToArray()).ToArray();
+                if (holes.Length > 0)
+                {
+                    Cv2.FillPoly(mask, holes, Scalar.All(0));
+                }
+                hatch.CopyTo(inside, mask);
+            }
+
+            Cv2.Polylines(inside, [poly], true, Opaque(Scalar.Black), layout.Thickness + 2, LineTypes.Link8);
+            Cv2.Polylines(inside, [poly], true, Opaque(ShieldColour), layout.Thickness, LineTypes.Link8);
         }
 
         // Suggestions first, so that alarms are drawn over them.

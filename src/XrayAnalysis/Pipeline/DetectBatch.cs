@@ -305,7 +305,7 @@ public sealed class DetectBatch
               .Append(CsvField.Quote(r.Reason ?? string.Empty)).Append(',').Append(r.Width).Append(',').Append(r.Height).Append(',').Append(r.BitDepth).Append(',')
               .Append(r.DualEnergy ? "true" : "false").Append(',').Append(r.Detections.Count).Append(',')
               .Append(max.ToString("0.0000", CultureInfo.InvariantCulture)).Append(',').Append(total.ToString("0.0", CultureInfo.InvariantCulture)).Append(',')
-              .Append(r.UnableToClear ? "true" : "false").Append(',').Append(r.ShieldRegions.Count).Append('\n');
+              .Append(r.UnableToClear ? "true" : "false").Append(',').Append(r.ShieldRegions is null ? "" : r.ShieldRegions.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
         return sb.ToString();

@@ -56,6 +56,12 @@ internal sealed class DetectionPipeline
     /// <summary>The shield check run on each scan before its raw pixels are released.</summary>
     public ShieldOptions Shield { get; init; } = ShieldOptions.Default;
 
+    /// <summary>The route recorded in each result; null when none.</summary>
+    public string? Route { get => _results.Route; init => _results.Route = value; }
+
+    /// <summary>Alarm threshold recorded in each result instead of the model profile's; null keeps the profile's.</summary>
+    public float? OperatingThreshold { get => _results.OperatingThreshold; init => _results.OperatingThreshold = value; }
+
     /// <summary>
     /// Called with each batch's input tensor and image count just before <c>Session.Run</c>; used by the benchmark to
     /// replay exactly the same tensors through bare <c>Session.Run</c>. The buffer is reused after the call returns.
@@ -288,7 +294,7 @@ internal sealed class DetectionPipeline
         try
         {
             // The shield check needs the raw transmissions, so it runs here; its time counts as rendering.
-            (IReadOnlyList<ShieldRegion>? shield, string? shieldNote) = Shield.Enabled ? ShieldDetector.Find(scan, Shield) : (null, "shield check off (--no-shield or profile)");
+            (IReadOnlyList<ShieldRegion>? shield, string? shieldNote) = Shield.Enabled ? ShieldDetector.Find(scan, Shield) : (null, null);
             (Mat rendered, IntensityWindow? window) = ScanRenderer.Render(scan, _render);
             timings = timings with { Render = sw.Elapsed.TotalMilliseconds };
 

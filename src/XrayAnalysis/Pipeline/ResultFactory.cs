@@ -8,6 +8,12 @@ namespace XrayAnalysis.Pipeline;
 /// <summary>Builds the <see cref="ScanResult"/> records of one detector: model, parameters and contract filled in once.</summary>
 internal sealed class ResultFactory(OnnxDetector detector)
 {
+    /// <summary>The route recorded in each result.</summary>
+    public string? Route { get; set; }
+
+    /// <summary>Alarm threshold recorded instead of the profile's.</summary>
+    public float? OperatingThreshold { get; set; }
+
     /// <summary>A non-ok outcome (status and reason given), with what is known of the scan.</summary>
     public ScanOutcome Failure(ScanInput input, ScanStatus status, string reason, StageTimings timings, Scan? scan, int slot) =>
         new(Base(input, scan, timings, null) with { Status = status, Reason = reason }, null) { Slot = slot };
@@ -28,8 +34,8 @@ internal sealed class ResultFactory(OnnxDetector detector)
         ScanResult result = Base(p.Input, p.Scan, p.Timings, p.Window, tiling is null ? p.Transform : null, tiling) with
         {
             Status = ScanStatus.Ok, Detections = records, Tiling = tiling,
-            ShieldRegions = p.Shield ?? [],
-            Warnings = p.Shield is null ? [$"{p.ShieldNote ?? "shield check off"}: dense regions were not looked for"] : null,
+            ShieldRegions = p.Shield,
+            Warnings = p.ShieldNote is null ? null : [p.ShieldNote],
         };
         p.Scan.Dispose();
         Mat? keep = keepRendered ? p.Rendered : null;
@@ -66,7 +72,8 @@ internal sealed class ResultFactory(OnnxDetector detector)
             Model = ModelSummary.Of(m),
             Parameters = new DetectParameters(st.Confidence, st.Iou, o.MaxDetections, o.Classes?.Order().ToList(), o.AgnosticNms,
                 Names.Of(c.Resize), window is { } w ? [w.Low, w.High] : null, Names.Of(st.ConfidenceSource), Names.Of(st.IouSource),
-                st.OperatingThreshold, ClassThresholds(m, st), pre),
+                OperatingThreshold ?? st.OperatingThreshold, ClassThresholds(m, st), pre),
+            Route = Route,
             TimingsMs = timings,
             NonFiniteSamples = scan?.NonFiniteSamples,
             Status = ScanStatus.Failed,

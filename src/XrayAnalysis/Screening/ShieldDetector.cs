@@ -57,7 +57,7 @@ internal static class ShieldDetector
         double border = BorderShare(mask);
         if (border > 0.5)
         {
-            return (null, $"shield check not applicable: {border:P0} of the scan's border is as dark as a shield (a CT slice or an inverted image, not a transmission projection)");
+            return (null, $"shield check not applicable: {border:P0} of the scan's border is as dark as a shield (a CT slice or an inverted image, not a transmission projection), so dense regions were not looked for");
         }
 
         using (Mat kernel = Cv2.GetStructuringElement(MorphShapes.Rect, new Size(3, 3)))
@@ -83,11 +83,51 @@ internal static class ShieldDetector
             int y = stats.At<int>(i, (int)ConnectedComponentsTypes.Top) * factor;
             int w = Math.Min(cols - x, stats.At<int>(i, (int)ConnectedComponentsTypes.Width) * factor);
             int h = Math.Min(rows - y, stats.At<int>(i, (int)ConnectedComponentsTypes.Height) * factor);
-            regions.Add(new ShieldRegion(x, y, w, h, area));
+            (int[][] outline, int[][][] holes) = Trace(labels, i, stats, factor, cols, rows);
+            regions.Add(new ShieldRegion(x, y, w, h, area) { Outline = outline, Holes = holes });
         }
 
         regions.Sort((a, b) => b.AreaPixels.CompareTo(a.AreaPixels));
         return (regions, null);
+    }
+
+    /// <summary>The outer boundary and holes of component <paramref name="label"/>, simplified, in full-scan pixels.</summary>
+    private static (int[][] Outline, int[][][] Holes) Trace(Mat labels, int label, Mat stats, int factor, int cols, int rows)
+    {
+        var box = new Rect(stats.At<int>(label, (int)ConnectedComponentsTypes.Left), stats.At<int>(label, (int)ConnectedComponentsTypes.Top),
+            stats.At<int>(label, (int)ConnectedComponentsTypes.Width), stats.At<int>(label, (int)ConnectedComponentsTypes.Height));
+        using var roi = new Mat(labels, box);
+        using var mine = new Mat();
+        Cv2.Compare(roi, new Scalar(label), mine, CmpTypes.EQ);
+        Cv2.FindContours(mine, out Point[][] contours, out HierarchyIndex[] tree, RetrievalModes.CComp, ContourApproximationModes.ApproxSimple);
+        if (contours.Length == 0)
+        {
+            return ([], []);
+        }
+
+        int outer = Enumerable.Range(0, contours.Length).Where(k => tree[k].Parent < 0).MaxBy(k => Cv2.ContourArea(contours[k]));
+        var holes = new List<Point[]>();
+        for (int c = tree[outer].Child; c >= 0; c = tree[c].Next)
+        {
+            holes.Add(contours[c]);
+        }
+
+        int[][] Scale(Point[] poly) => poly.Select(p => new[] { Math.Min(cols - 1, (p.X + box.X) * factor), Math.Min(rows - 1, (p.Y + box.Y) * factor) }).ToArray();
+        return (Scale(Simplify(contours[outer])), holes.OrderByDescending(h => Cv2.ContourArea(h)).Take(50).Select(h => Scale(Simplify(h))).Where(h => h.Length >= 3).ToArray());
+    }
+
+    /// <summary>A closed contour within about 0.2 % of its perimeter, with at most 200 points.</summary>
+    private static Point[] Simplify(Point[] contour)
+    {
+        double eps = Math.Max(0.5, Cv2.ArcLength(contour, true) * 0.002);
+        Point[] poly = Cv2.ApproxPolyDP(contour, eps, true);
+        while (poly.Length > 200)
+        {
+            eps *= 1.5;
+            poly = Cv2.ApproxPolyDP(contour, eps, true);
+        }
+
+        return poly;
     }
 
     /// <summary>Share of the outermost frame (2 % of each side, at least one pixel) that is set in <paramref name="mask"/>.</summary>

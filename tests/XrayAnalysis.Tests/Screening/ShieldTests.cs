@@ -38,7 +38,9 @@ public sealed class ShieldTests : TempDirTest
         ScanResult r = Detector.Detect(scan);
         Assert.That(r.Status, Is.EqualTo(ScanStatus.Ok));
         Assert.That(r.ShieldRegions, Has.Count.EqualTo(1));
-        Assert.That(r.ShieldRegions[0], Is.EqualTo(new ShieldRegion(100, 80, 40, 40, 1600)));
+        Assert.That(Box(r.ShieldRegions![0]), Is.EqualTo((100, 80, 40, 40, 1600L)));
+        Assert.That(r.ShieldRegions![0].Outline.Select(p => (p[0], p[1])), Is.EquivalentTo(new[] { (100, 80), (100, 119), (139, 119), (139, 80) }), "a square's outline is its four corners");
+        Assert.That(r.ShieldRegions![0].Holes, Is.Empty);
         Assert.That(r.UnableToClear, Is.True);
         Assert.That(r.Warnings, Is.Null);
         Assert.That(Encoding(r), Does.Contain("\"unable_to_clear\": true").And.Contain("\"area_pixels\": 1600"));
@@ -57,7 +59,7 @@ public sealed class ShieldTests : TempDirTest
         using ScanImage small = Grey16(320, 240, new Rect(100, 80, 20, 20), 0);
         Assert.That(Detector.Detect(small).ShieldRegions, Is.Empty, "400 px is below the 1,000 px default");
         using XrayDetector strict = XrayDetector.Open(TestData.BundledModel, new XrayDetectorOptions { Shield = ShieldOptions.Default with { MinAreaPixels = 300 } });
-        Assert.That(strict.Detect(small).ShieldRegions.Single().AreaPixels, Is.EqualTo(400));
+        Assert.That(strict.Detect(small).ShieldRegions!.Single().AreaPixels, Is.EqualTo(400));
         using XrayDetector lax = XrayDetector.Open(TestData.BundledModel, new XrayDetectorOptions { Shield = ShieldOptions.Default with { MaxTransmission = 0.05 } });
         using ScanImage visible2 = Grey16(320, 240, new Rect(100, 80, 60, 60), 2000);
         Assert.That(lax.Detect(visible2).ShieldRegions, Has.Count.EqualTo(1), "2,000 / 60,000 = 3.3 % is shielded at a 5 % limit");
@@ -79,7 +81,7 @@ public sealed class ShieldTests : TempDirTest
         });
         ScanResult r = Detector.Detect(scan);
         Assert.That(r.ShieldRegions, Has.Count.EqualTo(1));
-        Assert.That(r.ShieldRegions[0].AreaPixels, Is.GreaterThanOrEqualTo(36 * 36 * 95 / 100));
+        Assert.That(r.ShieldRegions![0].AreaPixels, Is.GreaterThanOrEqualTo(36 * 36 * 95 / 100));
     }
 
     [Test]
@@ -91,7 +93,7 @@ public sealed class ShieldTests : TempDirTest
         m.GetArray(out ushort[] px);
         using ScanImage slice = ScanImage.FromGrey16(px, 320, 240, "slice");
         ScanResult r = Detector.Detect(slice);
-        Assert.That(r.ShieldRegions, Is.Empty);
+        Assert.That(r.ShieldRegions, Is.Null);
         Assert.That(r.Warnings!.Single(), Does.Contain("not applicable").And.Contain("CT slice"));
     }
 
@@ -103,7 +105,7 @@ public sealed class ShieldTests : TempDirTest
         Cv2.Rectangle(colour, new Rect(150, 100, 50, 40), new Scalar(20, 8, 4), -1);
         string colourPath = TestData.Write(Dir, "vendor.jpg", TestData.Encode(".png", colour));
         ScanResult rc = Detector.DetectFilesAsync([colourPath]).ToBlockingEnumerable().Single();
-        Assert.That(rc.ShieldRegions.Single(), Is.EqualTo(new ShieldRegion(150, 100, 50, 40, 2000)));
+        Assert.That(Box(rc.ShieldRegions!.Single()), Is.EqualTo((150, 100, 50, 40, 2000L)));
 
         using var high = new Mat(240, 320, MatType.CV_16UC1, Scalar.All(65535));
         using var low = new Mat(240, 320, MatType.CV_16UC1, Scalar.All(65535));
@@ -112,7 +114,7 @@ public sealed class ShieldTests : TempDirTest
         string h = TestData.Write(Dir, "pair_high.png", TestData.Encode(".png", high));
         string l = TestData.Write(Dir, "pair_low.png", TestData.Encode(".png", low));
         using ScanImage pair = ScanImage.FromDualEnergyFiles(h, l);
-        Assert.That(Detector.Detect(pair).ShieldRegions.Single(), Is.EqualTo(new ShieldRegion(60, 60, 50, 50, 2500)), "judged on the high-energy image");
+        Assert.That(Box(Detector.Detect(pair).ShieldRegions!.Single()), Is.EqualTo((60, 60, 50, 50, 2500L)), "judged on the high-energy image");
     }
 
     [Test]
@@ -120,7 +122,7 @@ public sealed class ShieldTests : TempDirTest
     {
         using ScanImage scan = Grey16(6000, 3000, new Rect(3000, 1000, 400, 300), 10);
         using XrayDetector d = XrayDetector.Open(TestData.BundledModel, new XrayDetectorOptions { Tiles = XrayAnalysis.Tiling.TileOptions.Default with { Mode = XrayAnalysis.Tiling.TileMode.Off } });
-        ShieldRegion r = d.Detect(scan).ShieldRegions.Single();
+        ShieldRegion r = d.Detect(scan).ShieldRegions!.Single();
         Assert.That(r.X, Is.EqualTo(3000).Within(2));
         Assert.That(r.Y, Is.EqualTo(1000).Within(2));
         Assert.That(r.Width, Is.EqualTo(400).Within(4));
@@ -134,8 +136,9 @@ public sealed class ShieldTests : TempDirTest
         using XrayDetector off = XrayDetector.Open(TestData.BundledModel, new XrayDetectorOptions { Shield = ShieldOptions.Default with { Enabled = false } });
         using ScanImage scan = Grey16(320, 240, new Rect(100, 80, 40, 40), 0);
         ScanResult r = off.Detect(scan);
-        Assert.That(r.ShieldRegions, Is.Empty);
-        Assert.That(r.Warnings!.Single(), Does.Contain("shield check off"));
+        Assert.That(r.ShieldRegions, Is.Null, "null: not checked (an empty list would say checked, none found)");
+        Assert.That(r.UnableToClear, Is.False);
+        Assert.That(r.Warnings, Is.Null, "switched off on purpose: not a warning");
     }
 
     [Test]
@@ -177,6 +180,24 @@ public sealed class ShieldTests : TempDirTest
         Assert.That(csv.Single(l => l.StartsWith("dense,", StringComparison.Ordinal)), Does.EndWith(",true,1"));
         Assert.That(csv.Single(l => l.StartsWith("light,", StringComparison.Ordinal)), Does.EndWith(",false,0"));
     }
+
+    [Test]
+    public void A_dense_frame_is_a_ring_with_a_hole_and_the_overlay_leaves_the_visible_inside_unhatched()
+    {
+        // A container wall: a 12-px dense frame around a visible interior.
+        using ScanImage scan = Grey16(400, 300, new Rect(100, 60, 200, 160), 0, edit: m => m[new Rect(112, 72, 176, 136)].SetTo(Scalar.All(30000)));
+        ScanResult r = Detector.Detect(scan) with { Detections = [] };
+        ShieldRegion ring = r.ShieldRegions!.Single();
+        Assert.That(ring.AreaPixels, Is.EqualTo((200 * 160) - (176 * 136)));
+        Assert.That(ring.Holes, Has.Count.EqualTo(1));
+        using Mat layer = Cv2.ImDecode(XrayDetector.DrawOverlayLayer(r), ImreadModes.Unchanged);
+        using Mat alpha = layer.ExtractChannel(3);
+        Assert.That(Cv2.CountNonZero(alpha[new Rect(130, 90, 140, 100)]), Is.Zero, "the visible inside is not hatched");
+        Assert.That(Cv2.CountNonZero(alpha[new Rect(100, 60, 200, 12)]), Is.GreaterThan(200 * 12 / 10), "the wall is");
+        Assert.That(Encoding(r), Does.Contain("\"holes\"").And.Contain("\"outline\""));
+    }
+
+    private static (int, int, int, int, long) Box(ShieldRegion r) => (r.X, r.Y, r.Width, r.Height, r.AreaPixels);
 
     private static string Encoding(ScanResult r) => System.Text.Encoding.UTF8.GetString(ResultJson.Serialize(r));
 }

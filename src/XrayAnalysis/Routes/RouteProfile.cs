@@ -1,0 +1,66 @@
+using XrayAnalysis.Outputs;
+using XrayAnalysis.Preprocessing;
+using XrayAnalysis.Tiling;
+using XrayAnalysis.Viewing;
+
+namespace XrayAnalysis.Routes;
+
+/// <summary>
+/// The settings of one screening route (mail, express, air-traveller baggage, cargo, CT): which model, its thresholds,
+/// tiling, rendering window, the operator's default view, overlay and shield settings. Loaded from a route file by
+/// <see cref="RouteConfig"/>; applied to detector options with <see cref="Apply(XrayDetectorOptions)"/>.
+/// </summary>
+public sealed record RouteProfile
+{
+    /// <summary>The route's name (the key in the route file, lower case).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>One line saying what goes through this route.</summary>
+    public string Description { get; init; } = "";
+
+    /// <summary>The model file (absolute, resolved against the route file's folder); null to leave the choice to the caller.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Confidence threshold (null: the model profile's).</summary>
+    public float? Confidence { get; init; }
+
+    /// <summary>NMS IoU (null: the model profile's).</summary>
+    public float? Iou { get; init; }
+
+    /// <summary>Alarm (operating) threshold for this route, overriding the model profile's (null: the profile's).</summary>
+    public float? AlarmThreshold { get; init; }
+
+    /// <summary>Tiling.</summary>
+    public TileOptions Tiles { get; init; } = TileOptions.Default;
+
+    /// <summary>Rendering of 16-bit scans for the model.</summary>
+    public RenderOptions Render { get; init; } = RenderOptions.Default;
+
+    /// <summary>The operator's default image functions on this route (<c>xray render --route</c>).</summary>
+    public ViewSettings View { get; init; } = ViewSettings.Standard;
+
+    /// <summary>Overlay tiers and legend (its alarm threshold is <see cref="AlarmThreshold"/>).</summary>
+    public OverlayStyle Overlay { get; init; } = OverlayStyle.Default;
+
+    /// <summary>The shield ("unable to clear") check.</summary>
+    public ShieldOptions Shield { get; init; } = ShieldOptions.Default;
+
+    /// <summary>
+    /// <paramref name="options"/> with this route's tiling, rendering, shield, alarm threshold and name, and its
+    /// confidence and IoU where the options leave them unset (options given explicitly win).
+    /// </summary>
+    /// <param name="options">The caller's options (e.g. from command-line flags).</param>
+    public XrayDetectorOptions Apply(XrayDetectorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options with
+        {
+            Detector = options.Detector with { Confidence = options.Detector.Confidence ?? Confidence, Iou = options.Detector.Iou ?? Iou },
+            Tiles = Tiles,
+            Render = Render,
+            Shield = Shield,
+            Route = Name,
+            OperatingThreshold = options.OperatingThreshold ?? AlarmThreshold,
+        };
+    }
+}

@@ -1,0 +1,121 @@
+using System.Text.Json;
+using XrayAnalysis.Routes;
+using XrayAnalysis.Tests.Cli;
+using XrayAnalysis.Tiling;
+using XrayAnalysis.Viewing;
+
+namespace XrayAnalysis.Tests.Routes;
+
+/// <summary>Route profiles: the bundled route file, strict validation, and <c>--route</c> on the real CLI.</summary>
+[TestFixture]
+public sealed class RouteConfigTests : TempDirTest
+{
+    private static string Bundled => Path.Combine(TestData.RepoRoot, "config", "routes.json");
+
+    private string WriteRoutes(string routesJson) =>
+        TestData.Write(Dir, "routes.json", System.Text.Encoding.UTF8.GetBytes("{\"schema_version\": 1, \"routes\": {" + routesJson + "}}"));
+
+    [Test]
+    public void The_bundled_route_file_holds_the_five_routes_with_existing_models_and_valid_settings()
+    {
+        RouteConfig config = RouteConfig.Load(Bundled);
+        Assert.That(config.Routes.Keys, Is.EquivalentTo(new[] { "mail", "express", "baggage", "cargo", "ct" }));
+        foreach (RouteProfile p in config.Routes.Values)
+        {
+            Assert.That(File.Exists(p.Model), Is.True, $"{p.Name}: {p.Model}");
+            Assert.That(p.Description, Is.Not.Empty);
+        }
+
+        Assert.That(config.Get("CARGO").Tiles.Mode, Is.EqualTo(TileMode.Always), "names are case-insensitive");
+        Assert.That(config.Get("cargo").View, Is.EqualTo(ViewSettings.Parse("grey,edge")));
+        Assert.That(config.Get("ct").Shield.Enabled, Is.False);
+        Assert.That(config.Get("mail").AlarmThreshold, Is.InRange(0f, 1f));
+        Assert.That(config.Get("mail").Overlay.AlarmThreshold, Is.EqualTo(config.Get("mail").AlarmThreshold).Within(1e-6));
+    }
+
+    [TestCase("\"mail\": {\"confidnce\": 0.3}", "routes.mail.confidnce: unknown key")]
+    [TestCase("\"mail\": {\"confidence\": 1.5}", "routes.mail.confidence: 1.5 is outside 0–1")]
+    [TestCase("\"mail\": {\"iou\": \"high\"}", "routes.mail.iou: expected a number, found string")]
+    [TestCase("\"mail\": {\"tiles\": {\"mode\": \"sometimes\"}}", "routes.mail.tiles.mode: 'sometimes' is not auto, off or always")]
+    [TestCase("\"mail\": {\"view\": \"sepia\"}", "routes.mail.view: unknown image function 'sepia'")]
+    [TestCase("\"mail\": {\"window\": [500, 100]}", "routes.mail.window: [500, 100] must satisfy")]
+    [TestCase("\"mail\": {\"shield\": {\"min_area_pixels\": 0}}", "routes.mail.shield.min_area_pixels: 0 is outside")]
+    [TestCase("\"mail\": {\"overlay\": {\"suggestions\": 1}}", "routes.mail.overlay.suggestions: expected true or false")]
+    [TestCase("\"ma il\": {}", "a route name is 1–40 letters")]
+    [TestCase("\"mail\": [1]", "routes.mail: expected an object, found array")]
+    [TestCase("", "routes: no routes defined")]
+    public void A_bad_route_file_is_refused_with_the_file_the_key_and_the_reason(string routes, string reason)
+    {
+        string path = WriteRoutes(routes);
+        var ex = Assert.Catch<FormatException>(() => RouteConfig.Load(path));
+        Assert.That(ex!.Message, Does.StartWith(path).And.Contain(reason));
+    }
+
+    [Test]
+    public void Not_json_a_missing_file_and_an_unknown_route_say_so()
+    {
+        string path = TestData.Write(Dir, "broken.json", "{\"schema_version\": 1, \"routes\": {"u8.ToArray());
+        Assert.That(Assert.Catch<FormatException>(() => RouteConfig.Load(path))!.Message, Does.Contain("not valid JSON"));
+        Assert.That(Assert.Catch<FileNotFoundException>(() => RouteConfig.Load(Path.Combine(Dir, "none.json")))!.Message, Does.Contain("no such route file"));
+        Assert.That(Assert.Catch<ArgumentException>(() => RouteConfig.Load(Bundled).Get("ferry"))!.Message, Does.Contain("no route 'ferry' (routes: mail, express, baggage, cargo, ct)"));
+        string v2 = TestData.Write(Dir, "v2.json", "{\"schema_version\": 2, \"routes\": {\"a\": {}}}"u8.ToArray());
+        Assert.That(Assert.Catch<FormatException>(() => RouteConfig.Load(v2))!.Message, Does.Contain("schema_version: 2 is outside 1–1"));
+    }
+
+    [Test]
+    public void Apply_takes_the_routes_settings_but_explicit_options_win()
+    {
+        RouteProfile p = RouteConfig.Load(Bundled).Get("cargo") with { Confidence = 0.4f };
+        XrayDetectorOptions plain = p.Apply(new XrayDetectorOptions());
+        Assert.That(plain.Route, Is.EqualTo("cargo"));
+        Assert.That(plain.Detector.Confidence, Is.EqualTo(0.4f));
+        Assert.That(plain.Tiles.Mode, Is.EqualTo(TileMode.Always));
+        Assert.That(plain.Shield.MinAreaPixels, Is.EqualTo(20000));
+        XrayDetectorOptions explicitConf = p.Apply(new XrayDetectorOptions { Detector = new() { Confidence = 0.1f }, OperatingThreshold = 0.9f });
+        Assert.That(explicitConf.Detector.Confidence, Is.EqualTo(0.1f));
+        Assert.That(explicitConf.OperatingThreshold, Is.EqualTo(0.9f));
+    }
+
+    [Test]
+    public void Cli_detect_with_a_route_uses_its_model_and_alarm_threshold_and_records_the_route_in_every_result()
+    {
+        string model = JsonSerializer.Serialize(TestData.BundledModel);
+        string routes = WriteRoutes("\"night-mail\": {\"description\": \"test\", \"model\": " + model + ", \"alarm_threshold\": 0.5, \"confidence\": 0.3, \"shield\": {\"enabled\": false}}");
+        string output = Path.Combine(Dir, "out");
+        (int code, string stdout, string stderr) = DetectCliTests.Run("detect", Path.Combine(TestData.SampleImages, "mail", "images"), "--route", "night-mail", "--routes", routes, "--out", output);
+        Assert.That(code, Is.Zero, stdout + stderr);
+        string[] results = Directory.GetFiles(Path.Combine(output, "results"), "*.json");
+        Assert.That(results, Is.Not.Empty);
+        foreach (string f in results)
+        {
+            using JsonDocument d = JsonDocument.Parse(File.ReadAllBytes(f));
+            Assert.That(d.RootElement.GetProperty("route").GetString(), Is.EqualTo("night-mail"), f);
+            JsonElement pars = d.RootElement.GetProperty("parameters");
+            Assert.That(pars.GetProperty("operating_threshold").GetSingle(), Is.EqualTo(0.5f), "the route's alarm threshold is recorded");
+            Assert.That(pars.GetProperty("confidence").GetSingle(), Is.EqualTo(0.3f));
+            Assert.That(d.RootElement.GetProperty("shield_regions").ValueKind, Is.EqualTo(JsonValueKind.Null), "the route switches the shield check off");
+        }
+
+        (code, stdout, stderr) = DetectCliTests.Run("detect", Path.Combine(TestData.SampleImages, "mail", "images"), "--route", "night-mail", "--routes", routes, "--conf", "0.6", "--out", Path.Combine(Dir, "out2"));
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("confidence 0.6 (option)"), "an option given on the command line wins over the route");
+
+        (code, _, stderr) = DetectCliTests.Run("detect", Path.Combine(TestData.SampleImages, "mail", "images"), "--route", "ferry", "--routes", routes, "--out", Path.Combine(Dir, "out3"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("no route 'ferry' (routes: night-mail)"));
+
+        (code, _, stderr) = DetectCliTests.Run("detect", Path.Combine(TestData.SampleImages, "mail", "images"), "--out", Path.Combine(Dir, "out4"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("no model: give --model FILE, or a --route"));
+    }
+
+    [Test]
+    public void Cli_render_starts_from_the_routes_view()
+    {
+        string scan = Path.Combine(TestData.SampleImages, "cargo", "images", "cargo_00000.jpg");
+        string output = Path.Combine(Dir, "cargo-view.png");
+        (int code, string stdout, string stderr) = DetectCliTests.Run("render", scan, "--route", "cargo", "--routes", Bundled, "-f", "zoom=0,0,400,300", "-o", output);
+        Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("as grey,edge,zoom=0,0,400,300@1"));
+    }
+}
