@@ -71,7 +71,7 @@ public sealed class RouteConfig
             var r = new Reader(full);
             JsonElement root = r.Object(doc.RootElement, "");
             r.Keys(root, "", "schema_version", "routes");
-            int version = (int)r.Number(root, "schema_version", "", 1, 1, required: true)!.Value;
+            r.Number(root, "schema_version", "", 1, 1, required: true); // version 1 is the only one there is
             JsonElement routes = r.Object(r.Get(root, "routes", "", required: true)!.Value, "routes");
             var result = new Dictionary<string, RouteProfile>(StringComparer.Ordinal);
             foreach (JsonProperty p in routes.EnumerateObject())
@@ -93,7 +93,6 @@ public sealed class RouteConfig
                 throw new FormatException($"{full}: routes: no routes defined");
             }
 
-            _ = version;
             return new RouteConfig(full, result);
         }
     }
