@@ -24,5 +24,9 @@ for pair in mail:sample-images/mail/raw express:sample-images/express/raw baggag
   [ "$code" -gt "$worst" ] && worst=$code
   echo
 done
+echo "== review page of all routes (ground truth: the sample sets' annotations)"
+dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll review "$out" --ground-truth sample-images/*/annotations.coco.json || worst=4
+echo
 echo "Results per route: $out/ROUTE/results/*.json, detections.coco.json, summary.csv; overlays: $out/ROUTE/overlays/*.png (transparent layers in overlays/layers/)"
+echo "Review page (open in a browser, works from file://): $out/review/index.html"
 exit $worst

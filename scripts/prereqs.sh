@@ -2,7 +2,7 @@
 # Installs the system packages XrayAnalysis needs at run time, only when missing:
 #   libgtk-3-0 — OpenCvSharp's Linux runtime (libOpenCvSharpExtern.so) links against it.
 # Extra package names given as arguments are installed the same way (scripts/test.sh adds slurm-wlm and munge for
-# the Slurm array test).
+# the Slurm array test, and chromium for the review page's browser tests).
 set -euo pipefail
 missing=()
 for pkg in libgtk-3-0 "$@"; do

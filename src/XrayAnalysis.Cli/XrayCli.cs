@@ -24,6 +24,7 @@ public static class XrayCli
         root.Add(BenchCommand.Create());
         root.Add(VolumeCommand.Create());
         root.Add(BatchCommand.Create());
+        root.Add(ReviewCommand.Create());
         return root;
     }
 

@@ -24,6 +24,9 @@ public sealed class ViewImage
     /// <summary>Pixels: <see cref="Width"/> × <see cref="Height"/> × 3 bytes, blue-green-red, rows packed.</summary>
     public ReadOnlyMemory<byte> Bgr => _bgr;
 
+    /// <summary>The pixels as a Mat header over the same bytes (no copy); dispose it before this view goes away.</summary>
+    internal Mat AsMat() => Mat.FromPixelData(Height, Width, MatType.CV_8UC3, _bgr);
+
     /// <summary>The view as PNG bytes.</summary>
     public byte[] EncodePng()
     {
