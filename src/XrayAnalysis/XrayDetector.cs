@@ -134,7 +134,7 @@ public sealed class XrayDetector : IDisposable
         IReadOnlyList<ScanInput> inputs = ScanDiscovery.Discover(paths, out IReadOnlyList<string> missing);
         foreach (string m in missing)
         {
-            yield return _pipeline.FailureResult(ScanInput.Single(m), ScanStatus.Failed, "no such file, folder or matching glob");
+            yield return _pipeline.FailureResult(ScanInput.Single(m), ScanStatus.Failed, ScanDiscovery.MissingReason(m));
         }
 
         var channel = Channel.CreateBounded<ScanResult>(new BoundedChannelOptions(Math.Max(1, _detector.MaxBatch)) { SingleReader = true, SingleWriter = true });

@@ -135,7 +135,7 @@ internal static class BatchCommand
             IReadOnlyList<ScanInput> scans = ScanDiscovery.Discover(given, out IReadOnlyList<string> missing);
             foreach (string m in missing)
             {
-                stderr.WriteLine($"xray: {m}: no such file, folder or matching glob");
+                stderr.WriteLine($"xray: {m}: {ScanDiscovery.MissingReason(m)}");
             }
 
             if (scans.Count == 0)

@@ -43,6 +43,7 @@ internal static class DetectCommand
             Description = "Seconds one input may take to be read, decoded and rendered before it is abandoned as failed (0: no limit).",
             DefaultValueFactory = _ => 120,
         };
+        var tdr = new Option<bool>("--tdr") { Description = "Also write a DICOS Threat Detection Report per scan (tdr/NAME.dcs): one PTO per detection and shield region, ALARM/CLEAR from the operating threshold, referencing the source's UIDs when it is DICOS." };
         var route = new Option<string?>("--route") { Description = "Screening route (mail, express, baggage, cargo, ct, or any in the route file): its model, thresholds, tiling, window, overlay and shield settings; options given here win." };
         var routes = new Option<FileInfo?>("--routes") { Description = $"Route file (default: {RouteFiles.DefaultPath} in the current folder, else beside xray). Schema: docs/ROUTES.md." };
         var noShield = new Option<bool>("--no-shield") { Description = "Skip the shield check (regions too dense for the beam make a scan 'unable to clear')." };
@@ -53,6 +54,7 @@ internal static class DetectCommand
         det.AddTo(cmd);
         cmd.Add(outDir);
         cmd.Add(overlay);
+        cmd.Add(tdr);
         cmd.Add(alarmThreshold);
         cmd.Add(displayFloor);
         cmd.Add(noSuggestions);
@@ -108,7 +110,7 @@ internal static class DetectCommand
             IReadOnlyList<ScanInput> scans = ScanDiscovery.Discover(r.GetValue(inputs)!, out IReadOnlyList<string> missing);
             foreach (string m in missing)
             {
-                stderr.WriteLine($"xray: {m}: no such file, folder or matching glob");
+                stderr.WriteLine($"xray: {m}: {ScanDiscovery.MissingReason(m)}");
             }
 
             if (scans.Count == 0)
@@ -140,6 +142,7 @@ internal static class DetectCommand
                 var batch = new DetectBatch(xd, dir)
                 {
                     Overlays = r.GetValue(overlay),
+                    ThreatDetectionReports = r.GetValue(tdr),
                     OverlayStyle = style,
                     Resume = r.GetValue(resume),
                     Cancellation = interrupt.Token,

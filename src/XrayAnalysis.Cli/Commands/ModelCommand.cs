@@ -82,7 +82,7 @@ internal static class ModelCommand
             IReadOnlyList<ScanInput> inputs = ScanDiscovery.Discover(given, out IReadOnlyList<string> missing);
             foreach (string m in missing)
             {
-                e.WriteLine($"xray: {m}: no such file, folder or matching glob");
+                e.WriteLine($"xray: {m}: {ScanDiscovery.MissingReason(m)}");
             }
 
             ModelCheckReport report;

@@ -47,7 +47,7 @@ internal static class ImageHeaderProbe
         }
 
         string head = Convert.ToHexString(data[..Math.Min(8, data.Length)]);
-        throw new ScanLoadException(ScanStatus.Failed, path, $"unrecognised image format (first bytes {head}); expected PNG, JPEG, TIFF or BMP");
+        throw new ScanLoadException(ScanStatus.Failed, path, $"unrecognised image format (first bytes {head}); expected PNG, JPEG, TIFF, BMP or DICOS (DICM at byte 128)");
     }
 
     private static ImageHeader ProbePng(string path, ReadOnlySpan<byte> d)

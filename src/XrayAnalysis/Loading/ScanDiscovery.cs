@@ -10,7 +10,38 @@ public static partial class ScanDiscovery
 {
     /// <summary>Extensions picked up when a folder or a glob is searched. Files named explicitly are always taken.</summary>
     public static readonly IReadOnlySet<string> ImageExtensions =
-        new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp" };
+        new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp", ".dcs", ".dcm", ".dicom" };
+
+    /// <summary>Why an input expanded to nothing: a missing path, or a folder without scan files.</summary>
+    internal static string MissingReason(string input) => Directory.Exists(input)
+        ? "the folder holds no scan files (PNG, TIFF, JPEG, BMP, or DICOS: .dcs, .dcm, or any file with DICM at byte 128)"
+        : "no such file, folder or matching glob";
+
+    /// <summary>Whether a file met in a folder is taken: by extension, or, without one, by the DICOS/DICOM magic.</summary>
+    internal static bool IsScanFile(string path)
+    {
+        string ext = System.IO.Path.GetExtension(path);
+        if (ImageExtensions.Contains(ext))
+        {
+            return true;
+        }
+
+        if (ext.Length > 1 && !ext[1..].All(char.IsAsciiDigit))
+        {
+            return false; // DICOM file sets name files like 1.2.840.113619.2.55; a numeric "extension" counts as none.
+        }
+
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
+            Span<byte> head = stackalloc byte[132];
+            return fs.ReadAtLeast(head, 132, throwOnEndOfStream: false) == 132 && Dicos.DicomParser.IsDicom(head);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Expands <paramref name="inputs"/>; names that match nothing are returned in <paramref name="missing"/>.</summary>
     public static IReadOnlyList<ScanInput> Discover(IEnumerable<string> inputs, out IReadOnlyList<string> missing)
@@ -29,7 +60,7 @@ public static partial class ScanDiscovery
             {
                 foreach (string f in Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories))
                 {
-                    if (ImageExtensions.Contains(System.IO.Path.GetExtension(f)))
+                    if (IsScanFile(f))
                     {
                         Add(f);
                     }

@@ -139,7 +139,7 @@ internal sealed class ScanLoader
             throw new ScanLoadException(ScanStatus.Failed, path, $"access denied: {ex.Message}");
         }
 
-        ImageHeader header = ImageHeaderProbe.Probe(path, bytes, Options.MaxPages);
+        ImageHeader header = Dicos.DicomParser.IsDicom(bytes) ? ProbeDicos(path, bytes) : ImageHeaderProbe.Probe(path, bytes, Options.MaxPages);
         if (header.Pixels > Options.MaxPixels)
         {
             throw new ScanLoadException(ScanStatus.Rejected, path,
@@ -154,8 +154,45 @@ internal sealed class ScanLoader
         return (header, bytes);
     }
 
+    private ImageHeader ProbeDicos(string path, byte[] bytes)
+    {
+        try
+        {
+            ImageHeader h = Dicos.DicosImage.Probe(bytes, Options.MaxPixels).Header;
+            if (h.PageCount > 1)
+            {
+                throw new ScanLoadException(ScanStatus.Rejected, path,
+                    $"DICOS: multi-frame image ({h.PageCount} frames of {h.Width} x {h.Height}): a CT volume, read by xray volume, not a 2D scan");
+            }
+
+            return h;
+        }
+        catch (Dicos.DicosException ex)
+        {
+            throw new ScanLoadException(ex.Status, path, ex.Message);
+        }
+    }
+
+    private static Mat DecodeDicos(string path, byte[] bytes)
+    {
+        try
+        {
+            Dicos.DicomFile f = Dicos.DicomParser.Parse(bytes);
+            return Dicos.DicosImage.Frame(f, Dicos.DicosImage.Info(f, long.MaxValue), 0);
+        }
+        catch (Dicos.DicosException ex)
+        {
+            throw new ScanLoadException(ex.Status, path, ex.Message);
+        }
+    }
+
     private static Mat Decode(string path, byte[] bytes, ImageHeader header)
     {
+        if (header.Format == ImageFormat.Dicos)
+        {
+            return DecodeDicos(path, bytes);
+        }
+
         Mat decoded;
         try
         {

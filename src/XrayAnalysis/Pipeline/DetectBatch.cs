@@ -37,6 +37,9 @@ public sealed class DetectBatch
     /// <summary>How overlays show alarms and suggestions (default <see cref="OverlayStyle.Default"/>).</summary>
     public OverlayStyle OverlayStyle { get; init; } = OverlayStyle.Default;
 
+    /// <summary>Also write a DICOS Threat Detection Report per scan into <c>tdr/NAME.dcs</c> (<see cref="Dicos.ThreatDetectionReport"/>).</summary>
+    public bool ThreatDetectionReports { get; init; }
+
     /// <summary>Scans whose result file already exists for the same input bytes are read back, not run again.</summary>
     public bool Resume { get; init; }
 
@@ -135,6 +138,20 @@ public sealed class DetectBatch
     {
         var sw = Stopwatch.StartNew();
         ScanResult res = outcome.Result;
+        if (ThreatDetectionReports)
+        {
+            string tdr = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(jsonPath)!)!, "tdr", Path.GetFileNameWithoutExtension(jsonPath) + ".dcs");
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(tdr)!);
+                Dicos.ThreatDetectionReport.Save(res, tdr);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                res = res with { Warnings = [.. res.Warnings ?? [], $"TDR not written: {Reasons.OneLine(ex.Message, "I/O error")}"] };
+            }
+        }
+
         try
         {
             // The result first: an overlay that cannot be written never costs the finished result.
