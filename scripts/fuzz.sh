@@ -9,7 +9,7 @@ bash scripts/prereqs.sh
 execs=${1:-1000000}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(probe loader metaimage nrrd tiffvolume)
+[ ${#targets[@]} -eq 0 ] && targets=(probe loader metaimage nrrd tiffvolume dicom jpegls)
 out=artifacts/fuzz
 dotnet build tools/XrayAnalysis.Fuzz -c Release -v quiet -nologo -o "$out" >/dev/null
 dotnet "$out/xray-fuzz.dll" instrument "$out/XrayAnalysis.dll" >/dev/null

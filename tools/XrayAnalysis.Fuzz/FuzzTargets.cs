@@ -1,3 +1,4 @@
+using XrayAnalysis.Dicos;
 using XrayAnalysis.Loading;
 using XrayAnalysis.Volumes;
 
@@ -10,12 +11,15 @@ namespace XrayAnalysis.Fuzz;
 public static class FuzzTargets
 {
     /// <summary>Target names, as given on the command line.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["probe", "loader", "metaimage", "nrrd", "tiffvolume"];
+    public static IReadOnlyList<string> Names { get; } = ["probe", "loader", "metaimage", "nrrd", "tiffvolume", "dicom", "jpegls"];
 
     /// <summary>Seed file extensions each target takes from a seed corpus.</summary>
     public static IReadOnlyList<string> SeedExtensions(string target) => target switch
     {
-        "probe" or "loader" => [".png", ".jpg", ".tif", ".bmp"],
+        "probe" => [".png", ".jpg", ".tif", ".bmp"],
+        "loader" => [".png", ".jpg", ".tif", ".bmp", ".dcs"],
+        "dicom" => [".dcs"],
+        "jpegls" => [".ljpg"],
         "metaimage" => [".mha"],
         "nrrd" => [".nrrd"],
         "tiffvolume" => [".tif"],
@@ -53,6 +57,22 @@ public static class FuzzTargets
                     File.WriteAllBytes(scratch + ".tif", input);
                     ReadAll(scratch + ".tif");
                     break;
+                case "dicom":
+                    // The DICOS reader in memory: parse, check the image attributes, decode every frame.
+                    DicomFile f = DicomParser.Parse(input);
+                    if (f.Dataset.Contains(DicomParser.PixelDataTag))
+                    {
+                        DicosPixelInfo info = DicosImage.Info(f, 4_000_000);
+                        for (int i = 0; i < info.Frames; i++)
+                        {
+                            DicosImage.Frame(f, info, i).Dispose();
+                        }
+                    }
+
+                    break;
+                case "jpegls":
+                    JpegLosslessDecoder.Decode(input, 4_000_000);
+                    break;
                 default:
                     throw new ArgumentException($"unknown fuzz target '{target}'");
             }
@@ -60,6 +80,10 @@ public static class FuzzTargets
         catch (ScanLoadException)
         {
             // The documented outcome for bad input.
+        }
+        catch (DicosException)
+        {
+            // The DICOS reader's documented outcome for bad input (the loader turns it into a ScanLoadException).
         }
     }
 

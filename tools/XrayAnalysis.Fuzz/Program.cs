@@ -33,7 +33,8 @@ switch (mode)
     case "instrument" when args.Length == 2:
         // In place, before the library is loaded by any fuzz run: only the parsing namespaces are instrumented.
         SharpFuzz.Fuzzer.Instrument(args[1], name => name.StartsWith("XrayAnalysis.Loading", StringComparison.Ordinal) ||
-                                                      name.StartsWith("XrayAnalysis.Volumes", StringComparison.Ordinal), SharpFuzz.Options.Value);
+                                                      name.StartsWith("XrayAnalysis.Volumes", StringComparison.Ordinal) ||
+                                                      name.StartsWith("XrayAnalysis.Dicos", StringComparison.Ordinal), SharpFuzz.Options.Value);
         Console.WriteLine($"instrumented {args[1]}");
         return 0;
     case "fuzz" when args.Length is 5 or 6:

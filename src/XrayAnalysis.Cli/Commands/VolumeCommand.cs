@@ -12,7 +12,7 @@ internal static class VolumeCommand
 {
     public static Command Create()
     {
-        var inputs = new Argument<string[]>("INPUT") { Description = "Volumes: .mhd/.mha (raw or zlib), .nrrd/.nhdr (raw or gzip), multi-page .tif, or a folder of slice images.", Arity = ArgumentArity.OneOrMore };
+        var inputs = new Argument<string[]>("INPUT") { Description = "Volumes: .mhd/.mha (raw or zlib), .nrrd/.nhdr (raw or gzip), multi-page .tif, a multi-frame DICOS CT file, or a folder of slice images or of DICOS CT slices.", Arity = ArgumentArity.OneOrMore };
         var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Output folder.", Required = true };
         var axes = new Option<string>("--axes") { Description = "z: axial slices (streamed); xyz: also reslice along x and y and merge in 3D.", DefaultValueFactory = _ => "z" };
         axes.AcceptOnlyFromAmong("z", "xyz");

@@ -403,7 +403,8 @@ internal static class JpegLosslessDecoder
                 throw new DicosException(ScanStatus.Failed, "DICOS: JPEG lossless scan components differ from the frame's");
             }
 
-            table[i] = tables[sos[2 + (2 * i)] >> 4] ?? throw new DicosException(ScanStatus.Failed, $"DICOS: JPEG lossless scan uses Huffman table {sos[2 + (2 * i)] >> 4}, which is not defined");
+            int td = sos[2 + (2 * i)] >> 4;
+            table[i] = (td < tables.Length ? tables[td] : null) ?? throw new DicosException(ScanStatus.Failed, $"DICOS: JPEG lossless scan uses Huffman table {td}, which is not defined");
         }
 
         int predictor = sos[1 + (2 * nc)], pt = sos[3 + (2 * nc)] & 15;

@@ -27,12 +27,20 @@ public static class VolumeReader
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path))
         {
-            return SliceFolderSource.Open(path, maxPages);
+            var dicos = Directory.GetFiles(path).Where(ScanDiscovery.IsScanFile).Where(DicosVolumeSource.IsDicos).ToList();
+            return dicos.Count > 0
+                ? DicosVolumeSource.OpenSeries(path, dicos, maxPages, maxVoxels, new ScanLoaderOptions().MaxFileBytes)
+                : SliceFolderSource.Open(path, maxPages);
         }
 
         if (FileKind.NotRegular(path) is { } kind)
         {
             throw new ScanLoadException(ScanStatus.Failed, path, kind);
+        }
+
+        if (DicosVolumeSource.IsDicos(path))
+        {
+            return DicosVolumeSource.OpenFile(path, maxVoxels, new ScanLoaderOptions().MaxFileBytes);
         }
 
         string ext = Path.GetExtension(path).ToLowerInvariant();
@@ -41,7 +49,7 @@ public static class VolumeReader
             ".mhd" or ".mha" => OpenMetaImage(path, maxVoxels),
             ".nrrd" or ".nhdr" => OpenNrrd(path, maxVoxels),
             ".tif" or ".tiff" => SliceFolderSource.OpenMultiPage(path, maxPages, maxVoxels, new ScanLoaderOptions().MaxFileBytes),
-            _ => throw new ScanLoadException(ScanStatus.Failed, path, $"unknown volume format '{ext}' (expected .mhd, .mha, .nrrd, .nhdr, .tif, or a folder of slices)"),
+            _ => throw new ScanLoadException(ScanStatus.Failed, path, $"unknown volume format '{ext}' (expected .mhd, .mha, .nrrd, .nhdr, .tif, a DICOS CT file, or a folder of slices or DICOS slices)"),
         };
     }
 

@@ -2,6 +2,7 @@ using OpenCvSharp;
 using XrayAnalysis.Dicos;
 using XrayAnalysis.Loading;
 using XrayAnalysis.Tests.Cli;
+using XrayAnalysis.Volumes;
 
 namespace XrayAnalysis.Tests.Dicos;
 
@@ -129,6 +130,40 @@ public sealed class DicosReaderTests
         Assert.That(csv.Split('\n').Count(l => l.Contains(",ok,", StringComparison.Ordinal)), Is.EqualTo(3), csv);
         Assert.That(csv, Does.Contain("IMG0001").And.Contain("Big Endian"));
         Assert.That(csv, Does.Not.Contain("notes"));
+    }
+
+    [TestCase("ct_multiframe.dcs", "ct_multiframe", false)]
+    [TestCase("jl_ct_volume.dcs", "ct_multiframe", true)]
+    [TestCase("ct_series", "ct_series", false)]
+    public void CtVolumesReadSliceBySliceWithTheirSpacing(string input, string expected, bool compress)
+    {
+        if (compress)
+        {
+            ExternalTools.Check("dcmcjpeg", $"+e1 ct_multiframe.dcs {input}", _dir);
+        }
+
+        using IVolumeSource v = VolumeReader.Open(Path.Combine(_dir, input));
+        byte[] raw = File.ReadAllBytes(Path.Combine(_dir, expected + ".frames"));
+        float[] want = input == "ct_series"
+            ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw).ToArray()
+            : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(raw).ToArray().Select(x => (float)x).ToArray();
+        int n = v.Info.Nx * v.Info.Ny;
+        Assert.That((v.Info.Nz, v.Info.Sx, v.Info.Sy, v.Info.Sz), Is.EqualTo((want.Length / n, 0.6, 0.8, 2.5)), $"{v.Info}");
+        var slice = new float[n];
+        for (int z = 0; z < v.Info.Nz; z++)
+        {
+            v.ReadNext(slice);
+            Assert.That(slice, Is.EqualTo(want.AsSpan(z * n, n).ToArray()), $"slice {z}: in z order, whatever the file names say");
+        }
+    }
+
+    [Test]
+    public void VolumeCommandRunsOnADicosSeries()
+    {
+        string outDir = Path.Combine(_dir, "vol-out");
+        (int code, string o, string e) = DetectCliTests.Run("volume", Path.Combine(_dir, "ct_series"), "--model", TestData.BundledModel, "--out", outDir);
+        Assert.That(code, Is.Zero, o + e);
+        Assert.That(Directory.GetFiles(outDir, "*.json", SearchOption.AllDirectories), Is.Not.Empty);
     }
 
     [Test]
