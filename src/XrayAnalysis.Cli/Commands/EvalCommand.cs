@@ -9,8 +9,8 @@ internal static class EvalCommand
 {
     public static Command Create()
     {
-        Option<FileInfo> gtOpt = new Option<FileInfo>("--gt") { Description = "COCO ground-truth JSON." };
-        var predOpt = new Option<FileInfo>("--pred") { Description = "COCO results JSON (e.g. detections.coco.json from xray detect; joined on file_name and matched on category_name when present)." };
+        Option<FileSystemInfo> gtOpt = new Option<FileSystemInfo>("--gt") { Description = "COCO ground-truth JSON, or DICOS Threat Detection Reports (a folder of them, or one file; e.g. an operator's)." };
+        var predOpt = new Option<FileSystemInfo>("--pred") { Description = "COCO results JSON (e.g. detections.coco.json from xray detect; joined on file_name and matched on category_name when present), or DICOS Threat Detection Reports from any vendor's algorithm (a folder, e.g. xray detect --tdr's tdr/, or one file; joined on the file stem)." };
         var model = new Option<FileInfo>("--model", "-m") { Description = "Run this model over --data first, then evaluate; with --gt/--pred, only its profile is used (operating threshold)." };
         var data = new Option<DirectoryInfo[]>("--data") { Description = "Dataset folder(s): images/ and annotations.coco.json (as made by xray synth); several are evaluated as one set.", AllowMultipleArgumentsPerToken = true };
         var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Output folder for report.json and report.md.", Required = true };

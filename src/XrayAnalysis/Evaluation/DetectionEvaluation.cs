@@ -13,15 +13,20 @@ public static class DetectionEvaluation
 {
     /// <summary>
     /// Ground truth and a COCO results file. Detections that carry a <c>file_name</c> are joined to the ground truth on it
-    /// (those naming files not in the ground truth are dropped, with a warning); categories are matched by name when given.
+    /// (else on its stem; those naming files not in the ground truth are dropped, with a warning); categories are matched
+    /// by name when given. Either side may instead be DICOS Threat Detection Reports (a folder of them, or one file):
+    /// another vendor's machine TDRs as predictions, operator TDRs as ground truth (<see cref="TdrEvaluation"/>).
     /// </summary>
     /// <exception cref="FormatException">A file is not valid COCO, or categories cannot be matched.</exception>
     public static EvaluationSet FromFiles(string groundTruthPath, string resultsPath)
     {
-        CocoDataset gt = CocoDataset.Load(groundTruthPath);
         var warnings = new List<string>();
-        IReadOnlyList<CocoDetection> joined = JoinOnFileName(gt, CocoDataset.LoadResults(resultsPath), warnings);
-        return new EvaluationSet(gt, CocoCategories.Reconcile(gt, joined), new HashSet<long>(), warnings);
+        CocoDataset gt = TdrEvaluation.IsTdrPath(groundTruthPath) ? TdrEvaluation.GroundTruth(groundTruthPath, warnings) : CocoDataset.Load(groundTruthPath);
+        var notOk = new HashSet<long>();
+        IReadOnlyList<CocoDetection> joined = TdrEvaluation.IsTdrPath(resultsPath)
+            ? TdrEvaluation.Predictions(gt, resultsPath, warnings, notOk)
+            : JoinOnFileName(gt, CocoDataset.LoadResults(resultsPath), warnings);
+        return new EvaluationSet(gt, CocoCategories.Reconcile(gt, joined), notOk, warnings);
     }
 
     /// <summary>
@@ -125,11 +130,16 @@ public static class DetectionEvaluation
         }
 
         var byName = gt.Images.GroupBy(i => i.FileName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
+        // Ground truth named by stem (e.g. made from TDRs) against results named with extensions, or the other way round:
+        // a stem shared by exactly one image joins too.
+        var byStem = gt.Images.GroupBy(i => Path.GetFileNameWithoutExtension(i.FileName), StringComparer.Ordinal).Where(g => g.Count() == 1)
+            .ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
         var list = new List<CocoDetection>(dets.Count);
         int unmatched = 0;
         foreach (CocoDetection d in dets)
         {
-            if (d.FileName is { } fn && byName.TryGetValue(fn, out long id))
+            if (d.FileName is { } fn && (byName.TryGetValue(fn, out long id) || byStem.TryGetValue(Path.GetFileNameWithoutExtension(fn), out id)
+                || byStem.TryGetValue(PairStem(Path.GetFileNameWithoutExtension(fn)), out id)))
             {
                 list.Add(d with { ImageId = id });
             }
@@ -146,4 +156,8 @@ public static class DetectionEvaluation
 
         return list;
     }
+
+    /// <summary>NAME for NAME_high / NAME_low (results files written before pairs were named NAME.ext).</summary>
+    private static string PairStem(string stem) =>
+        stem.EndsWith("_high", StringComparison.OrdinalIgnoreCase) ? stem[..^5] : stem.EndsWith("_low", StringComparison.OrdinalIgnoreCase) ? stem[..^4] : stem;
 }

@@ -291,7 +291,8 @@ public sealed class DetectBatch
                 {
                     w.WriteStartObject();
                     w.WriteNumber("image_id", i + 1);
-                    w.WriteString("file_name", Path.GetFileName(results[i].Input.Path));
+                    // A dual-energy pair is one scan: named NAME.ext (as its annotations are), not after its high-energy file.
+                    w.WriteString("file_name", results[i].Input.LowEnergyPath is null ? Path.GetFileName(results[i].Input.Path) : results[i].Name + Path.GetExtension(results[i].Input.Path));
                     w.WriteNumber("category_id", Evaluation.CocoCategories.IdOf(d.ClassId));
                     w.WriteString("category_name", d.ClassName);
                     w.WriteStartArray("bbox");

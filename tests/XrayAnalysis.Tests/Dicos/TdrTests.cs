@@ -110,6 +110,34 @@ public sealed class TdrTests : TempDirTest
     }
 
     [Test]
+    public void EvalTakesTdrsAsPredictionsAndAsGroundTruth()
+    {
+        string outDir = Path.Combine(Dir, "det");
+        (int code, string o, string e) = DetectCliTests.Run("detect", Path.Combine(TestData.SampleImages, "express", "raw"), "--model", TestData.BundledModel,
+            "--conf", "0.05", "--out", outDir, "--tdr");
+        Assert.That(code, Is.Zero, o + e);
+        string gt = Path.Combine(TestData.SampleImages, "express", "annotations.coco.json");
+        JsonElement Stats(string g, string p)
+        {
+            string rep = Path.Combine(Dir, "eval-" + Guid.NewGuid().ToString("N"));
+            (int c, string so, string se) = DetectCliTests.Run("eval", "--gt", g, "--pred", p, "--out", rep);
+            Assert.That(c, Is.Zero, so + se);
+            Assert.That(se, Does.Not.Contain("ignored"), "every detection joins an image");
+            return JsonDocument.Parse(File.ReadAllText(Path.Combine(rep, "report.json"))).RootElement;
+        }
+
+        // The same detections through COCO results and through TDRs (float32 boxes and scores) give the same numbers.
+        JsonElement viaCoco = Stats(gt, Path.Combine(outDir, "detections.coco.json"));
+        JsonElement viaTdr = Stats(gt, Path.Combine(outDir, "tdr"));
+        Assert.That(viaTdr.GetProperty("coco").GetProperty("AP50").GetDouble(), Is.EqualTo(viaCoco.GetProperty("coco").GetProperty("AP50").GetDouble()).Within(1e-3));
+        Assert.That(viaTdr.GetProperty("coco").GetProperty("AP").GetDouble(), Is.EqualTo(viaCoco.GetProperty("coco").GetProperty("AP").GetDouble()).Within(1e-3));
+
+        // TDRs as ground truth: their THREAT objects are the truth, so the same detections find all of them.
+        JsonElement asGt = Stats(Path.Combine(outDir, "tdr"), Path.Combine(outDir, "detections.coco.json"));
+        Assert.That(asGt.GetProperty("coco").GetProperty("AP50").GetDouble(), Is.EqualTo(1.0).Within(1e-9));
+    }
+
+    [Test]
     public void NotOkAndShieldedScansAreNeverClear()
     {
         ScanResult ok = new()
