@@ -166,9 +166,11 @@ internal static class DicomParser
             pos += 8;
         }
 
-        if (tag == PixelDataTag && s.StopAtPixelData)
+        if (tag == PixelDataTag && s.StopAtPixelData && depth == 0)
         {
+            // Headers only: the pixel data's value is not read (it may lie past the bytes read).
             s.Stopped = true;
+            return;
         }
 
         if (tag == PixelDataTag && length == Undefined)

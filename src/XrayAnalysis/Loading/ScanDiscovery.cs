@@ -106,11 +106,20 @@ public static partial class ScanDiscovery
 
         var result = new List<ScanInput>();
         var used = new HashSet<string>(StringComparer.Ordinal);
+        Dictionary<string, (string High, string Low, string Name)> dicosPairs = DicosEnergyPairs(ordered);
         foreach (string f in ordered)
         {
             string full = System.IO.Path.GetFullPath(f);
             if (used.Contains(full))
             {
+                continue;
+            }
+
+            if (dicosPairs.TryGetValue(full, out var dp))
+            {
+                used.Add(System.IO.Path.GetFullPath(dp.High));
+                used.Add(System.IO.Path.GetFullPath(dp.Low));
+                result.Add(ScanInput.Pair(dp.High, dp.Low, dp.Name));
                 continue;
             }
 
@@ -137,6 +146,105 @@ public static partial class ScanDiscovery
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Dual-energy DICOS DX: two DX images of one series in one folder, of the same size, taken at different tube
+    /// voltages (KVP, 0018,0060) are one scan; the higher voltage is the high-energy image. Only headers are read
+    /// (the first MiB of each file); a file whose header cannot be read is left to the loader, which reports it.
+    /// </summary>
+    private static Dictionary<string, (string High, string Low, string Name)> DicosEnergyPairs(IReadOnlyList<string> files)
+    {
+        var found = new Dictionary<string, (string, string, string)>(StringComparer.Ordinal);
+        var headers = new List<(string Path, string Key, double Kvp)>();
+        foreach (string f in files)
+        {
+            if (ReadDxHeader(f) is { } h)
+            {
+                headers.Add((f, h.Key, h.Kvp));
+            }
+        }
+
+        foreach (var g in headers.GroupBy(h => h.Key, StringComparer.Ordinal))
+        {
+            var two = g.ToList();
+            if (two.Count != 2 || two[0].Kvp == two[1].Kvp)
+            {
+                continue;
+            }
+
+            (string high, string low) = two[0].Kvp > two[1].Kvp ? (two[0].Path, two[1].Path) : (two[1].Path, two[0].Path);
+            string name = CommonStem(System.IO.Path.GetFileNameWithoutExtension(high), System.IO.Path.GetFileNameWithoutExtension(low));
+            found[System.IO.Path.GetFullPath(high)] = (high, low, name);
+            found[System.IO.Path.GetFullPath(low)] = (high, low, name);
+        }
+
+        return found;
+    }
+
+    private static (string Key, double Kvp)? ReadDxHeader(string path)
+    {
+        string ext = System.IO.Path.GetExtension(path);
+        if (ext.Length > 1 && ImageExtensions.Contains(ext) && ext is not (".dcs" or ".dcm" or ".dicom"))
+        {
+            return null; // PNG, TIFF, JPEG, BMP: never opened here
+        }
+
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
+            Dicos.DicomDataset? d = null;
+            // Headers are usually a few KiB: 64 KiB first, 1 MiB when the pixel data starts later.
+            foreach (int size in new[] { 64 << 10, 1 << 20 })
+            {
+                fs.Position = 0;
+                var buf = new byte[(int)Math.Min(fs.Length, size)];
+                if (fs.ReadAtLeast(buf, buf.Length, throwOnEndOfStream: false) != buf.Length || !Dicos.DicomParser.IsDicom(buf))
+                {
+                    return null;
+                }
+
+                try
+                {
+                    d = Dicos.DicomParser.Parse(buf, stopAtPixelData: true).Dataset;
+                    break;
+                }
+                catch (Dicos.DicosException ex) when (ex.Status == ScanStatus.Incomplete && buf.Length < fs.Length)
+                {
+                    // Read more.
+                }
+            }
+
+            if (d is null)
+            {
+                return null;
+            }
+
+            string? series = d.String(0x0020000E);
+            double? kvp = d.Real(0x00180060);
+            if (series is not { Length: > 0 } || kvp is null || (d.Integer(0x00280008) ?? 1) != 1 || string.Equals(d.String(0x00080060), "CT", StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+
+            return ($"{System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))}|{series}|{d.Integer(0x00280010)}x{d.Integer(0x00280011)}", kvp.Value);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Dicos.DicosException)
+        {
+            return null;
+        }
+    }
+
+    private static string CommonStem(string a, string b)
+    {
+        int n = 0;
+        while (n < a.Length && n < b.Length && a[n] == b[n])
+        {
+            n++;
+        }
+
+        string common = a[..n].TrimEnd('_', '-', '.', ' ');
+        return common.Length > 0 ? common : a;
     }
 
     private static string? FindCaseInsensitive(string dir, string stem, string energy, string ext)

@@ -15,7 +15,7 @@ namespace XrayAnalysis.Tests.Dicos;
 /// </summary>
 public sealed class DicosParityTests : TempDirTest
 {
-    private static byte[] Dx(Mat m, string uid, string photometric = "MONOCHROME2", (byte[] R, byte[] G, byte[] B, int N)? palette = null)
+    private static byte[] Dx(Mat m, string uid, string photometric = "MONOCHROME2", (byte[] R, byte[] G, byte[] B, int N)? palette = null, double? kvp = null, string? series = null)
     {
         int rows = m.Rows, cols = m.Cols;
         var px = new byte[m.Total() * m.ElemSize()];
@@ -23,10 +23,15 @@ public sealed class DicosParityTests : TempDirTest
         int bits = m.Depth() == MatType.CV_16U ? 16 : 8;
         var w = new DicomWriter()
             .Text(0x00080016, "UI", DicosUids.DxPresentationStorage).Text(0x00080018, "UI", uid).Text(0x00080060, "CS", "DX")
-            .Text(0x0020000D, "UI", uid + ".1").Text(0x0020000E, "UI", uid + ".2")
+            .Text(0x0020000D, "UI", uid + ".1").Text(0x0020000E, "UI", series ?? uid + ".2")
             .UShort(0x00280002, 1).Text(0x00280004, "CS", photometric).UShort(0x00280010, (ushort)rows).UShort(0x00280011, (ushort)cols)
             .UShort(0x00280100, (ushort)bits).UShort(0x00280101, (ushort)bits).UShort(0x00280102, (ushort)(bits - 1)).UShort(0x00280103, 0)
             .Binary(0x7FE00010, bits == 16 ? "OW" : "OB", px);
+        if (kvp is { } kv)
+        {
+            w.Text(0x00180060, "DS", kv.ToString(CultureInfo.InvariantCulture));
+        }
+
         if (palette is { } p)
         {
             foreach ((uint desc, uint data, byte[] lut) in new[] { (0x00281101u, 0x00281201u, p.R), (0x00281102u, 0x00281202u, p.G), (0x00281103u, 0x00281203u, p.B) })
@@ -115,6 +120,34 @@ public sealed class DicosParityTests : TempDirTest
         AssertSame(greyPng, Detections(outDir, "grey_native"), "uncompressed DX");
         AssertSame(greyPng, Detections(outDir, "grey_jpegls"), "JPEG lossless DX");
         AssertSame(colourRef, Detections(outDir, "colour_palette"), "PALETTE COLOR DX");
+    }
+
+    [Test]
+    public void TwoDxImagesOfOneSeriesAtDifferentVoltagesAreOneDualEnergyScan()
+    {
+        string raw = Path.Combine(TestData.SampleImages, "baggage", "raw");
+        string pngs = Directory.CreateDirectory(Path.Combine(Dir, "png")).FullName;
+        string dcs = Directory.CreateDirectory(Path.Combine(Dir, "dcs")).FullName;
+        File.Copy(Path.Combine(raw, "baggage_00001_high.png"), Path.Combine(pngs, "bag_high.png"));
+        File.Copy(Path.Combine(raw, "baggage_00001_low.png"), Path.Combine(pngs, "bag_low.png"));
+        using (Mat high = Cv2.ImRead(Path.Combine(raw, "baggage_00001_high.png"), ImreadModes.Unchanged))
+        using (Mat low = Cv2.ImRead(Path.Combine(raw, "baggage_00001_low.png"), ImreadModes.Unchanged))
+        {
+            // Names say nothing about energy; the tube voltage does. A third image of another series stays single.
+            File.WriteAllBytes(Path.Combine(dcs, "bag_1.dcs"), Dx(low, "2.25.5001", kvp: 80, series: "2.25.5000"));
+            File.WriteAllBytes(Path.Combine(dcs, "bag_2.dcs"), Dx(high, "2.25.5002", kvp: 160, series: "2.25.5000"));
+            File.WriteAllBytes(Path.Combine(dcs, "other.dcs"), Dx(high, "2.25.5003", kvp: 160, series: "2.25.6000"));
+        }
+
+        (int code, string o, string e) = DetectCliTests.Run("detect", pngs, "--model", TestData.BundledModel, "--conf", "0.05", "--out", Path.Combine(Dir, "out-png"));
+        Assert.That(code, Is.Zero, o + e);
+        (code, o, e) = DetectCliTests.Run("detect", dcs, "--model", TestData.BundledModel, "--conf", "0.05", "--out", Path.Combine(Dir, "out-dcs"));
+        Assert.That(code, Is.Zero, o + e);
+        ScanResult pair = ResultJson.Deserialize<ScanResult>(File.ReadAllBytes(Path.Combine(Dir, "out-dcs", "results", "bag.json")))!;
+        Assert.That(pair.DualEnergy, Is.True);
+        Assert.That((Path.GetFileName(pair.Input.Path), Path.GetFileName(pair.Input.LowEnergyPath)), Is.EqualTo(("bag_2.dcs", "bag_1.dcs")), "the higher kVp is the high energy");
+        Assert.That(Directory.GetFiles(Path.Combine(Dir, "out-dcs", "results")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "bag.json", "other.json" }));
+        AssertSame(Detections(Path.Combine(Dir, "out-png"), "bag"), [.. pair.Detections], "dual-energy DX pair vs the PNG pair");
     }
 
     [Test]
