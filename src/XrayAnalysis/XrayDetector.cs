@@ -38,7 +38,7 @@ public sealed class XrayDetector : IDisposable
     {
         _detector = detector;
         _options = options;
-        _pipeline = new DetectionPipeline(detector, new ScanLoader(options.Loader), options.Render, options.Tiles) { InputTimeout = options.InputTimeout, Shield = options.Shield, Route = options.Route, OperatingThreshold = options.OperatingThreshold };
+        _pipeline = new DetectionPipeline(detector, new ScanLoader(options.Loader), options.Render, options.Tiles) { InputTimeout = options.InputTimeout, Shield = options.Shield, Route = options.Route, OperatingThreshold = options.OperatingThreshold, PrefetchDepth = options.PrefetchDepth ?? Math.Max(2, 2 * detector.MaxBatch) };
     }
 
     /// <summary>Wraps a detector opened elsewhere (the CLI's model-opening path); the result owns and disposes it.</summary>

@@ -33,6 +33,17 @@ public sealed record XrayDetectorOptions
         init => field = value is null or (>= 0 and <= 1) ? value : throw new ArgumentOutOfRangeException(nameof(OperatingThreshold), value, "must be in [0, 1]");
     }
 
+    /// <summary>
+    /// Scans read, decoded and rendered ahead of inference, each on its own worker (null: twice the model's batch size,
+    /// at least 2). More hides more decoding behind inference and holds more rendered scans in memory; see
+    /// docs/BENCHMARKS.md for the measured effect and how it shares the cores with ONNX Runtime's threads.
+    /// </summary>
+    public int? PrefetchDepth
+    {
+        get;
+        init => field = value is null or (>= 1 and <= 256) ? value : throw new ArgumentOutOfRangeException(nameof(PrefetchDepth), value, "must be in [1, 256]");
+    }
+
     /// <summary>Longest time one input may take to be read and rendered; a slower one is <c>failed</c>.</summary>
     public TimeSpan InputTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }

@@ -38,6 +38,10 @@ internal static class DetectCommand
             Description = "Reject images with more pixels than this before decoding.",
             DefaultValueFactory = _ => 400_000_000L,
         };
+        var prefetch = new Option<int?>("--prefetch")
+        {
+            Description = "Scans read and rendered ahead of inference, in parallel (default: twice --batch). On few cores, --threads 1 with the default prefetch is fastest for batches of small scans; see docs/BENCHMARKS.md.",
+        };
         var inputTimeout = new Option<double>("--input-timeout")
         {
             Description = "Seconds one input may take to be read, decoded and rendered before it is abandoned as failed (0: no limit).",
@@ -55,6 +59,7 @@ internal static class DetectCommand
         cmd.Add(outDir);
         cmd.Add(overlay);
         cmd.Add(tdr);
+        cmd.Add(prefetch);
         cmd.Add(alarmThreshold);
         cmd.Add(displayFloor);
         cmd.Add(noSuggestions);
@@ -91,6 +96,11 @@ internal static class DetectCommand
                     Suggestions = r.GetValue(noSuggestions) ? false : baseStyle.Suggestions,
                 };
                 timeout = InputTimeout(r.GetValue(inputTimeout));
+                if (r.GetValue(prefetch) is int pf && pf is < 1 or > 256)
+                {
+                    throw new ArgumentException($"--prefetch must be in [1, 256] (got {pf})");
+                }
+
                 string? w = r.GetValue(window);
                 render = w is not null ? new RenderOptions { Window = IntensityWindow.Parse(w) } : profile?.Render ?? new RenderOptions();
                 tileOptions = profile is not null && !tiles.AnyGiven(r) ? profile.Tiles : tiles.Build(r);
@@ -132,6 +142,7 @@ internal static class DetectCommand
                 Render = render,
                 Tiles = tileOptions,
                 InputTimeout = timeout,
+                PrefetchDepth = r.GetValue(prefetch),
                 Shield = r.GetValue(noShield) ? ShieldOptions.Default with { Enabled = false } : profile?.Shield ?? ShieldOptions.Default,
                 Route = profile?.Name,
                 OperatingThreshold = r.GetValue(alarmThreshold) is double at ? (float)at : profile?.AlarmThreshold,
