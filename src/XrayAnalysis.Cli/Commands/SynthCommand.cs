@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using XrayAnalysis.Synthesis;
 
 namespace XrayAnalysis.Cli.Commands;
@@ -9,7 +10,7 @@ internal static class SynthCommand
 {
     public static Command Create()
     {
-        var kind = new Option<string>("--kind") { Description = "Route to simulate.", Required = true };
+        var kind = new Option<string>("--kind") { Description = "Route to simulate (required unless --backgrounds)." };
         kind.AcceptOnlyFromAmong("mail", "express", "baggage", "cargo", "ct");
         var count = new Option<int>("--count", "-n") { Description = "Number of scenes.", DefaultValueFactory = _ => 10 };
         var seed = new Option<long>("--seed") { Description = "Seed; scene i depends only on (seed, kind, i).", DefaultValueFactory = _ => 1 };
@@ -31,7 +32,21 @@ internal static class SynthCommand
         var downscale = new Option<double>("--downscale") { Description = "2D: write the scan at this scale, (0, 1] (0.5: half resolution; boxes scaled).", DefaultValueFactory = _ => 1.0 };
         var clutter = new Option<double>("--clutter") { Description = "2D: multiply the number of benign items (2: heavier clutter).", DefaultValueFactory = _ => 1.0 };
         var varied = new Option<bool>("--varied") { Description = "2D: each scene draws its own scanner (palette, dose, blur, downscale, JPEG) - for training sets." };
-        var cmd = new Command("synth", "Synthesise dual-energy X-ray scans with exact ground truth (COCO, YOLO, per-scene metadata).");
+        var backgrounds = new Option<DirectoryInfo>("--backgrounds")
+        {
+            Description = "TIP dataset: project synthetic threats into the clean scans of this folder (8/16-bit grey, 8-bit pseudo-colour or 16-bit dual-energy pairs), inside the bag, and write them with exact boxes plus the backgrounds as negatives.",
+        };
+        var perBackground = new Option<int>("--per-background") { Description = "TIP: composites per background.", DefaultValueFactory = _ => 2 };
+        var threatsPer = new Option<string>("--threats") { Description = "TIP: threats per composite, N or MIN-MAX.", DefaultValueFactory = _ => "1-2" };
+        var pitch = new Option<double>("--mm-per-pixel") { Description = "TIP: the backgrounds' pixel pitch; threats are drawn at real size for it.", DefaultValueFactory = _ => 1.0 };
+        var noNegatives = new Option<bool>("--no-negatives") { Description = "TIP: do not write the backgrounds themselves as negatives." };
+        backgrounds.AcceptExistingOnly();
+        var cmd = new Command("synth", "Synthesise dual-energy X-ray scans with exact ground truth (COCO, YOLO, per-scene metadata), or, with --backgrounds, a TIP dataset from your own clean scans.");
+        foreach (Option opt in new Option[] { backgrounds, perBackground, threatsPer, pitch, noNegatives })
+        {
+            cmd.Add(opt);
+        }
+
         foreach (Option opt in new Option[] { kind, count, seed, outDir, rate, width, height, depth, sliceStep, renderFormat, noRaw, compress, noSlices, dose, palette, jpegQuality, downscale, clutter, varied })
         {
             cmd.Add(opt);
@@ -49,6 +64,17 @@ internal static class SynthCommand
             }
 
             string dir = r.GetValue(outDir)!.FullName;
+            if (r.GetValue(backgrounds) is { } bg)
+            {
+                return Tip(r, bg.FullName, dir, r.GetValue(perBackground), r.GetValue(threatsPer) ?? "1-2", r.GetValue(pitch), !r.GetValue(noNegatives), r.GetValue(seed));
+            }
+
+            if (r.GetValue(kind) is null)
+            {
+                r.InvocationConfiguration.Error.WriteLine("xray: --kind is required (mail, express, baggage, cargo or ct), unless --backgrounds builds a TIP dataset");
+                return ExitCodes.UsageError;
+            }
+
             var sw = Stopwatch.StartNew();
             IProgress<int> progress = Progress(r.InvocationConfiguration.Error, n, sw);
             if (r.GetValue(kind) == "ct")
@@ -105,5 +131,43 @@ internal static class SynthCommand
     private sealed class SyncProgress(Action<int> report) : IProgress<int>
     {
         public void Report(int value) => report(value);
+    }
+
+    private static int Tip(ParseResult r, string backgrounds, string dir, int perBackground, string threats, double pitch, bool negatives, long seed)
+    {
+        TextWriter err = r.InvocationConfiguration.Error;
+        string[] parts = threats.Split('-');
+        if (perBackground is < 1 or > 1000 || pitch <= 0 || parts.Length is < 1 or > 2
+            || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out int min) || !int.TryParse(parts[^1], CultureInfo.InvariantCulture, out int max) || min < 0 || max < min || max > 20)
+        {
+            err.WriteLine("xray: --per-background must be in [1, 1000], --threats N or MIN-MAX within [0, 20], --mm-per-pixel > 0");
+            return ExitCodes.UsageError;
+        }
+
+        var sw = Stopwatch.StartNew();
+        TipDatasetReport rep;
+        try
+        {
+            rep = TipDataset.Build(backgrounds, dir, new TipDatasetOptions { PerBackground = perBackground, MinThreats = min, MaxThreats = max, MmPerPixel = pitch, Negatives = negatives, Seed = seed }, err);
+        }
+        catch (ArgumentException ex)
+        {
+            err.WriteLine($"xray: {ex.Message}");
+            return ExitCodes.UsageError;
+        }
+        catch (IOException ex)
+        {
+            err.WriteLine($"xray: cannot write {dir}: {ex.Message}");
+            return ExitCodes.RunFailed;
+        }
+
+        foreach (string s in rep.Skipped)
+        {
+            err.WriteLine($"xray: skipped {s}");
+        }
+
+        r.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"xray synth: TIP dataset from {rep.Backgrounds} background(s): {rep.Composites} composites with {rep.Threats} threats ({rep.ThreatsNotPlaced} found no place inside a bag), {rep.Negatives} negatives in {sw.Elapsed.TotalSeconds:0.0} s -> {dir}"));
+        return rep.Skipped.Count > 0 ? ExitCodes.SomeInputsNotOk : ExitCodes.Ok;
     }
 }

@@ -66,15 +66,7 @@ public static class SynthWriter
 
         double sx = (double)width / c.Width, sy = (double)height / c.Height;
         ThreatBox[] threats = c.Threats.Select(t => Scale(t, sx, sy, width, height)).ToArray();
-        var yolo = new System.Text.StringBuilder();
-        foreach (ThreatBox t in threats)
-        {
-            yolo.Append((int)t.Class).Append(' ')
-                .Append(F((t.X + (t.Width / 2.0)) / width)).Append(' ').Append(F((t.Y + (t.Height / 2.0)) / height)).Append(' ')
-                .Append(F((double)t.Width / width)).Append(' ').Append(F((double)t.Height / height)).Append('\n');
-        }
-
-        AtomicFile.WriteAllText(Path.Combine(outDir, "labels", name + ".txt"), yolo.ToString());
+        AtomicFile.WriteAllText(Path.Combine(outDir, "labels", name + ".txt"), Yolo(threats, width, height));
         var meta = new SceneMeta(name, kind, o.Seed, i, threats.Length > 0, width, height, c.MmPerPixel / sx, look.Dose, c.Materials.ToArray(),
             threats.Select(t => new SceneThreat(ThreatClasses.NameOf(t.Class), [t.X, t.Y, t.Width, t.Height], t.Material)).ToArray())
         {
@@ -125,7 +117,21 @@ public static class SynthWriter
 
     private static string F(double v) => v.ToString("0.######", CultureInfo.InvariantCulture);
 
-    private static byte[] Coco(SceneRecord[] scenes)
+    /// <summary>YOLO label lines (class cx cy w h, normalised) for <paramref name="threats"/>.</summary>
+    internal static string Yolo(IEnumerable<ThreatBox> threats, int width, int height)
+    {
+        var yolo = new System.Text.StringBuilder();
+        foreach (ThreatBox t in threats)
+        {
+            yolo.Append((int)t.Class).Append(' ')
+                .Append(F((t.X + (t.Width / 2.0)) / width)).Append(' ').Append(F((t.Y + (t.Height / 2.0)) / height)).Append(' ')
+                .Append(F((double)t.Width / width)).Append(' ').Append(F((double)t.Height / height)).Append('\n');
+        }
+
+        return yolo.ToString();
+    }
+
+    internal static byte[] Coco(SceneRecord[] scenes)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
@@ -187,7 +193,7 @@ public static class SynthWriter
         return ms.ToArray();
     }
 
-    private sealed record SceneRecord(string FileName, string Kind, int Width, int Height, ThreatBox[] Threats);
+    internal sealed record SceneRecord(string FileName, string Kind, int Width, int Height, ThreatBox[] Threats);
 }
 
 /// <summary>Per-scene metadata written to <c>meta/NAME.json</c>.</summary>
