@@ -59,8 +59,13 @@ public static class ThreatDetectionReport
             .Text(0x00080013, "TM", clock)
             .Text(0x00080016, "UI", DicosUids.TdrStorage)
             .Text(0x00080018, "UI", sop)
+            .Text(0x00080020, "DA", source?.StudyDate ?? date)
             .Text(0x00080023, "DA", date)
+            .Text(0x00080030, "TM", source?.StudyTime ?? clock)
             .Text(0x00080033, "TM", clock)
+            .Text(0x00100020, "LO", Clip(source?.ObjectOfInspectionId ?? result.Name, 64))
+            .Text(0x00200010, "SH", "1")
+            .Text(0x00200011, "IS", "1")
             .Text(0x00080060, "CS", "TDR")
             .Text(0x00080070, "LO", "XrayAnalysis")
             .Text(0x00081090, "LO", Clip(result.Model.Name, 64))
@@ -111,7 +116,14 @@ public static class ThreatDetectionReport
             }
 
             DicomDataset d = DicomParser.Parse(bytes, stopAtPixelData: true).Dataset;
-            return d.String(0x00080018) is { Length: > 0 } sop ? new TdrSource(d.String(0x00080016) ?? DicosUids.DxPresentationStorage, sop, d.String(0x0020000D)) : null;
+            return d.String(0x00080018) is { Length: > 0 } sop
+                ? new TdrSource(d.String(0x00080016) ?? DicosUids.DxPresentationStorage, sop, d.String(0x0020000D))
+                {
+                    ObjectOfInspectionId = d.String(0x00100020) is { Length: > 0 } id ? id : null,
+                    StudyDate = d.String(0x00080020) is { Length: > 0 } sd ? sd : null,
+                    StudyTime = d.String(0x00080030) is { Length: > 0 } st ? st : null,
+                }
+                : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DicosException)
         {

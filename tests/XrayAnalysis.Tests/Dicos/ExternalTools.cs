@@ -4,7 +4,7 @@ namespace XrayAnalysis.Tests.Dicos;
 
 /// <summary>
 /// The independent DICOM implementations the DICOS tests check against: pydicom (Debian's python3-pydicom) and dcmtk
-/// (dcmcjpeg, dcmconv, dcmdump). Missing ones skip the test, unless XRAY_REQUIRE_TOOLS=1 (scripts/test.sh), where they fail.
+/// (dcmcjpeg, dcmconv, dcmdump) and dicom3tools (dciodvfy). Missing ones skip the test, unless XRAY_REQUIRE_TOOLS=1 (scripts/test.sh), where they fail.
 /// </summary>
 internal static class ExternalTools
 {
@@ -30,7 +30,7 @@ internal static class ExternalTools
 
     private static void Missing(string why)
     {
-        string msg = $"{why} (apt-get install dcmtk python3-pydicom python3-numpy)";
+        string msg = $"{why} (apt-get install dcmtk dicom3tools python3-pydicom python3-numpy)";
         if (Environment.GetEnvironmentVariable("XRAY_REQUIRE_TOOLS") == "1")
         {
             Assert.Fail(msg);

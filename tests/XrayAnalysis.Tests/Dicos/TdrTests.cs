@@ -40,7 +40,7 @@ public sealed class TdrTests : TempDirTest
     public void DetectWritesATdrPerScanThatPydicomAndDcmtkRead()
     {
         ExternalTools.RequirePydicom();
-        ExternalTools.Require("dcmdump");
+        ExternalTools.Require("dcmdump", "dciodvfy");
         string outDir = Path.Combine(Dir, "out");
         (int code, string o, string e) = DetectCliTests.Run("detect", Path.Combine(TestData.SampleImages, "baggage", "raw"), "--model", TestData.BundledModel,
             "--conf", "0.1", "--out", outDir, "--tdr");
@@ -53,6 +53,12 @@ public sealed class TdrTests : TempDirTest
             (int dc, string dump, string derr) = ExternalTools.Run("dcmdump", $"-q +E {tdr}");
             Assert.That(dc, Is.Zero, dump + derr);
             Assert.That(derr, Does.Not.Contain("E:").And.Not.Contain("W:"), "dcmdump finds no encoding error");
+
+            // dicom3tools' dciodvfy checks encoding, VRs, value lengths and DICOMDIR attributes; it has no definition of
+            // the DICOS TDR IOD, so "Information Object Not found" is its one expected complaint.
+            (_, string vo, string ve) = ExternalTools.Run("dciodvfy", tdr);
+            string[] findings = (vo + ve).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.That(findings, Is.EqualTo(new[] { "Error - Information Object Not found" }), "dciodvfy: " + vo + ve);
 
             JsonElement p = Pydicom(tdr);
             double threshold = r.Parameters.OperatingThreshold!.Value;
