@@ -122,7 +122,7 @@ internal static class VolumeCommand
         }
 
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"{result.Name}: {result.Regions.Count} regions, {result.SlicesProcessed} slices at {result.SlicesPerSecond:0.0} slices/s, outside Session.Run {result.NonInferenceShare:P1}, peak RSS {result.PeakWorkingSetBytes / 1048576.0:0} MiB");
+            $"{result.Name}: {result.Regions.Count} regions, {result.SlicesProcessed} slices at {result.SlicesPerSecond:0.0} slices/s, outside Session.Run {result.NonInferenceShare:P1} ({result.NonInferenceShareWithPictures:P1} with pictures, {result.TimingsMs.Pictures:0} ms), peak RSS {result.PeakWorkingSetBytes / 1048576.0:0} MiB");
         if (result.Evaluation is { } ev)
         {
             line += string.Create(CultureInfo.InvariantCulture, $"; ground truth {ev.Matched}/{ev.GroundTruth} found at 3D IoU >= {VolumeBatch.GroundTruthIou}, {ev.FalsePositives} false positives");

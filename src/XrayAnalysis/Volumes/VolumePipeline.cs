@@ -206,6 +206,7 @@ public sealed class VolumePipeline
             SlicesProcessed = processed,
             SlicesPerSecond = processed / Math.Max(1e-9, (total - pictures.Elapsed.TotalMilliseconds) / 1000),
             NonInferenceShare = 1 - (inferenceMs / Math.Max(1e-9, total - pictures.Elapsed.TotalMilliseconds)),
+            NonInferenceShareWithPictures = 1 - (inferenceMs / Math.Max(1e-9, total)),
             PeakWorkingSetBytes = me.PeakWorkingSet64,
             TimingsMs = timings,
             Warnings = src.Warnings,

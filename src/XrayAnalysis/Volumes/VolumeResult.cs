@@ -44,8 +44,11 @@ public sealed record VolumeResult
     /// <summary>Slices processed per second of wall time.</summary>
     public double SlicesPerSecond { get; init; }
 
-    /// <summary>Share of the run spent outside Session.Run (reading, rendering, decoding, fusion, pictures).</summary>
+    /// <summary>Share of the detection run spent outside Session.Run (reading, rendering, decoding, fusion), pictures left out.</summary>
     public double NonInferenceShare { get; init; }
+
+    /// <summary>The same share over the whole run, projections and montages included (equal to <see cref="NonInferenceShare"/> without pictures).</summary>
+    public double NonInferenceShareWithPictures { get; init; }
 
     /// <summary>Peak resident memory of the process during the volume.</summary>
     public long PeakWorkingSetBytes { get; init; }
