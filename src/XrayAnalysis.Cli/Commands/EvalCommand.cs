@@ -25,7 +25,8 @@ internal static class EvalCommand
         model.AcceptExistingOnly();
         data.AcceptExistingOnly();
         var cmd = new Command("eval", "Evaluate detections: COCO mAP identical to pycocotools, screening Pd/FAR with Wilson 95% intervals, CI gates.");
-        foreach (Option o in new Option[] { gtOpt, predOpt, model, data, outDir, threshold, targetPd, targetFar, conf, iou, gates })
+        var noPlots = new Option<bool>("--no-plots") { Description = "Skip the PNG plots (PR curve, Pd/FAR curve, confusion matrix); report.json and report.md are still written." };
+        foreach (Option o in new Option[] { gtOpt, predOpt, model, data, outDir, threshold, targetPd, targetFar, conf, iou, gates, noPlots })
         {
             cmd.Add(o);
         }
@@ -91,14 +92,14 @@ internal static class EvalCommand
                 };
                 EvaluationOutcome outcome = DetectionEvaluation.Evaluate(set, settings);
                 string dir = r.GetValue(outDir)!.FullName;
-                DetectionEvaluation.Write(dir, set, outcome);
+                DetectionEvaluation.Write(dir, set, outcome, plots: !r.GetValue(noPlots));
                 foreach (string w in outcome.Warnings)
                 {
                     stderr.WriteLine($"xray: warning: {w}");
                 }
 
                 stdout.WriteLine($"xray eval: {DetectionEvaluation.Summary(outcome)}");
-                stdout.WriteLine($"  report: {Path.Combine(dir, "report.md")}, {Path.Combine(dir, "report.json")}; plots: pr_curve.png, pd_far_curve.png, confusion_matrix.png");
+                stdout.WriteLine($"  report: {Path.Combine(dir, "report.md")}, {Path.Combine(dir, "report.json")}{(r.GetValue(noPlots) ? "" : "; plots: pr_curve.png, pd_far_curve.png, confusion_matrix.png")}");
                 foreach (string f in outcome.FailedGates)
                 {
                     stderr.WriteLine($"xray: gate failed: {f}");

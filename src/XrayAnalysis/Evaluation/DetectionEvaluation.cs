@@ -105,12 +105,22 @@ public static class DetectionEvaluation
     }
 
     /// <summary>Writes report.json, report.md and the plots (PR curve, Pd/FAR curve, confusion matrix) into <paramref name="folder"/>.</summary>
-    public static void Write(string folder, EvaluationSet set, EvaluationOutcome outcome)
+    public static void Write(string folder, EvaluationSet set, EvaluationOutcome outcome) => Write(folder, set, outcome, plots: true);
+
+    /// <summary>Writes report.json and report.md and, when <paramref name="plots"/>, the three plots (drawn concurrently with the report).</summary>
+    public static void Write(string folder, EvaluationSet set, EvaluationOutcome outcome, bool plots)
     {
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(outcome);
-        EvalReport.Write(folder, set.GroundTruth, outcome.Coco, outcome.Screening, outcome.Warnings, outcome.ThresholdSource.Describe());
-        EvalPlots.WriteAll(folder, set.GroundTruth, outcome.Coco, outcome.Screening, set.Detections, set.NotOk);
+        if (!plots)
+        {
+            EvalReport.Write(folder, set.GroundTruth, outcome.Coco, outcome.Screening, outcome.Warnings, outcome.ThresholdSource.Describe());
+            return;
+        }
+
+        Parallel.Invoke(
+            () => EvalReport.Write(folder, set.GroundTruth, outcome.Coco, outcome.Screening, outcome.Warnings, outcome.ThresholdSource.Describe()),
+            () => EvalPlots.WriteAll(folder, set.GroundTruth, outcome.Coco, outcome.Screening, set.Detections, set.NotOk));
     }
 
     /// <summary>One line with the headline numbers.</summary>

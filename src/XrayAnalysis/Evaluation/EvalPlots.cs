@@ -15,20 +15,23 @@ internal static class EvalPlots
         ArgumentNullException.ThrowIfNull(gt);
         ArgumentNullException.ThrowIfNull(coco);
         ArgumentNullException.ThrowIfNull(s);
-        using (Plot pr = PrecisionRecall(gt, coco))
-        {
-            Save(pr, Path.Combine(outDir, "pr_curve.png"));
-        }
-
-        using (Plot pdFar = PdFar(ScreeningEvaluator.Curve(gt, dets, notOk), s))
-        {
-            Save(pdFar, Path.Combine(outDir, "pd_far_curve.png"));
-        }
-
-        using (Plot confusion = Confusion(gt, ConfusionMatrix.Compute(gt, dets, s.Threshold), s.Threshold))
-        {
-            Save(confusion, Path.Combine(outDir, "confusion_matrix.png"));
-        }
+        // Three independent plots, drawn at once (ScottPlot plots share no state).
+        Parallel.Invoke(
+            () =>
+            {
+                using Plot pr = PrecisionRecall(gt, coco);
+                Save(pr, Path.Combine(outDir, "pr_curve.png"));
+            },
+            () =>
+            {
+                using Plot pdFar = PdFar(ScreeningEvaluator.Curve(gt, dets, notOk), s);
+                Save(pdFar, Path.Combine(outDir, "pd_far_curve.png"));
+            },
+            () =>
+            {
+                using Plot confusion = Confusion(gt, ConfusionMatrix.Compute(gt, dets, s.Threshold), s.Threshold);
+                Save(confusion, Path.Combine(outDir, "confusion_matrix.png"));
+            });
     }
 
     private static Plot PrecisionRecall(CocoDataset gt, CocoEvalResult coco)
