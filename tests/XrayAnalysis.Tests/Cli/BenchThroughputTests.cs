@@ -1,0 +1,31 @@
+using XrayAnalysis.Pipeline;
+
+namespace XrayAnalysis.Tests.Cli;
+
+/// <summary><c>xray bench --throughput</c>: a steady-state run whose numbers add up (not a timing assertion).</summary>
+public sealed class BenchThroughputTests
+{
+    [Test]
+    public void SteadyStateCountsEveryScanAndItsStages()
+    {
+        string pairs = Path.Combine(TestData.SampleImages, "mail", "raw");
+        (int code, string o, string e) = DetectCliTests.Run("bench", "--model", TestData.BundledModel, "--scan", pairs, "--repeat", "1", "--throughput", "7");
+        Assert.That(code, Is.Zero, o + e);
+        Assert.That(o, Does.Contain("steady state: 7 scans (3 distinct)"));
+        Assert.That(o, Does.Contain("inference").And.Contain("decode").And.Contain("cores busy"));
+    }
+
+    [Test]
+    public void TheLibraryResultIsConsistent()
+    {
+        using XrayDetector d = XrayDetector.Open(TestData.BundledModel);
+        var scans = XrayAnalysis.Loading.ScanDiscovery.Discover([Path.Combine(TestData.SampleImages, "express", "raw")], out _);
+        ThroughputResult t = PipelineBenchmark.Throughput(d, scans, 5);
+        Assert.That((t.Scans, t.NotOk), Is.EqualTo((5, 0)));
+        Assert.That(t.WallSeconds, Is.GreaterThan(0));
+        Assert.That(t.CpuSeconds, Is.GreaterThan(0));
+        Assert.That(t.StageSeconds.Keys, Is.SupersetOf(new[] { "decode", "render", "inference" }));
+        Assert.That(t.ScansPerSecond, Is.EqualTo(t.Scans / t.WallSeconds).Within(1e-9));
+        Assert.That(() => PipelineBenchmark.Throughput(d, [], 3), Throws.ArgumentException);
+    }
+}
