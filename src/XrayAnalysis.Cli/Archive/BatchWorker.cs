@@ -63,7 +63,7 @@ internal static partial class BatchWorker
     private static WorkReply Process(DetectionPipeline pipeline, WorkRequest req, double threshold)
     {
         var sw = Stopwatch.StartNew();
-        ScanInput input = req.Low is null ? ScanInput.Single(req.Path) : ScanInput.Pair(req.Path, req.Low, Path.GetFileNameWithoutExtension(req.Path));
+        ScanInput input = req.Low is null ? ScanInput.Single(req.Path) : ScanInput.Pair(req.Path, req.Low, ScanDiscovery.PairName(req.Path, req.Low));
         ScanResult res;
         using (ScanOutcome outcome = pipeline.Process([input], keepRendered: false).Single())
         {

@@ -61,13 +61,17 @@ internal static class ReviewBuilder
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>Result files (<c>results/*.json</c>) under <paramref name="root"/>, in a stable order, skipping <paramref name="exclude"/>.</summary>
+    /// <summary>
+    /// Result files under <paramref name="root"/>: JSON files inside a <c>results</c> folder at any depth (<c>xray detect</c>
+    /// writes <c>results/NAME.json</c>, <c>xray batch</c> <c>results/gN/ab/SHA.json</c>), in a stable order, skipping
+    /// <paramref name="exclude"/>.
+    /// </summary>
     public static List<string> FindResults(string root, string exclude)
     {
         string ex = Path.GetFullPath(exclude).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint, MaxRecursionDepth = 16 };
         return Directory.EnumerateFiles(root, "*.json", options)
-            .Where(p => string.Equals(Path.GetFileName(Path.GetDirectoryName(p)), "results", StringComparison.Ordinal))
+            .Where(p => Path.GetRelativePath(root, Path.GetDirectoryName(p)!).Split(Path.DirectorySeparatorChar).Contains("results", StringComparer.Ordinal))
             .Where(p => !Path.GetFullPath(p).StartsWith(ex, StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)
             .ToList();

@@ -224,7 +224,11 @@
           e.setAttribute('stroke-width', e.dataset.sw * inv);
           if (e.dataset.dash) e.setAttribute('stroke-dasharray', e.dataset.dash.split(' ').map(v => v * inv).join(' '));
         });
-        ov.querySelectorAll('text').forEach(t => t.setAttribute('font-size', 13 * inv));
+        // A label wider than its box on screen would cover its neighbours: shown only once the box is large enough.
+        ov.querySelectorAll('text').forEach(t => {
+          t.setAttribute('font-size', 13 * inv);
+          t.style.display = t.dataset.bw * this.s < 28 ? 'none' : '';
+        });
       }
       this.tUpdate = performance.now();
       this.updateTiles();
@@ -309,7 +313,7 @@
     return s;
   }
   function label(box, text, colour, below) {
-    const t = svg('text', { x: box[0], y: below ? box[3] : box[1], dy: below ? '1em' : '-0.3em', fill: colour, 'font-size': 13, 'font-weight': 700,
+    const t = svg('text', { x: box[0], y: below ? box[3] : box[1], dy: below ? '1em' : '-0.3em', fill: colour, 'font-size': 13, 'font-weight': 700, 'data-bw': box[2] - box[0],
       stroke: '#000', 'data-sw': 3, 'paint-order': 'stroke', 'stroke-linejoin': 'round', 'font-family': 'system-ui, sans-serif' });
     t.textContent = text;
     return t;

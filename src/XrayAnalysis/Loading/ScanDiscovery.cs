@@ -338,6 +338,14 @@ public static partial class ScanDiscovery
         return m.Success && m.Groups["e"].Value.Equals("high", StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>A pair's scan name, as discovery gives it: NAME for NAME_high/NAME_low, else the files' common stem.</summary>
+    internal static string PairName(string highPath, string lowPath)
+    {
+        Match m = EnergySuffix().Match(System.IO.Path.GetFileName(highPath));
+        return m.Success ? m.Groups["stem"].Value
+            : CommonStem(System.IO.Path.GetFileNameWithoutExtension(highPath), System.IO.Path.GetFileNameWithoutExtension(lowPath));
+    }
+
     [GeneratedRegex(@"^(?<stem>.+)_(?<e>high|low)(?<ext>\.[A-Za-z0-9]+)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex EnergySuffix();
 }

@@ -97,6 +97,20 @@ public sealed class ReviewBuilderTests : TempDirTest
     }
 
     [Test]
+    public void ReviewReadsXrayBatchOutput()
+    {
+        string outDir = Path.Combine(Dir, "batch");
+        (int code, string o, string e) = DetectCliTests.Run("batch", "run", Path.Combine(TestData.SampleImages, "mail", "raw"), "--model", TestData.BundledModel, "--out", outDir);
+        Assert.That(code, Is.Zero, o + e);
+        Assert.That(Directory.GetFiles(Path.Combine(outDir, "results"), "*.json", SearchOption.AllDirectories), Has.Length.EqualTo(3), "results/gN/ab/SHA.json");
+        (code, o, e) = DetectCliTests.Run("review", outDir);
+        Assert.That(code, Is.Zero, e);
+        Assert.That(o, Does.Contain("3 scans (3 rendered"));
+        using JsonDocument page = PageData(Path.Combine(outDir, "review", "index.html"));
+        Assert.That(page.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("name").GetString()), Is.EquivalentTo(new[] { "mail_00000", "mail_00001", "mail_00002" }));
+    }
+
+    [Test]
     public void MissingSourcesAndBadResultsAreShownNotFatal()
     {
         string results = Directory.CreateDirectory(Path.Combine(Dir, "run", "results")).FullName;
