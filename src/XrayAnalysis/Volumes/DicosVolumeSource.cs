@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using OpenCvSharp;
 using XrayAnalysis.Dicos;
 using XrayAnalysis.Loading;
@@ -182,12 +181,15 @@ internal sealed class DicosVolumeSource : IVolumeSource
                 throw new ScanLoadException(ScanStatus.Rejected, Info.Path, "DICOS: a colour image is not a CT slice");
             }
 
-            using var fl = new Mat();
-            m.ConvertTo(fl, MatType.CV_32F);
-            int n = Info.Nx * Info.Ny;
-            var tmp = new float[n];
-            Marshal.Copy(fl.Data, tmp, 0, n);
-            tmp.CopyTo(slice);
+            // Converted straight into the caller's slice: no per-slice managed array.
+            unsafe
+            {
+                fixed (float* p = slice)
+                {
+                    using var dst = Mat.FromPixelData(Info.Ny, Info.Nx, MatType.CV_32FC1, (IntPtr)p);
+                    m.ConvertTo(dst, MatType.CV_32F);
+                }
+            }
         }
 
         _z++;
