@@ -172,28 +172,7 @@ internal static class TipDataset
     /// <summary>255 where the scan holds something (darker than 95 % of its air level: a bag's fabric counts), 0 in air.</summary>
     private static Mat ObjectMask(Scan s, out double airLevel)
     {
-        using var grey = new Mat();
-        if (s.Image.Channels() == 3)
-        {
-            Mat[] ch = Cv2.Split(s.Image);
-            try
-            {
-                Cv2.Max(ch[0], ch[1], grey);
-                Cv2.Max(grey, ch[2], grey);
-            }
-            finally
-            {
-                foreach (Mat c in ch)
-                {
-                    c.Dispose();
-                }
-            }
-        }
-        else
-        {
-            s.Image.CopyTo(grey);
-        }
-
+        using Mat grey = ThreatImageProjection.ChannelExtreme(s.Image, max: true);
         using var f = new Mat();
         grey.ConvertTo(f, MatType.CV_32F);
         var values = new float[f.Total()];
