@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using XrayAnalysis.Cli.Review;
+using XrayAnalysis.Outputs;
 using XrayAnalysis.Viewing;
 
 namespace XrayAnalysis.Cli.Commands;
@@ -82,6 +83,11 @@ internal static class ReviewCommand
             {
                 err.WriteLine($"xray: ground truth: {ex.Message}");
                 return Task.FromResult(ExitCodes.UsageError);
+            }
+            catch (OutputLockedException ex)
+            {
+                err.WriteLine($"xray: {ex.Message}");
+                return Task.FromResult(ExitCodes.RunFailed);
             }
             catch (OperationCanceledException)
             {

@@ -88,6 +88,8 @@ internal static class ReviewBuilder
         List<string> files = FindResults(root, outDir);
         string scansDir = Path.Combine(outDir, "scans");
         Directory.CreateDirectory(scansDir);
+        // One build per review folder at a time: a second one would remove the first one's scans as stale.
+        using OutputLock folderLock = OutputLock.Acquire(outDir);
         var warnings = new ConcurrentBag<string>();
         var items = new ReviewItem[files.Count];
         int rendered = 0, reused = 0, withoutImage = 0;

@@ -126,6 +126,22 @@ public sealed class ReviewBuilderTests : TempDirTest
     }
 
     [Test]
+    public void ASecondBuildOfTheSameFolderIsRefusedWhileOneRuns()
+    {
+        string results = Directory.CreateDirectory(Path.Combine(Dir, "run", "results")).FullName;
+        File.WriteAllBytes(Path.Combine(results, "a.json"), ResultJson.Serialize(Result()));
+        string review = Directory.CreateDirectory(Path.Combine(Dir, "run", "review")).FullName;
+        using (OutputLock.Acquire(review))
+        {
+            (int code, _, string err) = DetectCliTests.Run("review", Path.Combine(Dir, "run"));
+            Assert.That(code, Is.EqualTo(4));
+            Assert.That(err, Does.Contain(review));
+        }
+
+        Assert.That(DetectCliTests.Run("review", Path.Combine(Dir, "run")).Code, Is.Zero, "free again once the first is done");
+    }
+
+    [Test]
     public void BadArgumentsAreUsageErrors()
     {
         Directory.CreateDirectory(Path.Combine(Dir, "empty"));
