@@ -5,8 +5,8 @@ namespace XrayAnalysis.Tests.Review;
 
 /// <summary>
 /// The distribution's Chromium driven by Playwright (no browser download): XRAY_CHROMIUM, else /usr/bin/chromium or
-/// chromium-browser. Without one the browser tests are ignored, unless XRAY_REQUIRE_TOOLS=1 (scripts/test.sh sets it
-/// after installing Debian's chromium), in which case they fail.
+/// chromium-browser. Without one the browser tests are ignored, unless XRAY_REQUIRE_BROWSER=1 (scripts/test.sh sets it
+/// once Debian's chromium is installed), in which case they fail.
 /// </summary>
 internal static class Browser
 {
@@ -20,7 +20,7 @@ internal static class Browser
         }
 
         const string why = "no Chromium executable (set XRAY_CHROMIUM, or apt-get install chromium)";
-        if (Environment.GetEnvironmentVariable("XRAY_REQUIRE_TOOLS") == "1")
+        if (Environment.GetEnvironmentVariable("XRAY_REQUIRE_BROWSER") == "1")
         {
             Assert.Fail(why);
         }
