@@ -84,6 +84,9 @@ public class EvalBenchmarks
     [Benchmark(Description = "COCO bbox eval, 5,000 images / 50,000 detections")]
     public double Coco() => CocoEvaluator.Evaluate(_gt, _dt).Stats[0];
 
+    [Benchmark(Description = "same, one thread (the reference the parallel run equals bit for bit)")]
+    public double CocoOneThread() => CocoEvaluator.Evaluate(_gt, _dt, parallel: false).Stats[0];
+
     [Benchmark(Description = "screening at one threshold, same data")]
     public double Screening() => ScreeningEvaluator.Evaluate(_gt, _dt, 0.5).Scans.Pd.Value;
 }

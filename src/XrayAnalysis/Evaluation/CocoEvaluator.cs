@@ -24,8 +24,12 @@ public static class CocoEvaluator
     public static readonly double[] RecallThresholds = Linspace(0.0, 1.0, 101);
 
     /// <summary>Evaluates <paramref name="detections"/> against <paramref name="gt"/>.</summary>
-    public static CocoEvalResult Evaluate(CocoDataset gt, IReadOnlyList<CocoDetection> detections)
+    public static CocoEvalResult Evaluate(CocoDataset gt, IReadOnlyList<CocoDetection> detections) => Evaluate(gt, detections, parallel: true);
+
+    /// <summary>As <see cref="Evaluate(CocoDataset, IReadOnlyList{CocoDetection})"/>; <paramref name="parallel"/> false runs on one thread (the reference the parallel run is tested against, bit for bit).</summary>
+    internal static CocoEvalResult Evaluate(CocoDataset gt, IReadOnlyList<CocoDetection> detections, bool parallel)
     {
+        var threads = new ParallelOptions { MaxDegreeOfParallelism = parallel ? -1 : 1 };
         ArgumentNullException.ThrowIfNull(gt);
         ArgumentNullException.ThrowIfNull(detections);
         var warnings = new List<string>();
@@ -70,40 +74,40 @@ public static class CocoEvaluator
         Fill(precision, -1);
         Fill(recall, -1);
         int maxDet = MaxDets[^1];
-        for (int k = 0; k < K; k++)
+        // Parallel across categories, and within a category across images, without changing a bit of the result: every
+        // image is evaluated alone into its slot, the slots are gathered in image-id order (pycocotools' order), and each
+        // (category, area, maxDet) accumulation writes only its own cells of precision and recall.
+        Parallel.For(0, K, threads, k =>
         {
-            // evalImgs for this category: per area range, per image (sorted ids), with the full maxDet.
-            var perArea = new List<ImgEval>[A];
-            for (int a = 0; a < A; a++)
+            var perImage = new ImgEval[]?[imgIds.Length];
+            Parallel.For(0, imgIds.Length, threads, i =>
             {
-                perArea[a] = [];
-            }
-
-            foreach (long img in imgIds)
-            {
-                List<Gt> g = gts.GetValueOrDefault((img, catIds[k])) ?? [];
-                List<Dt> d = dts.GetValueOrDefault((img, catIds[k])) ?? [];
+                List<Gt> g = gts.GetValueOrDefault((imgIds[i], catIds[k])) ?? [];
+                List<Dt> d = dts.GetValueOrDefault((imgIds[i], catIds[k])) ?? [];
                 if (g.Count == 0 && d.Count == 0)
                 {
-                    continue;
+                    return;
                 }
 
                 Dt[] dSorted = StableByScore(d).Take(maxDet).ToArray();
                 double[,] ious = Ious(dSorted, g);
+                var evals = new ImgEval[A];
                 for (int a = 0; a < A; a++)
                 {
-                    perArea[a].Add(EvaluateImg(g, dSorted, ious, AreaRanges[a]));
+                    evals[a] = EvaluateImg(g, dSorted, ious, AreaRanges[a]);
                 }
-            }
 
+                perImage[i] = evals;
+            });
+
+            var perArea = new List<ImgEval>[A];
             for (int a = 0; a < A; a++)
             {
-                for (int m = 0; m < M; m++)
-                {
-                    Accumulate(perArea[a], MaxDets[m], precision, recall, k, a, m);
-                }
+                perArea[a] = [.. perImage.Where(e => e is not null).Select(e => e![a])];
             }
-        }
+
+            Parallel.For(0, A * M, threads, am => Accumulate(perArea[am / M], MaxDets[am % M], precision, recall, k, am / M, am % M));
+        });
 
         double[] stats =
         [
