@@ -53,6 +53,9 @@ internal static class ReviewBuilder
 {
     private const int FormatVersion = 1;
 
+    /// <summary>Most detections per scan the page carries.</summary>
+    internal const int MaxDetectionsShown = 1000;
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -180,15 +183,19 @@ internal static class ReviewBuilder
         {
             ImageState = state,
             TotalMs = r.TimingsMs is { } t ? Math.Round(t.Total, 1) : null,
+            DetectionsNotShown = r.Detections.Count > MaxDetectionsShown ? r.Detections.Count - MaxDetectionsShown : null,
         };
     }
 
     /// <summary>Classifies detections (alarm / suggestion / below the floor) and, with ground truth, marks TP/FP and the missed (FN) boxes.</summary>
     internal static (List<ReviewDetection> Dets, List<ReviewTruth>? Truth) Match(ScanResult r, double threshold, ReviewOptions o, List<TruthBox>? truth)
     {
+        // A result file is untrusted input too: the page keeps the highest-scored MaxDetectionsShown (a detector's own
+        // cap is far lower), and the item says how many more the file held.
         var dets = r.Detections
             .Select((d, i) => (d, i))
             .OrderByDescending(x => x.d.Score)
+            .Take(MaxDetectionsShown)
             .Select(x => new ReviewDetection(x.d.ClassId, x.d.ClassName, Math.Round(x.d.Score, 4),
                 [Math.Round(x.d.X1, 1), Math.Round(x.d.Y1, 1), Math.Round(x.d.X2, 1), Math.Round(x.d.Y2, 1)],
                 x.d.Score >= threshold ? "alarm" : x.d.Score >= o.DisplayFloor ? "suggestion" : "below"))

@@ -34,6 +34,9 @@ internal sealed record ReviewItem(
     /// <summary>The scan's processing time in the run that made the result.</summary>
     public double? TotalMs { get; init; }
 
+    /// <summary>Detections the result file held beyond what the page carries (the lowest-scored ones), else null.</summary>
+    public int? DetectionsNotShown { get; init; }
+
     /// <summary>An entry for a result file that cannot be read: never shown as clear.</summary>
     public static ReviewItem Unreadable(string id, string name, string result, string reason) =>
         new(id, name, null, "unreadable", reason, "not ok", null, null, null, null, 0, [], null, null, result, null, null, null, reason);

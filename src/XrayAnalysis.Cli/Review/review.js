@@ -351,7 +351,8 @@
       tr.addEventListener('click', () => viewer.zoomTo(d.box));
       table.append(tr);
     });
-    const parts = [el('h3', { text: 'Scan' }), dl, links, el('h3', { text: `Detections (${shown(x).length} shown, ${x.detections.length - shown(x).length} below ${DATA.display_floor})` }), table];
+    const more = x.detections_not_shown ? `; ${x.detections_not_shown} more in the result file, lowest scores, not carried by this page` : '';
+    const parts = [el('h3', { text: 'Scan' }), dl, links, el('h3', { text: `Detections (${shown(x).length} shown, ${x.detections.length - shown(x).length} below ${DATA.display_floor}${more})` }), table];
     if (x.truth) {
       const gt = el('table', { id: 'truth' }, el('tr', {}, el('th', { text: 'class' }), el('th', { text: 'box' }), el('th', { text: '' })));
       for (const t of x.truth) {

@@ -160,6 +160,22 @@ public sealed class ReviewBuilderTests : TempDirTest
     }
 
     [Test]
+    public void AResultWithAbsurdlyManyDetectionsIsCappedOnThePage()
+    {
+        string results = Directory.CreateDirectory(Path.Combine(Dir, "run", "results")).FullName;
+        var many = Enumerable.Range(0, 5000).Select(i => Det("a", i / 5000f, i % 90, i % 90, (i % 90) + 5, (i % 90) + 5)).ToArray();
+        File.WriteAllBytes(Path.Combine(results, "x.json"), ResultJson.Serialize(Result(many)));
+        (int code, _, string err) = DetectCliTests.Run("review", Path.Combine(Dir, "run"));
+        Assert.That(code, Is.Zero, err);
+        using JsonDocument page = PageData(Path.Combine(Dir, "run", "review", "index.html"));
+        JsonElement item = page.RootElement.GetProperty("items")[0];
+        Assert.That(item.GetProperty("detections").GetArrayLength(), Is.EqualTo(ReviewBuilder.MaxDetectionsShown));
+        Assert.That(item.GetProperty("detections_not_shown").GetInt32(), Is.EqualTo(5000 - ReviewBuilder.MaxDetectionsShown));
+        Assert.That(item.GetProperty("detections")[0].GetProperty("score").GetDouble(), Is.EqualTo(4999 / 5000.0).Within(1e-4), "the highest scores are kept");
+        Assert.That(item.GetProperty("max_score").GetDouble(), Is.EqualTo(4999 / 5000.0).Within(1e-4));
+    }
+
+    [Test]
     public void PageDataCannotCloseTheScriptElement()
     {
         Assert.That(() => ReviewHtml.Page("{\"a\": \"</script>\"}"), Throws.ArgumentException);
