@@ -47,7 +47,7 @@ internal static class ShieldDetector
         }
         else
         {
-            using Mat grey = work.Channels() == 1 ? new Mat(work, new Rect(0, 0, work.Cols, work.Rows)) : ToGrey(work);
+            using Mat grey = work.Channels() == 1 ? new Mat(work, new Rect(0, 0, work.Cols, work.Rows)) : Preprocessing.Channels.Extreme(work, max: true); // the darkest reading is the brightest channel's
             double air = ScanRenderer.PercentileWindow(grey, 0.5, 99.9).High;
             double limit = options.MaxTransmission * air;
             double lowest = grey.Depth() == MatType.CV_32F || grey.Depth() == MatType.CV_64F ? double.MinValue : 0;
@@ -149,25 +149,5 @@ internal static class ShieldDetector
         }
 
         return set / (double)all;
-    }
-
-    private static Mat ToGrey(Mat m)
-    {
-        // 16-bit or float colour: the darkest reading is the brightest channel's.
-        Mat[] ch = m.Split();
-        try
-        {
-            var max = new Mat();
-            Cv2.Max(ch[0], ch[1], max);
-            Cv2.Max(max, ch[2], max);
-            return max;
-        }
-        finally
-        {
-            foreach (Mat c in ch)
-            {
-                c.Dispose();
-            }
-        }
     }
 }

@@ -56,48 +56,13 @@ public static class ThreatImageProjection
         }
 
         // Visible extent: threat pixels attenuating more than 2% (any channel for colour renders).
-        using Mat grey = ChannelExtreme(src, max: false);
+        using Mat grey = Preprocessing.Channels.Extreme(src, max: false);
 
         using var mask = new Mat();
         Cv2.Compare(grey, Scalar.All(VisibleBelow * full), mask, CmpTypes.LT);
         Rect b2 = Cv2.BoundingRect(mask);
         Rect box = b2.Width > 0 ? new Rect(place.X + b2.X, place.Y + b2.Y, b2.Width, b2.Height) : default;
         return (result, box);
-    }
-
-    /// <summary>The per-pixel minimum (or maximum) over the channels of a colour image; a copy of a one-channel image.</summary>
-    internal static Mat ChannelExtreme(Mat src, bool max)
-    {
-        var result = new Mat();
-        if (src.Channels() != 3)
-        {
-            src.CopyTo(result);
-            return result;
-        }
-
-        Mat[] ch = Cv2.Split(src);
-        try
-        {
-            if (max)
-            {
-                Cv2.Max(ch[0], ch[1], result);
-                Cv2.Max(result, ch[2], result);
-            }
-            else
-            {
-                Cv2.Min(ch[0], ch[1], result);
-                Cv2.Min(result, ch[2], result);
-            }
-
-            return result;
-        }
-        finally
-        {
-            foreach (Mat c in ch)
-            {
-                c.Dispose();
-            }
-        }
     }
 
     private static string Describe(Mat m) =>

@@ -97,7 +97,7 @@ internal static class TipDataset
                     continue;
                 }
 
-                using Mat air = ObjectMask(scan, out double airLevel);
+                using Mat air = ObjectMask(scan);
                 for (int k = 0; k < o.PerBackground; k++)
                 {
                     string name = $"{Sanitise(input.Name)}_tip{k.ToString("D2", CultureInfo.InvariantCulture)}";
@@ -170,15 +170,15 @@ internal static class TipDataset
     };
 
     /// <summary>255 where the scan holds something (darker than 95 % of its air level: a bag's fabric counts), 0 in air.</summary>
-    private static Mat ObjectMask(Scan s, out double airLevel)
+    private static Mat ObjectMask(Scan s)
     {
-        using Mat grey = ThreatImageProjection.ChannelExtreme(s.Image, max: true);
+        using Mat grey = Preprocessing.Channels.Extreme(s.Image, max: true);
         using var f = new Mat();
         grey.ConvertTo(f, MatType.CV_32F);
         var values = new float[f.Total()];
         System.Runtime.InteropServices.Marshal.Copy(f.Data, values, 0, values.Length);
         Array.Sort(values);
-        airLevel = values[(int)Math.Min(values.Length - 1, values.Length * 0.999)];
+        double airLevel = values[(int)Math.Min(values.Length - 1, values.Length * 0.999)];
         var mask = new Mat();
         Cv2.Compare(f, Scalar.All(0.95 * airLevel), mask, CmpTypes.LT);
         return mask;
