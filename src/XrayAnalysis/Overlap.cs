@@ -10,26 +10,26 @@ namespace XrayAnalysis;
 /// </summary>
 internal static class Overlap
 {
-    /// <summary>Intersection area of two corner boxes (x1, y1, x2, y2); 0 when they do not overlap.</summary>
+    /// <summary>Intersection area of two corner boxes (x1, y1, x2, y2); 0 when they do not overlap or an edge is NaN.</summary>
     public static T Intersection<T>(T ax1, T ay1, T ax2, T ay2, T bx1, T by1, T bx2, T by2)
         where T : IFloatingPoint<T>
     {
         T iw = T.Min(ax2, bx2) - T.Max(ax1, bx1);
         T ih = T.Min(ay2, by2) - T.Max(ay1, by1);
-        return iw <= T.Zero || ih <= T.Zero ? T.Zero : iw * ih;
+        return iw > T.Zero && ih > T.Zero ? iw * ih : T.Zero; // a NaN edge overlaps nothing
     }
 
     /// <summary>Intersection over union, or over the smaller area, from the intersection and the two areas; 0 when undefined.</summary>
     public static T Ratio<T>(T intersection, T areaA, T areaB, MatchMetric metric)
         where T : IFloatingPoint<T>
     {
-        if (intersection <= T.Zero)
+        if (!(intersection > T.Zero))
         {
             return T.Zero;
         }
 
         T denominator = metric == MatchMetric.Ios ? T.Min(areaA, areaB) : areaA + areaB - intersection;
-        return denominator <= T.Zero ? T.Zero : intersection / denominator;
+        return denominator > T.Zero ? intersection / denominator : T.Zero;
     }
 
     /// <summary>IoU or IoS of two detections.</summary>

@@ -7,8 +7,9 @@ internal readonly record struct MergeCandidate(Detection Box, bool Truncated);
 /// Merges boxes from overlapping tiles: greedy by score; each kept box absorbs the still-unassigned boxes that match it
 /// (IoU or IoS ≥ threshold, same class unless agnostic). With greedy NMM the kept box grows to enclose what it absorbs —
 /// except that a fragment cut by an inner tile edge never enlarges a complete box (it can only be absorbed), so a
-/// seam never makes a box bigger than the object. A uniform grid index keeps the neighbour search local: 100,000
-/// boxes merge in well under a second.
+/// seam never makes a box bigger than the object. A uniform grid over the boxes' extent, stored as flat arrays (cell
+/// offsets and members, no per-cell lists, no hashing), keeps the neighbour search local: 100,000 boxes merge in tens
+/// of milliseconds (docs/BENCHMARKS.md).
 /// </summary>
 internal static class BoxMerger
 {
@@ -24,61 +25,68 @@ internal static class BoxMerger
             return result;
         }
 
-        int[] order = new int[n];
+        var boxes = new Detection[n];
+        var truncated = new bool[n];
+        var keys = new ulong[n];
         for (int i = 0; i < n; i++)
         {
-            order[i] = i;
+            MergeCandidate c = candidates[i];
+            boxes[i] = c.Box;
+            truncated[i] = c.Truncated;
+
+            // Highest score first, complete boxes before fragments of equal score, then input order: one sort of
+            // unique 64-bit keys, deterministic, with no comparison delegate.
+            keys[i] = ((ulong)DescendingKey(c.Box.Score) << 32) | ((c.Truncated ? 1UL : 0UL) << 31) | (uint)i;
         }
 
-        Array.Sort(order, (a, b) =>
+        Array.Sort(keys);
+
+        // One grid per class unless merging is class-agnostic: a query then only meets boxes it may absorb.
+        var grids = new Dictionary<int, GridIndex>();
+        if (options.ClassAgnostic)
         {
-            int c = candidates[b].Box.Score.CompareTo(candidates[a].Box.Score);
-            if (c != 0)
+            grids[0] = new GridIndex(boxes, Enumerable.Range(0, n).ToArray());
+        }
+        else
+        {
+            foreach (IGrouping<int, int> g in Enumerable.Range(0, n).GroupBy(i => boxes[i].ClassId))
             {
-                return c;
+                grids[g.Key] = new GridIndex(boxes, g.ToArray());
             }
+        }
 
-            // Complete boxes before fragments of equal score, then input order: deterministic.
-            c = candidates[a].Truncated.CompareTo(candidates[b].Truncated);
-            return c != 0 ? c : a.CompareTo(b);
-        });
-
-        var grid = new GridIndex(candidates);
         var assigned = new bool[n];
-        var neighbours = new List<int>();
-        foreach (int i in order)
+        var stamp = new int[n];
+        var near = new List<int>();
+        int query = 0;
+        bool agnostic = options.ClassAgnostic, nmm = options.Method == MergeMethod.GreedyNmm;
+        MatchMetric metric = options.Metric;
+        float threshold = options.Threshold;
+        foreach (ulong key in keys)
         {
+            int i = (int)(key & 0x7FFF_FFFF);
             if (assigned[i])
             {
                 continue;
             }
 
             assigned[i] = true;
-            Detection keep = candidates[i].Box;
-            bool keepTruncated = candidates[i].Truncated;
+            Detection keep = boxes[i];
+            bool keepTruncated = truncated[i];
             float x1 = keep.X1, y1 = keep.Y1, x2 = keep.X2, y2 = keep.Y2;
-            grid.Query(keep, neighbours);
-            foreach (int j in neighbours)
+            query++;
+            stamp[i] = query;
+            grids[agnostic ? 0 : keep.ClassId].Near(keep, assigned, stamp, query, near);
+            foreach (int j in near)
             {
-                if (assigned[j])
-                {
-                    continue;
-                }
-
-                Detection other = candidates[j].Box;
-                if (!options.ClassAgnostic && other.ClassId != keep.ClassId)
-                {
-                    continue;
-                }
-
-                if (Match(keep, other, options.Metric) < options.Threshold)
+                ref readonly Detection other = ref boxes[j];
+                if (Match(keep, other, metric) < threshold)
                 {
                     continue;
                 }
 
                 assigned[j] = true;
-                bool enlarge = options.Method == MergeMethod.GreedyNmm && (keepTruncated || !candidates[j].Truncated);
-                if (enlarge)
+                if (nmm && (keepTruncated || !truncated[j]))
                 {
                     x1 = MathF.Min(x1, other.X1);
                     y1 = MathF.Min(y1, other.Y1);
@@ -96,70 +104,160 @@ internal static class BoxMerger
     /// <summary>IoU, or intersection over the smaller box's area.</summary>
     public static float Match(in Detection a, in Detection b, MatchMetric metric) => Overlap.Of(a, b, metric);
 
-    /// <summary>Buckets boxes into square cells sized to the median box, so a query touches only nearby boxes.</summary>
+    /// <summary>A 32-bit key that sorts scores from highest to lowest (−0 as +0; NaN last, as float.CompareTo ranks it lowest).</summary>
+    private static uint DescendingKey(float score)
+    {
+        if (float.IsNaN(score))
+        {
+            return uint.MaxValue;
+        }
+
+        uint bits = BitConverter.SingleToUInt32Bits(score == 0f ? 0f : score);
+        uint ascending = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+        return ~ascending;
+    }
+
+    /// <summary>
+    /// Boxes bucketed into square cells sized to the median box over the boxes' own extent, in compressed rows
+    /// (per-cell offsets into one member array). A box that would span more than <see cref="MaxCellsPerBox"/> cells is
+    /// kept on a short list that every query visits, so a few huge or non-finite boxes cannot blow up the index.
+    /// </summary>
     private sealed class GridIndex
     {
-        private readonly Dictionary<long, List<int>> _cells = new();
-        private readonly float _cell;
-        private readonly IReadOnlyList<MergeCandidate> _c;
-        private readonly HashSet<int> _seen = new();
+        private const int MaxCellsPerBox = 16;
 
-        public GridIndex(IReadOnlyList<MergeCandidate> c)
+        private readonly double _minX, _minY, _cell;
+        private readonly int _cols, _rows;
+        private readonly int[] _start;
+        private readonly int[] _members;
+        private readonly int[] _large;
+
+        public GridIndex(Detection[] boxes, int[] members)
         {
-            _c = c;
-            var sizes = new float[c.Count];
-            for (int i = 0; i < c.Count; i++)
+            int n = members.Length;
+            var sizes = new float[n];
+            double minX = double.MaxValue, minY = double.MaxValue, maxX = double.MinValue, maxY = double.MinValue;
+            for (int k = 0; k < n; k++)
             {
-                sizes[i] = MathF.Max(c[i].Box.Width, c[i].Box.Height);
+                Detection d = boxes[members[k]];
+                sizes[k] = MathF.Max(d.Width, d.Height);
+                if (float.IsFinite(d.X1) && float.IsFinite(d.Y1) && float.IsFinite(d.X2) && float.IsFinite(d.Y2))
+                {
+                    minX = Math.Min(minX, d.X1);
+                    minY = Math.Min(minY, d.Y1);
+                    maxX = Math.Max(maxX, d.X2);
+                    maxY = Math.Max(maxY, d.Y2);
+                }
+            }
+
+            if (minX > maxX)
+            {
+                minX = minY = maxX = maxY = 0;
             }
 
             Array.Sort(sizes);
-            _cell = MathF.Max(8f, sizes[sizes.Length / 2]);
-            for (int i = 0; i < c.Count; i++)
-            {
-                ForCells(c[i].Box, key =>
-                {
-                    if (!_cells.TryGetValue(key, out List<int>? l))
-                    {
-                        _cells[key] = l = [];
-                    }
+            float median = sizes[n / 2];
+            double cell = float.IsFinite(median) ? Math.Max(8.0, median) : 8.0;
 
-                    l.Add(i);
-                });
+            // At most about four cells per box over the extent, however spread out the boxes are.
+            double limit = Math.Max(1024.0, 4.0 * n);
+            while (((Math.Floor((maxX - minX) / cell) + 1) * (Math.Floor((maxY - minY) / cell) + 1)) > limit)
+            {
+                cell *= 2;
             }
+
+            _minX = minX;
+            _minY = minY;
+            _cell = cell;
+            _cols = (int)Math.Floor((maxX - minX) / cell) + 1;
+            _rows = (int)Math.Floor((maxY - minY) / cell) + 1;
+
+            var count = new int[(_cols * _rows) + 1];
+            var large = new List<int>();
+            foreach (int i in members)
+            {
+                (int cx1, int cy1, int cx2, int cy2) = Cells(boxes[i]);
+                if ((long)(cx2 - cx1 + 1) * (cy2 - cy1 + 1) > MaxCellsPerBox || !float.IsFinite(boxes[i].X1 + boxes[i].Y1 + boxes[i].X2 + boxes[i].Y2))
+                {
+                    large.Add(i);
+                    continue;
+                }
+
+                for (int y = cy1; y <= cy2; y++)
+                {
+                    for (int x = cx1; x <= cx2; x++)
+                    {
+                        count[(y * _cols) + x + 1]++;
+                    }
+                }
+            }
+
+            for (int k = 1; k < count.Length; k++)
+            {
+                count[k] += count[k - 1];
+            }
+
+            _start = count;
+            _members = new int[count[^1]];
+            var fill = (int[])count.Clone();
+            foreach (int i in members)
+            {
+                (int cx1, int cy1, int cx2, int cy2) = Cells(boxes[i]);
+                if ((long)(cx2 - cx1 + 1) * (cy2 - cy1 + 1) > MaxCellsPerBox || !float.IsFinite(boxes[i].X1 + boxes[i].Y1 + boxes[i].X2 + boxes[i].Y2))
+                {
+                    continue;
+                }
+
+                for (int y = cy1; y <= cy2; y++)
+                {
+                    for (int x = cx1; x <= cx2; x++)
+                    {
+                        _members[fill[(y * _cols) + x]++] = i;
+                    }
+                }
+            }
+
+            _large = [.. large];
         }
 
-        public void Query(in Detection d, List<int> into)
+        /// <summary>
+        /// Collects, once each, the boxes not yet assigned that share a cell with <paramref name="d"/>, plus the large
+        /// ones; <paramref name="stamp"/> marks what this query has seen.
+        /// </summary>
+        public void Near(in Detection d, bool[] assigned, int[] stamp, int query, List<int> into)
         {
             into.Clear();
-            _seen.Clear();
-            ForCells(d, key =>
-            {
-                if (_cells.TryGetValue(key, out List<int>? l))
-                {
-                    foreach (int i in l)
-                    {
-                        if (_seen.Add(i))
-                        {
-                            into.Add(i);
-                        }
-                    }
-                }
-            });
-            into.Sort();
-        }
-
-        private void ForCells(in Detection d, Action<long> visit)
-        {
-            int cx1 = (int)MathF.Floor(d.X1 / _cell), cy1 = (int)MathF.Floor(d.Y1 / _cell);
-            int cx2 = (int)MathF.Floor(d.X2 / _cell), cy2 = (int)MathF.Floor(d.Y2 / _cell);
+            (int cx1, int cy1, int cx2, int cy2) = Cells(d);
             for (int y = cy1; y <= cy2; y++)
             {
-                for (int x = cx1; x <= cx2; x++)
+                int rowStart = y * _cols;
+                int end = _start[rowStart + cx2 + 1];
+                for (int k = _start[rowStart + cx1]; k < end; k++)
                 {
-                    visit(((long)y << 32) ^ (uint)x);
+                    Add(_members[k], assigned, stamp, query, into);
                 }
             }
+
+            foreach (int j in _large)
+            {
+                Add(j, assigned, stamp, query, into);
+            }
         }
+
+        private static void Add(int j, bool[] assigned, int[] stamp, int query, List<int> into)
+        {
+            if (!assigned[j] && stamp[j] != query)
+            {
+                stamp[j] = query;
+                into.Add(j);
+            }
+        }
+
+        private (int X1, int Y1, int X2, int Y2) Cells(in Detection d) =>
+            (Clamp((d.X1 - _minX) / _cell, _cols), Clamp((d.Y1 - _minY) / _cell, _rows),
+             Clamp((d.X2 - _minX) / _cell, _cols), Clamp((d.Y2 - _minY) / _cell, _rows));
+
+        private static int Clamp(double v, int count) =>
+            double.IsNaN(v) ? 0 : v <= 0 ? 0 : v >= count - 1 ? count - 1 : (int)v;
     }
 }

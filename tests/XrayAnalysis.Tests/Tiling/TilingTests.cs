@@ -95,21 +95,34 @@ public sealed class TilingTests
         Assert.That(BoxMerger.Merge(c, new MergeOptions { Method = MergeMethod.Nms, ClassAgnostic = true }), Has.Count.EqualTo(1));
     }
 
-    [Test]
-    public void Merging_with_the_grid_index_equals_brute_force()
+    [TestCase(MergeMethod.Nms, MatchMetric.Iou, 0.3f, false)]
+    [TestCase(MergeMethod.GreedyNmm, MatchMetric.Ios, 0.5f, false)]
+    [TestCase(MergeMethod.GreedyNmm, MatchMetric.Iou, 0.4f, true)]
+    public void Merging_with_the_grid_index_equals_brute_force(MergeMethod method, MatchMetric metric, float threshold, bool agnostic)
     {
         var rng = new Random(5);
         var c = new List<MergeCandidate>();
-        for (int i = 0; i < 2000; i++)
+        for (int i = 0; i < 3000; i++)
         {
             float x = (float)rng.NextDouble() * 3000, y = (float)rng.NextDouble() * 800, w = 10 + ((float)rng.NextDouble() * 120), h = 10 + ((float)rng.NextDouble() * 80);
-            c.Add(new MergeCandidate(new Detection(rng.Next(3), (float)rng.NextDouble(), x, y, x + w, y + h), rng.Next(4) == 0));
+
+            // Tied scores (rounded to 0.05), some huge boxes, some degenerate or hostile ones.
+            float score = MathF.Round((float)rng.NextDouble() * 20) / 20;
+            (x, w) = (i % 97) switch
+            {
+                0 => (x, 2500f),
+                1 => (x, 0f),
+                2 => (float.NaN, w),
+                3 => (-1e30f, 2e30f),
+                _ => (x, w),
+            };
+            c.Add(new MergeCandidate(new Detection(rng.Next(3), i % 89 == 0 ? -0f : score, x, y, x + w, y + h), rng.Next(4) == 0));
         }
 
-        var opts = new MergeOptions { Method = MergeMethod.Nms, Metric = MatchMetric.Iou, Threshold = 0.3f };
+        var opts = new MergeOptions { Method = method, Metric = metric, Threshold = threshold, ClassAgnostic = agnostic };
         List<Detection> fast = BoxMerger.Merge(c, opts);
 
-        // Brute force NMS with the same order.
+        // Brute force with the same order: every pair compared.
         var order = Enumerable.Range(0, c.Count).OrderByDescending(i => c[i].Box.Score).ThenBy(i => c[i].Truncated).ThenBy(i => i).ToList();
         var done = new bool[c.Count];
         var slow = new List<Detection>();
@@ -121,16 +134,27 @@ public sealed class TilingTests
             }
 
             done[i] = true;
-            slow.Add(c[i].Box);
+            Detection keep = c[i].Box;
+            float x1 = keep.X1, y1 = keep.Y1, x2 = keep.X2, y2 = keep.Y2;
             foreach (int j in order)
             {
-                if (!done[j] && c[j].Box.ClassId == c[i].Box.ClassId && BoxMerger.Match(c[i].Box, c[j].Box, MatchMetric.Iou) >= 0.3f)
+                if (!done[j] && (agnostic || c[j].Box.ClassId == keep.ClassId) && BoxMerger.Match(keep, c[j].Box, metric) >= threshold)
                 {
                     done[j] = true;
+                    if (method == MergeMethod.GreedyNmm && (c[i].Truncated || !c[j].Truncated))
+                    {
+                        x1 = MathF.Min(x1, c[j].Box.X1);
+                        y1 = MathF.Min(y1, c[j].Box.Y1);
+                        x2 = MathF.Max(x2, c[j].Box.X2);
+                        y2 = MathF.Max(y2, c[j].Box.Y2);
+                    }
                 }
             }
+
+            slow.Add(keep with { X1 = x1, Y1 = y1, X2 = x2, Y2 = y2 });
         }
 
+        Assert.That(fast, Has.Count.LessThan(c.Count), "the data has something to merge");
         Assert.That(fast, Is.EqualTo(slow));
     }
 }
