@@ -158,32 +158,9 @@ internal static class ImageHeaderProbe
         }
     }
 
-    /// <summary>Runs the IDAT check over the chunks' data joined (in a pooled buffer when there are several chunks).</summary>
-    private static string? CheckIdat(ReadOnlySpan<byte> d, List<(int Start, int Length)> parts, int width, int height, int bits, int colourType, bool interlaced)
-    {
-        if (parts.Count == 1)
-        {
-            return PngDataValidator.Check(d.Slice(parts[0].Start, parts[0].Length), width, height, bits, colourType, interlaced);
-        }
-
-        long total = parts.Sum(p => (long)p.Length);
-        byte[] all = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Max(1, total));
-        try
-        {
-            int at = 0;
-            foreach ((int start, int length) in parts)
-            {
-                d.Slice(start, length).CopyTo(all.AsSpan(at));
-                at += length;
-            }
-
-            return PngDataValidator.Check(all.AsSpan(0, at), width, height, bits, colourType, interlaced);
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(all);
-        }
-    }
+    /// <summary>Runs the IDAT check over the chunks' data where they lie (no joined copy, however many chunks).</summary>
+    private static string? CheckIdat(ReadOnlySpan<byte> d, List<(int Start, int Length)> parts, int width, int height, int bits, int colourType, bool interlaced) =>
+        PngDataValidator.Check(d, parts, width, height, bits, colourType, interlaced);
 
     private static ImageHeader ProbeJpeg(string path, ReadOnlySpan<byte> d)
     {

@@ -12,8 +12,15 @@ namespace XrayAnalysis.Loading;
 /// </summary>
 internal static class PngDataValidator
 {
-    /// <summary>Returns a defect or null. <paramref name="idat"/> is the concatenated IDAT data.</summary>
-    public static unsafe string? Check(ReadOnlySpan<byte> idat, int width, int height, int bitDepth, int colourType, bool interlaced)
+    /// <summary>Returns a defect or null. <paramref name="idat"/> is the whole IDAT data (one chunk).</summary>
+    public static string? Check(ReadOnlySpan<byte> idat, int width, int height, int bitDepth, int colourType, bool interlaced) =>
+        Check(idat, [(0, idat.Length)], width, height, bitDepth, colourType, interlaced);
+
+    /// <summary>
+    /// Returns a defect or null. The IDAT data are the <paramref name="parts"/> (start, length) of <paramref name="file"/>,
+    /// in order; they are inflated where they lie, never joined into a copy.
+    /// </summary>
+    public static unsafe string? Check(ReadOnlySpan<byte> file, IReadOnlyList<(int Start, int Length)> parts, int width, int height, int bitDepth, int colourType, bool interlaced)
     {
         int samples = colourType switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, 6 => 4, _ => 0 };
         if (samples == 0 || bitDepth is not (1 or 2 or 4 or 8 or 16))
@@ -43,7 +50,7 @@ internal static class PngDataValidator
         }
 
         long expected = passes.Sum(p => p.RowBytes * p.Rows);
-        if (idat.IsEmpty)
+        if (parts.All(p => p.Length == 0))
         {
             return $"truncated PNG: the IDAT chunks hold no data ({expected} bytes expected)";
         }
@@ -51,9 +58,9 @@ internal static class PngDataValidator
         byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
         try
         {
-            fixed (byte* src = idat)
+            fixed (byte* src = file)
             {
-                using var ms = new UnmanagedMemoryStream(src, idat.Length);
+                using var ms = new PartsStream(src, file.Length, parts);
                 using var z = new ZLibStream(ms, CompressionMode.Decompress);
                 long total = 0, nextRowStart = 0;
                 int pass = 0;
@@ -111,5 +118,60 @@ internal static class PngDataValidator
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>A read-only stream over several (start, length) ranges of pinned memory, read one after the other.</summary>
+    private sealed unsafe class PartsStream(byte* data, int size, IReadOnlyList<(int Start, int Length)> parts) : Stream
+    {
+        private int _part;
+        private int _offset;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(Span<byte> buffer)
+        {
+            while (_part < parts.Count)
+            {
+                (int start, int length) = parts[_part];
+                if (start < 0 || length < 0 || (long)start + length > size)
+                {
+                    throw new IOException("an IDAT chunk lies outside the file");
+                }
+
+                int left = length - _offset;
+                if (left > 0)
+                {
+                    int n = Math.Min(left, buffer.Length);
+                    new ReadOnlySpan<byte>(data + start + _offset, n).CopyTo(buffer);
+                    _offset += n;
+                    return n;
+                }
+
+                _part++;
+                _offset = 0;
+            }
+
+            return 0;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

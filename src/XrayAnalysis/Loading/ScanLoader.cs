@@ -64,41 +64,50 @@ internal sealed class ScanLoader
             }
         }
 
-        (ImageHeader header, byte[] bytes) = ReadAndProbe(input.Path);
-        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        using FileBytes file = ReadAndProbe(input.Path, out ImageHeader header);
+        string sha = file.Sha256;
 
         if (header.Format == ImageFormat.Tiff && header.PageCount > 1)
         {
             return LoadTwoPageTiff(input, header, sha);
         }
 
-        Mat pixels = Decode(input.Path, bytes, header);
+        Mat? pixels = null;
         try
         {
+            pixels = Decode(input.Path, file, header);
             long nonFinite = PatchNonFinite(input.Path, pixels);
-            return new Scan(input, pixels, null, header, sha, null)
+            var scan = new Scan(input, pixels, null, header, sha, null)
             {
                 NonFiniteSamples = pixels.Depth() == MatType.CV_32F ? nonFinite : null,
-                ExifOrientation = ExifOrientation.Read(bytes, header.Format),
+                ExifOrientation = ExifOrientation.Read(file.Span, header.Format),
             };
+            pixels = null;
+            return scan;
         }
-        catch
+        finally
         {
-            pixels.Dispose();
-            throw;
+            pixels?.Dispose();
         }
     }
 
     private (ImageHeader Header, string Sha256, Mat Pixels) ReadDecode(string path)
     {
-        (ImageHeader header, byte[] bytes) = ReadAndProbe(path);
-        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        if (header.PageCount != 1)
+        Mat pixels;
+        ImageHeader header;
+        string sha;
+        using (FileBytes file = ReadAndProbe(path, out header))
         {
-            throw new ScanLoadException(ScanStatus.Rejected, path, $"a file of a dual-energy pair must have one page, this one has {header.PageCount}");
+            sha = file.Sha256;
+            if (header.PageCount != 1)
+            {
+                throw new ScanLoadException(ScanStatus.Rejected, path, $"a file of a dual-energy pair must have one page, this one has {header.PageCount}");
+            }
+
+            // The file's bytes are freed here, before the pair's other file is waited for or anything is rendered.
+            pixels = Decode(path, file, header);
         }
 
-        Mat pixels = Decode(path, bytes, header);
         try
         {
             PatchNonFinite(path, pixels);
@@ -111,9 +120,10 @@ internal sealed class ScanLoader
         }
     }
 
-    private (ImageHeader Header, byte[] Bytes) ReadAndProbe(string path)
+    /// <summary>Reads the file (hashing it on the way), probes its header and checks the caps; the caller disposes the bytes.</summary>
+    private FileBytes ReadAndProbe(string path, out ImageHeader header)
     {
-        byte[] bytes;
+        FileBytes file;
         try
         {
             if (FileKind.NotRegular(path) is { } kind)
@@ -121,14 +131,8 @@ internal sealed class ScanLoader
                 throw new ScanLoadException(ScanStatus.Failed, path, kind);
             }
 
-            var info = new FileInfo(path);
-
-            if (info.Length > Options.MaxFileBytes)
-            {
-                throw new ScanLoadException(ScanStatus.Rejected, path, $"file is {info.Length} bytes, above the {Options.MaxFileBytes}-byte cap");
-            }
-
-            bytes = File.ReadAllBytes(path);
+            file = FileBytes.Read(path, Options.MaxFileBytes,
+                length => new ScanLoadException(ScanStatus.Rejected, path, $"file is {length} bytes, above the {Math.Min(Options.MaxFileBytes, Array.MaxLength)}-byte cap"));
         }
         catch (IOException ex)
         {
@@ -139,26 +143,34 @@ internal sealed class ScanLoader
             throw new ScanLoadException(ScanStatus.Failed, path, $"access denied: {ex.Message}");
         }
 
-        ImageHeader header = Dicos.DicomParser.IsDicom(bytes) ? ProbeDicos(path, bytes) : ImageHeaderProbe.Probe(path, bytes, Options.MaxPages);
-        if (header.Pixels > Options.MaxPixels)
+        try
         {
-            throw new ScanLoadException(ScanStatus.Rejected, path,
-                $"{header.Width}x{header.Height} = {header.Pixels} pixels is above the {Options.MaxPixels}-pixel cap");
-        }
+            header = Dicos.DicomParser.IsDicom(file.Span) ? ProbeDicos(path, file) : ImageHeaderProbe.Probe(path, file.Span, Options.MaxPages);
+            if (header.Pixels > Options.MaxPixels)
+            {
+                throw new ScanLoadException(ScanStatus.Rejected, path,
+                    $"{header.Width}x{header.Height} = {header.Pixels} pixels is above the {Options.MaxPixels}-pixel cap");
+            }
 
-        if (header.Defect is not null)
+            if (header.Defect is not null)
+            {
+                throw new ScanLoadException(ScanStatus.Incomplete, path, header.Defect);
+            }
+
+            return file;
+        }
+        catch
         {
-            throw new ScanLoadException(ScanStatus.Incomplete, path, header.Defect);
+            file.Dispose();
+            throw;
         }
-
-        return (header, bytes);
     }
 
-    private ImageHeader ProbeDicos(string path, byte[] bytes)
+    private ImageHeader ProbeDicos(string path, FileBytes file)
     {
         try
         {
-            ImageHeader h = Dicos.DicosImage.Probe(bytes, Options.MaxPixels).Header;
+            ImageHeader h = Dicos.DicosImage.Probe(file.ToArray(), Options.MaxPixels).Header;
             if (h.PageCount > 1)
             {
                 throw new ScanLoadException(ScanStatus.Rejected, path,
@@ -173,11 +185,11 @@ internal sealed class ScanLoader
         }
     }
 
-    private static Mat DecodeDicos(string path, byte[] bytes)
+    private static Mat DecodeDicos(string path, FileBytes file)
     {
         try
         {
-            Dicos.DicomFile f = Dicos.DicomParser.Parse(bytes);
+            Dicos.DicomFile f = Dicos.DicomParser.Parse(file.ToArray());
             return Dicos.DicosImage.Frame(f, Dicos.DicosImage.Info(f, long.MaxValue), 0);
         }
         catch (Dicos.DicosException ex)
@@ -186,17 +198,17 @@ internal sealed class ScanLoader
         }
     }
 
-    private static Mat Decode(string path, byte[] bytes, ImageHeader header)
+    private static Mat Decode(string path, FileBytes file, ImageHeader header)
     {
         if (header.Format == ImageFormat.Dicos)
         {
-            return DecodeDicos(path, bytes);
+            return DecodeDicos(path, file);
         }
 
         Mat decoded;
         try
         {
-            decoded = Cv2.ImDecode(bytes, ImreadModes.Unchanged);
+            decoded = Cv2.ImDecode(file.Span, ImreadModes.Unchanged);
         }
         catch (OpenCVException ex)
         {
@@ -217,7 +229,7 @@ internal sealed class ScanLoader
         }
 
         // OpenCV's IMREAD_UNCHANGED ignores EXIF orientation: turn the pixels into the frame every viewer shows.
-        Mat oriented = ExifOrientation.Apply(decoded, ExifOrientation.Read(bytes, header.Format));
+        Mat oriented = ExifOrientation.Apply(decoded, ExifOrientation.Read(file.Span, header.Format));
         if (!ReferenceEquals(oriented, decoded))
         {
             decoded.Dispose();

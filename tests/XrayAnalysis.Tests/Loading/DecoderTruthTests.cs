@@ -131,8 +131,41 @@ public sealed class DecoderTruthTests
         Assert.That(h.Defect, Does.Contain("end at MCU").Or.Contain("premature"));
     }
 
-    /// <summary>A PNG built by hand: IHDR, one IDAT holding <paramref name="zlib"/>, IEND, all with correct CRCs.</summary>
-    private static byte[] Png(int w, int h, int bitDepth, int colourType, bool interlaced, byte[] zlib)
+    [Test]
+    public void A_png_whose_image_data_span_many_chunks_is_checked_across_them()
+    {
+        // 64 rows of 301 grey bytes, each with filter type 0; the zlib stream is cut into five IDAT chunks, one empty.
+        var raw = new byte[64 * 302];
+        new Random(11).NextBytes(raw);
+        for (int r = 0; r < 64; r++)
+        {
+            raw[r * 302] = 0;
+        }
+
+        byte[] z = Zlib(raw);
+        int third = z.Length / 3;
+        byte[] whole = Png(301, 64, 8, 0, false, z, 7, third, third, 2 * third);
+        Assert.That(ImageHeaderProbe.Probe("x.png", whole).Defect, Is.Null);
+        using (Mat decoded = Cv2.ImDecode(whole, ImreadModes.Unchanged))
+        {
+            Assert.That(decoded.Get<byte>(5, 10), Is.EqualTo(raw[(5 * 302) + 1 + 10]), "the hand-made file is a real PNG");
+        }
+
+        // The same stream with its last chunk's data cut short (the chunk's CRC still correct): truncated, not ok.
+        byte[] cut = Png(301, 64, 8, 0, false, z[..(z.Length - 40)], 7, third, third, 2 * third);
+        Assert.That(ImageHeaderProbe.Probe("x.png", cut).Defect, Does.StartWith("truncated PNG").Or.StartWith("damaged PNG"));
+
+        // A bad filter byte in a row whose data lie in the third chunk.
+        raw[40 * 302] = 9;
+        byte[] bad = Png(301, 64, 8, 0, false, Zlib(raw), 3, 5, 11);
+        Assert.That(ImageHeaderProbe.Probe("x.png", bad).Defect, Does.Contain("row 40 has filter type 9"));
+    }
+
+    /// <summary>
+    /// A PNG built by hand: IHDR, IDAT holding <paramref name="zlib"/> (split into chunks at <paramref name="splits"/>,
+    /// empty chunks allowed), IEND, all with correct CRCs.
+    /// </summary>
+    private static byte[] Png(int w, int h, int bitDepth, int colourType, bool interlaced, byte[] zlib, params int[] splits)
     {
         using var ms = new MemoryStream();
         ms.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
@@ -143,7 +176,13 @@ public sealed class DecoderTruthTests
         ihdr[9] = (byte)colourType;
         ihdr[12] = (byte)(interlaced ? 1 : 0);
         Chunk(ms, "IHDR", ihdr);
-        Chunk(ms, "IDAT", zlib);
+        int from = 0;
+        foreach (int at in splits.Append(zlib.Length))
+        {
+            Chunk(ms, "IDAT", zlib[from..at]);
+            from = at;
+        }
+
         Chunk(ms, "IEND", []);
         return ms.ToArray();
 
