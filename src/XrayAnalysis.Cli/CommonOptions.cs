@@ -107,10 +107,15 @@ internal sealed class DetectorCliOptions
         Description = "Force the output layout instead of deciding it from tensor shapes.",
     };
 
-    public Option<int> Batch { get; } = new("--batch")
+    public Option<int?> Batch { get; } = new("--batch")
     {
-        Description = "Images per inference call when the model's batch dimension is dynamic.",
-        DefaultValueFactory = _ => 4,
+        Description = "Images per inference call when the model's batch dimension is dynamic (default 4 on the CPU, 16 on CUDA).",
+    };
+
+    public Option<string> Device { get; } = new("--device")
+    {
+        Description = "Where the model runs: cpu, cuda or cuda:N. Without CUDA (a CPU build, no driver or libraries) it runs on the CPU and says why in one line.",
+        DefaultValueFactory = _ => "cpu",
     };
 
     public Option<int> Threads { get; } = new("--threads")
@@ -149,6 +154,7 @@ internal sealed class DetectorCliOptions
         c.Add(MinSide);
         c.Add(Batch);
         c.Add(Threads);
+        c.Add(Device);
     }
 
     public static OutputLayout? ParseLayout(string? s) => s is null ? null : LayoutNames.Parse(s);
@@ -172,7 +178,13 @@ internal sealed class DetectorCliOptions
     }
 
     /// <summary>Options without the class filter, which needs the model's names (see <see cref="ResolveClasses"/>).</summary>
-    public DetectorOptions Build(ParseResult r) => new()
+    public DetectorOptions Build(ParseResult r)
+    {
+        DetectorOptions o = BuildWithoutBatch(r);
+        return r.GetValue(Batch) is int b ? o with { BatchSize = b } : o;
+    }
+
+    private DetectorOptions BuildWithoutBatch(ParseResult r) => new()
     {
         Confidence = r.GetValue(Conf),
         Iou = r.GetValue(Iou),
@@ -182,8 +194,8 @@ internal sealed class DetectorCliOptions
         Preprocessing = Contract(r),
         MaxUpscale = r.GetValue(MaxUpscale),
         MinInputSide = r.GetValue(MinSide),
-        BatchSize = r.GetValue(Batch),
         IntraOpThreads = r.GetValue(Threads),
+        Device = r.GetValue(Device) ?? "cpu",
     };
 
     /// <summary>

@@ -17,6 +17,7 @@ internal static partial class UsageErrors
         ["MinInputSide"] = "--min-side",
         ["MaxDetections"] = "--max-det",
         ["BatchSize"] = "--batch",
+        ["Device"] = "--device",
         ["SliceStep"] = "--slice-step",
         ["WindowWidth"] = "--window-width",
         ["LinkIou"] = "--link-iou",

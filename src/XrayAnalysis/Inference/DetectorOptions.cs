@@ -21,7 +21,17 @@ public sealed record DetectorOptions
     private readonly double _maxUpscale = 2.0;
     private readonly int _minInputSide = 32;
     private readonly int _maxDetections = 300;
-    private readonly int _batchSize = 4;
+    private readonly int? _batchSize;
+    private readonly string _device = "cpu";
+
+    /// <summary>The batch size on the CPU when none is given.</summary>
+    internal const int DefaultCpuBatch = 4;
+
+    /// <summary>The batch size on a CUDA device when none is given.</summary>
+    internal const int DefaultCudaBatch = 16;
+
+    /// <summary>Whether <see cref="BatchSize"/> was given (else it follows the device).</summary>
+    internal bool BatchSizeGiven => _batchSize is not null;
 
     /// <summary>
     /// Minimum score; boxes scoring at or below it are dropped. Null: the profile's operating threshold (per class where
@@ -77,11 +87,25 @@ public sealed record DetectorOptions
     /// <summary>Forces an output layout instead of deciding it from the output shape.</summary>
     public OutputLayout? Layout { get; init; }
 
-    /// <summary>Images per <c>Session.Run</c> when the model's batch dimension is dynamic (default 4).</summary>
+    /// <summary>
+    /// Images per <c>Session.Run</c> when the model's batch dimension is dynamic (default 4 on the CPU, 16 when the
+    /// model runs on a CUDA device).
+    /// </summary>
     public int BatchSize
     {
-        get => _batchSize;
+        get => _batchSize ?? DefaultCpuBatch;
         init => _batchSize = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(BatchSize), value, "must be positive");
+    }
+
+    /// <summary>
+    /// Where the model runs: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (CUDA device N). CUDA needs the CUDA
+    /// build of the library (<c>-p:XrayCuda=true</c>, docs/GPU.md) and a working CUDA installation; when either is
+    /// missing the detector runs on the CPU and says why in <see cref="ModelInfo.Notes"/>.
+    /// </summary>
+    public string Device
+    {
+        get => _device;
+        init => _device = InferenceDevice.Parse(value).ToString();
     }
 
     /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (one per physical core).</summary>

@@ -54,6 +54,9 @@ public sealed record ModelInfo
     /// <summary>True when the batch dimension is dynamic, so several images can share one Run.</summary>
     public required bool DynamicBatch { get; init; }
 
+    /// <summary>Where the model runs: <c>cpu</c> or <c>cuda:N</c>, after any fall-back to the CPU (the reason is in <see cref="Notes"/>).</summary>
+    public string Device { get; init; } = "cpu";
+
     /// <summary>Class names by id; <c>class_N</c> where neither metadata nor a sidecar names them.</summary>
     public required IReadOnlyList<string> ClassNames { get; init; }
 

@@ -39,8 +39,15 @@ internal sealed class OnnxDetector : IDisposable
     /// <summary>The settings in force (options layered over the profile and defaults), with their sources.</summary>
     public DetectorSettings Settings { get; }
 
-    /// <summary>Images per Run: the configured batch size for dynamic-batch models, else the model's fixed batch (1).</summary>
-    public int MaxBatch => Model.DynamicBatch ? Options.BatchSize : 1;
+    /// <summary>Where the model runs (after any fall-back to the CPU).</summary>
+    public InferenceDevice Device { get; private init; }
+
+    /// <summary>
+    /// Images per Run: for dynamic-batch models the configured batch size, else the device's default (4 on the CPU, 16
+    /// on CUDA); for fixed-batch models 1.
+    /// </summary>
+    public int MaxBatch => !Model.DynamicBatch ? 1
+        : Options.BatchSizeGiven || !Device.Cuda ? Options.BatchSize : DetectorOptions.DefaultCudaBatch;
 
     /// <summary>The preprocessing contract in force (shortcut for <c>Settings.Contract</c>).</summary>
     public InputContract Contract => Settings.Contract;
@@ -75,18 +82,19 @@ internal sealed class OnnxDetector : IDisposable
             throw new ModelLoadException($"{path}: SHA-256 {sha} differs from the pinned {expected.ToLowerInvariant()}; refusing to run a model that is not the one configured");
         }
 
-        using var so = new SessionOptions
+        InferenceDevice wanted = InferenceDevice.Parse(options.Device);
+        InferenceSession? session = null;
+        string? deviceNote = null;
+        if (wanted.Cuda)
         {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = options.IntraOpThreads,
-            InterOpNumThreads = options.InterOpThreads,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        };
-        InferenceSession session;
+            (session, deviceNote) = TryOpenOnCuda(path, options, wanted.Index);
+        }
+
+        InferenceDevice used = session is null ? InferenceDevice.Cpu : wanted;
         try
         {
             #pragma warning disable CA2000 // owned by the detector from Create on; disposed in the catch below when Create fails
-            session = new InferenceSession(path, so);
+            session ??= OpenSession(path, options, null);
             #pragma warning restore CA2000
         }
         catch (OnnxRuntimeException ex)
@@ -96,7 +104,7 @@ internal sealed class OnnxDetector : IDisposable
 
         try
         {
-            return Create(path, sha, session, options);
+            return Create(path, sha, session, options, used, deviceNote);
         }
         catch
         {
@@ -105,7 +113,81 @@ internal sealed class OnnxDetector : IDisposable
         }
     }
 
-    private static OnnxDetector Create(string path, string sha, InferenceSession session, DetectorOptions options)
+    /// <summary>One session; with <paramref name="cudaDevice"/> the CUDA execution provider goes first, the CPU after it.</summary>
+    private static InferenceSession OpenSession(string path, DetectorOptions options, int? cudaDevice)
+    {
+        using var so = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = options.IntraOpThreads,
+            InterOpNumThreads = options.InterOpThreads,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+        if (cudaDevice is int d)
+        {
+            so.AppendExecutionProvider_CUDA(d);
+        }
+
+        return new InferenceSession(path, so);
+    }
+
+    /// <summary>
+    /// A session on CUDA device <paramref name="index"/>, or null and the one-line reason why not (this build has no
+    /// CUDA provider, the CUDA libraries or the device are missing, or the model does not load there).
+    /// </summary>
+    private static (InferenceSession? Session, string? Note) TryOpenOnCuda(string path, DetectorOptions options, int index)
+    {
+        if (!OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider"))
+        {
+            return (null, $"CUDA device {index} was asked for, but this build of ONNX Runtime has no CUDA execution provider " +
+                "(build with -p:XrayCuda=true, docs/GPU.md); running on the CPU");
+        }
+
+        try
+        {
+            return (OpenSession(path, options, index), null);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            string why = ex.Message.Contains("load shared library", StringComparison.OrdinalIgnoreCase) && CudaLibraryProblem() is { } lib
+                ? lib
+                : FirstLine(ex.Message);
+            return (null, $"CUDA device {index} is unavailable ({why}); running on the CPU");
+        }
+    }
+
+    /// <summary>
+    /// ONNX Runtime says only "failed to load shared library" (the name of the missing CUDA library goes to its log);
+    /// loading its CUDA provider ourselves gives the loader's own words, e.g. "libcublasLt.so.13: cannot open shared
+    /// object file". Null when the provider is not found or loads.
+    /// </summary>
+    private static string? CudaLibraryProblem()
+    {
+        foreach (string dir in new[] { AppContext.BaseDirectory, Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native") })
+        {
+            string lib = Path.Combine(dir, "libonnxruntime_providers_cuda.so");
+            if (!File.Exists(lib))
+            {
+                continue;
+            }
+
+            try
+            {
+                System.Runtime.InteropServices.NativeLibrary.Free(System.Runtime.InteropServices.NativeLibrary.Load(lib));
+                return null;
+            }
+            catch (DllNotFoundException ex)
+            {
+                // The loader's own words (dlerror) are the message's last line.
+                string[] lines = ex.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                return lines.Length > 1 ? lines[^1] : FirstLine(ex.Message);
+            }
+        }
+
+        return null;
+    }
+
+    private static OnnxDetector Create(string path, string sha, InferenceSession session, DetectorOptions options, InferenceDevice device, string? deviceNote)
     {
         var metadata = new Dictionary<string, string>(session.ModelMetadata.CustomMetadataMap, StringComparer.Ordinal);
         BundledModelPins.Verify(path, sha, metadata);
@@ -228,13 +310,21 @@ internal sealed class OnnxDetector : IDisposable
             LayoutSource = layout.Source,
             Contract = contract,
             Profile = profile,
-            Notes = notes,
+            Notes = deviceNote is null ? notes : [deviceNote, .. notes],
             DynamicBatch = dynamicBatch,
+            Device = device.ToString(),
             ClassNames = names,
             ClassNamesSource = namesSource,
             Metadata = metadata,
         };
-        return new OnnxDetector(session, model, options, Settle(model, options), layout.Rows, layout.Cols);
+        var detector = new OnnxDetector(session, model, options, Settle(model, options), layout.Rows, layout.Cols) { Device = device };
+        if (device.Cuda && detector.MaxBatch > 1 && detector.InputFloatsPerImage > 0)
+        {
+            // A full batch once, so the first scan's time is not CUDA's kernel selection for this shape.
+            _ = detector.Run(new float[detector.MaxBatch * detector.InputFloatsPerImage], detector.MaxBatch, out _, out _);
+        }
+
+        return detector;
     }
 
     /// <summary>Layers the caller's options over the profile and the defaults.</summary>
