@@ -18,7 +18,11 @@ internal static class ImageHeaderProbe
     /// <param name="path">Used in messages only.</param>
     /// <param name="data">The whole file.</param>
     /// <param name="maxPages">TIFF page cap: the IFD chain is not followed past it.</param>
-    public static ImageHeader Probe(string path, ReadOnlySpan<byte> data, int maxPages = 16)
+    /// <param name="deferPngData">
+    /// For a PNG that <see cref="PngDecoder"/> decodes, leave the image-data check to it (it inflates once, checking as it
+    /// goes) and say so in <see cref="ImageHeader.DeferredPng"/>; the caller must then decode with it.
+    /// </param>
+    public static ImageHeader Probe(string path, ReadOnlySpan<byte> data, int maxPages = 16, bool deferPngData = false)
     {
         if (data.Length == 0)
         {
@@ -27,7 +31,7 @@ internal static class ImageHeaderProbe
 
         if (data.Length >= 8 && data[..8].SequenceEqual(PngSignature))
         {
-            return ProbePng(path, data);
+            return ProbePng(path, data, deferPngData);
         }
 
         if (data.Length >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF)
@@ -50,11 +54,11 @@ internal static class ImageHeaderProbe
         throw new ScanLoadException(ScanStatus.Failed, path, $"unrecognised image format (first bytes {head}); expected PNG, JPEG, TIFF, BMP or DICOS (DICM at byte 128)");
     }
 
-    private static ImageHeader ProbePng(string path, ReadOnlySpan<byte> d)
+    private static ImageHeader ProbePng(string path, ReadOnlySpan<byte> d, bool deferData)
     {
         int pos = 8;
         int width = 0, height = 0, bits = 0, channels = 0, colourType = 0, rawBits = 0;
-        bool sawIhdr = false, interlaced = false, idatDone = false;
+        bool sawIhdr = false, interlaced = false, idatDone = false, transparency = false;
         var idat = new List<(int Start, int Length)>();
         while (true)
         {
@@ -139,8 +143,14 @@ internal static class ImageHeaderProbe
                 idatDone = true;
             }
 
+            transparency |= typeName == "tRNS";
             if (typeName == "IEND")
             {
+                if (idat.Count > 0 && deferData && PngDecoder.Handles(rawBits, colourType, interlaced, transparency))
+                {
+                    return Png(null) with { DeferredPng = new PngLayout(idat, rawBits, colourType) };
+                }
+
                 return Png(idat.Count == 0 ? "damaged PNG: no IDAT chunk" : CheckIdat(d, idat, width, height, rawBits, colourType, interlaced));
             }
 

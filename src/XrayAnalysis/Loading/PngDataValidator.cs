@@ -121,7 +121,7 @@ internal static class PngDataValidator
     }
 
     /// <summary>A read-only stream over several (start, length) ranges of pinned memory, read one after the other.</summary>
-    private sealed unsafe class PartsStream(byte* data, int size, IReadOnlyList<(int Start, int Length)> parts) : Stream
+    internal sealed unsafe class PartsStream(byte* data, int size, IReadOnlyList<(int Start, int Length)> parts) : Stream
     {
         private int _part;
         private int _offset;

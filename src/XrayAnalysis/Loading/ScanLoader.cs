@@ -145,7 +145,7 @@ internal sealed class ScanLoader
 
         try
         {
-            header = Dicos.DicomParser.IsDicom(file.Span) ? ProbeDicos(path, file) : ImageHeaderProbe.Probe(path, file.Span, Options.MaxPages);
+            header = Dicos.DicomParser.IsDicom(file.Span) ? ProbeDicos(path, file) : ImageHeaderProbe.Probe(path, file.Span, Options.MaxPages, deferPngData: true);
             if (header.Pixels > Options.MaxPixels)
             {
                 throw new ScanLoadException(ScanStatus.Rejected, path,
@@ -208,7 +208,23 @@ internal sealed class ScanLoader
         Mat decoded;
         try
         {
-            decoded = Cv2.ImDecode(file.Span, ImreadModes.Unchanged);
+            if (header.DeferredPng is { } png)
+            {
+                // Inflated, checked and unfiltered in one pass; a large one is checked first and decoded by OpenCV.
+                if (!PngDecoder.SizeAllowed(header.Width, header.Height, png.BitDepth, png.ColourType) &&
+                    PngDataValidator.Check(file.Span, png.Idat, header.Width, header.Height, png.BitDepth, png.ColourType, false) is { } defect)
+                {
+                    throw new ScanLoadException(ScanStatus.Incomplete, path, defect);
+                }
+
+                decoded = PngDecoder.SizeAllowed(header.Width, header.Height, png.BitDepth, png.ColourType)
+                    ? PngDecoder.Decode(path, file.Span, png, header.Width, header.Height)
+                    : Cv2.ImDecode(file.Span, ImreadModes.Unchanged);
+            }
+            else
+            {
+                decoded = Cv2.ImDecode(file.Span, ImreadModes.Unchanged);
+            }
         }
         catch (OpenCVException ex)
         {
