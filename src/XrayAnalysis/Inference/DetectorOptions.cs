@@ -111,6 +111,13 @@ public sealed record DetectorOptions
     /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (one per physical core).</summary>
     public int IntraOpThreads { get; init; }
 
+    /// <summary>
+    /// Let ONNX Runtime's intra-op threads spin while waiting for work (ONNX Runtime's own default). Off by default here:
+    /// the pipeline decodes and renders scans on the same cores, and spinning threads take their CPU. Turn it on when
+    /// nothing else runs beside inference and latency matters more than throughput.
+    /// </summary>
+    public bool SpinWait { get; init; }
+
     /// <summary>ONNX Runtime inter-op threads; 0 lets ONNX Runtime choose.</summary>
     public int InterOpThreads { get; init; }
 

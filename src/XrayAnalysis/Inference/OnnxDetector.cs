@@ -123,6 +123,10 @@ internal sealed class OnnxDetector : IDisposable
             InterOpNumThreads = options.InterOpThreads,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
+        // ONNX Runtime's intra-op threads spin while they wait for work; with scans decoded and rendered on the same cores
+        // that spinning takes the decoders' CPU (measured: 47 -> 60 scans/s on 2 cores with it off, docs/BENCHMARKS.md).
+        so.AddSessionConfigEntry("session.intra_op.allow_spinning", options.SpinWait ? "1" : "0");
+
         if (cudaDevice is int d)
         {
             so.AppendExecutionProvider_CUDA(d);
