@@ -16,14 +16,67 @@ internal static class VolumePictures
     {
         Directory.CreateDirectory(dir);
         double zy = v.Sz / v.Sx, zx = v.Sz / v.Sy;
-        Write(Path.Combine(dir, $"{name}_mip_z.png"), mipZ, v.Nx, v.Ny, 1, regions.Select(b => (b, b.MinX, b.MinY, b.MaxX, b.MaxY)), o, model);
-        Write(Path.Combine(dir, $"{name}_mip_y.png"), mipY, v.Nx, v.Nz, zy, regions.Select(b => (b, b.MinX, b.MinZ, b.MaxX, b.MaxZ)), o, model);
-        Write(Path.Combine(dir, $"{name}_mip_x.png"), mipX, v.Ny, v.Nz, zx, regions.Select(b => (b, b.MinY, b.MinZ, b.MaxY, b.MaxZ)), o, model);
+        // Three independent pictures: drawn, encoded and written in parallel.
+        Parallel.Invoke(
+            () => Write(Path.Combine(dir, $"{name}_mip_z.png"), mipZ, v.Nx, v.Ny, 1, regions.Select(b => (b, b.MinX, b.MinY, b.MaxX, b.MaxY)), o, model),
+            () => Write(Path.Combine(dir, $"{name}_mip_y.png"), mipY, v.Nx, v.Nz, zy, regions.Select(b => (b, b.MinX, b.MinZ, b.MaxX, b.MaxZ)), o, model),
+            () => Write(Path.Combine(dir, $"{name}_mip_x.png"), mipX, v.Ny, v.Nz, zx, regions.Select(b => (b, b.MinY, b.MinZ, b.MaxY, b.MaxZ)), o, model));
     }
 
+    /// <summary>Per-region montages from a re-opened volume: every slice up to the last one wanted is read again.</summary>
     public static void WriteMontages(string dir, string name, IVolumeSource src, List<Box3D> regions, VolumeOptions o, ModelInfo model)
     {
         VolumeInfo v = src.Info;
+        Dictionary<int, List<int>> wanted = Wanted(regions, z => z);
+        var slice = new float[v.Nx * v.Ny];
+        int last = wanted.Count == 0 ? -1 : wanted.Keys.Max();
+        int next = 0;
+        WriteMontages(dir, name, v, regions, wanted, model, z =>
+        {
+            for (; next <= z; next++)
+            {
+                src.ReadNext(slice);
+            }
+
+            return Grey(slice, v.Nx, v.Ny, o);
+        });
+    }
+
+    /// <summary>
+    /// Per-region montages from the rendered slices kept while detecting (8-bit grey, keyed by slice index): no second
+    /// read. A wanted slice that was not kept (a slice step above 1) is replaced by the nearest kept one.
+    /// </summary>
+    public static void WriteMontages(string dir, string name, VolumeInfo v, IReadOnlyDictionary<int, Mat> kept, List<Box3D> regions, VolumeOptions o, ModelInfo model)
+    {
+        int[] have = [.. kept.Keys.Order()];
+        if (have.Length == 0)
+        {
+            return;
+        }
+
+        int Nearest(int z)
+        {
+            int i = Array.BinarySearch(have, z);
+            if (i >= 0)
+            {
+                return have[i];
+            }
+
+            i = ~i;
+            return i == 0 ? have[0] : i == have.Length ? have[^1] : z - have[i - 1] <= have[i] - z ? have[i - 1] : have[i];
+        }
+
+        WriteMontages(dir, name, v, regions, Wanted(regions, Nearest), model, z =>
+        {
+            var bgr = new Mat();
+            Cv2.CvtColor(kept[z], bgr, ColorConversionCodes.GRAY2BGR);
+            return bgr;
+        });
+    }
+
+    /// <summary>Up to 8 slices spread over each region's z extent (mapped through <paramref name="map"/>): slice → regions.</summary>
+    private static Dictionary<int, List<int>> Wanted(List<Box3D> regions, Func<int, int> map)
+    {
         var wanted = new Dictionary<int, List<int>>();
         for (int r = 0; r < regions.Count; r++)
         {
@@ -31,7 +84,7 @@ internal static class VolumePictures
             int n = Math.Min(8, b.MaxZ - b.MinZ + 1);
             for (int k = 0; k < n; k++)
             {
-                int z = b.MinZ + (int)Math.Round(k * (b.MaxZ - b.MinZ) / Math.Max(1.0, n - 1));
+                int z = map(b.MinZ + (int)Math.Round(k * (b.MaxZ - b.MinZ) / Math.Max(1.0, n - 1)));
                 if (!wanted.TryGetValue(z, out List<int>? l))
                 {
                     wanted[z] = l = [];
@@ -44,21 +97,19 @@ internal static class VolumePictures
             }
         }
 
+        return wanted;
+    }
+
+    /// <summary>Builds and saves one montage per region; <paramref name="slice"/> gives slice z as 8-bit BGR (called in increasing z).</summary>
+    private static void WriteMontages(string dir, string name, VolumeInfo v, List<Box3D> regions, Dictionary<int, List<int>> wanted, ModelInfo model, Func<int, Mat> slice)
+    {
         var tiles = regions.Select(_ => new List<(int Z, Mat Tile)>()).ToList();
-        var slice = new float[v.Nx * v.Ny];
-        int last = wanted.Count == 0 ? -1 : wanted.Keys.Max();
         try
         {
-            for (int z = 0; z <= last; z++)
+            foreach (int z in wanted.Keys.Order())
             {
-                src.ReadNext(slice);
-                if (!wanted.TryGetValue(z, out List<int>? rs))
-                {
-                    continue;
-                }
-
-                using Mat bgr = Grey(slice, v.Nx, v.Ny, o);
-                foreach (int r in rs)
+                using Mat bgr = slice(z);
+                foreach (int r in wanted[z])
                 {
                     Box3D b = regions[r];
                     int mx = Math.Max(8, (b.MaxX - b.MinX) / 3), my = Math.Max(8, (b.MaxY - b.MinY) / 3);
@@ -73,11 +124,12 @@ internal static class VolumePictures
                 }
             }
 
-            for (int r = 0; r < regions.Count; r++)
+            // Each region's montage is assembled, encoded and written on its own worker.
+            Parallel.For(0, regions.Count, r =>
             {
                 if (tiles[r].Count == 0)
                 {
-                    continue;
+                    return;
                 }
 
                 using var row = new Mat();
@@ -92,7 +144,7 @@ internal static class VolumePictures
                 Cv2.PutText(canvas, string.Create(CultureInfo.InvariantCulture, $"{model.ClassName(b.ClassId)} {b.Score:0.00}  x {b.MinX}-{b.MaxX}  y {b.MinY}-{b.MaxY}  z {b.MinZ}-{b.MaxZ}  ({b.Axes})"),
                     new Point(4, 17), HersheyFonts.HersheySimplex, 0.5, Scalar.White, 1, LineTypes.AntiAlias);
                 Save(Path.Combine(dir, $"{name}_region{r + 1}.png"), canvas);
-            }
+            });
         }
         finally
         {

@@ -64,46 +64,123 @@ public sealed class VolumePipeline
         var batch = new TensorBatch<int>(_detector);
         var zBoxes = new List<(int Index, IReadOnlyList<Detection> Boxes)>();
         int processed = 0;
-        for (int z = 0; z < v.Nz; z++)
+
+        // Montages are cut from the rendered slices kept here (8-bit grey) when they fit the budget, instead of reading
+        // the volume a second time; a larger volume is re-read for its montages as before.
+        Dictionary<int, Mat>? kept = pictureDir is not null && (long)plane * ((v.Nz + _o.SliceStep - 1) / _o.SliceStep) <= KeptSliceBudgetBytes ? [] : null;
+
+        // Reading, projecting and rendering run on a producer thread, one bounded queue ahead of inference, so that
+        // Session.Run is not idle while the next slices are read (the share outside it is what `xray volume` reports).
+        using var stop = new CancellationTokenSource();
+        using var queue = new System.Collections.Concurrent.BlockingCollection<(int Z, Mat Bgr)>(Math.Max(2, 2 * _detector.MaxBatch));
+        Task producer = Task.Run(() =>
         {
-            read.Start();
-            src.ReadNext(slice);
-            read.Stop();
-            // Running maximum-intensity projections, vectorised by OpenCV: z (max with the slice), y (column maxima
-            // form row z of the y-projection) and x (row maxima form row z of the x-projection).
-            using (Mat sm = Mat.FromPixelData(v.Ny, v.Nx, MatType.CV_32FC1, slice))
-            using (Mat mz = Mat.FromPixelData(v.Ny, v.Nx, MatType.CV_32FC1, mipZ))
-            using (var my = new Mat())
+            try
             {
-                Cv2.Max(mz, sm, mz);
-                Cv2.Reduce(sm, my, ReduceDimension.Row, ReduceTypes.Max, MatType.CV_32F);
-                my.GetArray(out float[] rowY);
-                rowY.CopyTo(mipY, z * v.Nx);
-                using var mx = new Mat();
-                Cv2.Reduce(sm, mx, ReduceDimension.Column, ReduceTypes.Max, MatType.CV_32F);
-                mx.GetArray(out float[] rowX);
-                rowX.CopyTo(mipX, z * v.Ny);
-            }
+                for (int z = 0; z < v.Nz; z++)
+                {
+                    read.Start();
+                    src.ReadNext(slice);
+                    read.Stop();
+                    // Running maximum-intensity projections, vectorised by OpenCV: z (max with the slice), y (column
+                    // maxima form row z of the y-projection) and x (row maxima form row z of the x-projection).
+                    using (Mat sm = Mat.FromPixelData(v.Ny, v.Nx, MatType.CV_32FC1, slice))
+                    using (Mat mz = Mat.FromPixelData(v.Ny, v.Nx, MatType.CV_32FC1, mipZ))
+                    using (var my = new Mat())
+                    using (var mx = new Mat())
+                    {
+                        Cv2.Max(mz, sm, mz);
+                        Cv2.Reduce(sm, my, ReduceDimension.Row, ReduceTypes.Max, MatType.CV_32F);
+                        my.GetArray(out float[] rowY);
+                        rowY.CopyTo(mipY, z * v.Nx);
+                        Cv2.Reduce(sm, mx, ReduceDimension.Column, ReduceTypes.Max, MatType.CV_32F);
+                        mx.GetArray(out float[] rowX);
+                        rowX.CopyTo(mipX, z * v.Ny);
+                    }
 
-            if (whole is not null)
-            {
-                slice.CopyTo(whole.AsSpan(z * plane, plane));
-            }
-            if (z % _o.SliceStep != 0)
-            {
-                continue;
-            }
+                    if (whole is not null)
+                    {
+                        slice.CopyTo(whole.AsSpan(z * plane, plane));
+                    }
 
-            render.Start();
-            using Mat bgr = Render(slice, v.Nx, v.Ny);
-            render.Stop();
-            processed++;
-            // Slices are fitted without the whole-picture upscale cap: a CT slice is a full cross-section, not a thumbnail.
-            batch.Add(bgr, z);
-            if (batch.Full)
-            {
-                (inferenceMs, decodeMs) = Add(Flush(batch, zBoxes), inferenceMs, decodeMs);
+                    if (z % _o.SliceStep != 0)
+                    {
+                        continue;
+                    }
+
+                    render.Start();
+                    Mat bgr = Render(slice, v.Nx, v.Ny);
+                    if (kept is not null)
+                    {
+                        var grey = new Mat();
+                        Cv2.ExtractChannel(bgr, grey, 0);
+                        kept[z] = grey;
+                    }
+
+                    render.Stop();
+                    try
+                    {
+                        queue.Add((z, bgr), stop.Token);
+                    }
+                    catch
+                    {
+                        bgr.Dispose();
+                        throw;
+                    }
+                }
             }
+            finally
+            {
+                queue.CompleteAdding();
+            }
+        });
+
+        try
+        {
+            try
+            {
+                foreach ((int z, Mat bgr) in queue.GetConsumingEnumerable())
+                {
+                    using (bgr)
+                    {
+                        processed++;
+                        // Slices are fitted without the whole-picture upscale cap: a CT slice is a full cross-section, not a thumbnail.
+                        batch.Add(bgr, z);
+                    }
+
+                    if (batch.Full)
+                    {
+                        (inferenceMs, decodeMs) = Add(Flush(batch, zBoxes), inferenceMs, decodeMs);
+                    }
+                }
+            }
+            catch
+            {
+                // Inference failed: stop the producer and free what it queued; its own end is awaited below.
+                stop.Cancel();
+                foreach ((_, Mat left) in queue.GetConsumingEnumerable())
+                {
+                    left.Dispose();
+                }
+
+                throw;
+            }
+            finally
+            {
+                try
+                {
+                    producer.GetAwaiter().GetResult(); // a read failure surfaces here as itself
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    // Cancelled above: the consumer's own exception is on its way.
+                }
+            }
+        }
+        catch
+        {
+            DisposeAll(kept);
+            throw;
         }
 
         (inferenceMs, decodeMs) = Add(Flush(batch, zBoxes), inferenceMs, decodeMs);
@@ -168,14 +245,34 @@ public sealed class VolumePipeline
         }
 
         var pictures = Stopwatch.StartNew();
-        if (pictureDir is not null)
+        try
         {
-            VolumePictures.WriteProjections(pictureDir, name, v, mipZ, mipY, mipX, regions, _o, _detector.Model);
-            if (reopen is not null && regions.Count > 0)
+            if (pictureDir is not null)
             {
-                using IVolumeSource again = reopen();
-                VolumePictures.WriteMontages(pictureDir, name, again, regions, _o, _detector.Model);
+                // Projections on a worker while the montages are cut; both finish (or fail) before the result is returned.
+                Directory.CreateDirectory(pictureDir);
+                Task projections = Task.Run(() => VolumePictures.WriteProjections(pictureDir, name, v, mipZ, mipY, mipX, regions, _o, _detector.Model));
+                try
+                {
+                    if (kept is not null && regions.Count > 0)
+                    {
+                        VolumePictures.WriteMontages(pictureDir, name, v, kept, regions, _o, _detector.Model);
+                    }
+                    else if (reopen is not null && regions.Count > 0)
+                    {
+                        using IVolumeSource again = reopen();
+                        VolumePictures.WriteMontages(pictureDir, name, again, regions, _o, _detector.Model);
+                    }
+                }
+                finally
+                {
+                    projections.GetAwaiter().GetResult();
+                }
             }
+        }
+        finally
+        {
+            DisposeAll(kept);
         }
 
         pictures.Stop();
@@ -215,6 +312,24 @@ public sealed class VolumePipeline
     }
 
     private static (double, double) Add((double Inf, double Dec) t, double inf, double dec) => (inf + t.Inf, dec + t.Dec);
+
+    /// <summary>Most bytes of rendered 8-bit slices kept for the montages (else the volume is read again for them).</summary>
+    private const long KeptSliceBudgetBytes = 64L << 20;
+
+    private static void DisposeAll(Dictionary<int, Mat>? mats)
+    {
+        if (mats is null)
+        {
+            return;
+        }
+
+        foreach (Mat m in mats.Values)
+        {
+            m.Dispose();
+        }
+
+        mats.Clear();
+    }
 
     private static int Clamp(float v, int n) => Math.Clamp((int)MathF.Floor(v), 0, n - 1);
 
