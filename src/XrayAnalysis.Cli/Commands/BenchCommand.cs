@@ -77,6 +77,11 @@ internal static class BenchCommand
 
                     o.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"  stage times sum to {t.StageSeconds.Values.Sum():0.00} s on their threads within {t.WallSeconds:0.00} s of wall: the overlap the prefetch buys; inference runs on ONNX Runtime's intra-op threads, so its CPU is up to that many times its time"));
+                    if (double.IsFinite(t.DecodeCpuSeconds))
+                    {
+                        o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"  CPU by stage (thread CPU time, where the cores went): decode {t.DecodeCpuSeconds:0.00} s ({100 * t.DecodeCpuSeconds / t.CpuSeconds:0}%, {1000 * t.DecodeCpuSeconds / t.Scans:0.0} ms per scan), render {t.RenderCpuSeconds:0.00} s ({100 * t.RenderCpuSeconds / t.CpuSeconds:0}%, {1000 * t.RenderCpuSeconds / t.Scans:0.0} ms), inference and the rest {t.OtherCpuSeconds:0.00} s ({100 * t.OtherCpuSeconds / t.CpuSeconds:0}%, {1000 * t.OtherCpuSeconds / t.Scans:0.0} ms)"));
+                    }
                 }
 
                 if (r.GetValue(soak) is > 0 and int n && inputs.Count > 0)

@@ -47,6 +47,9 @@ internal sealed class DetectionPipeline
     /// <summary>Scans read and rendered ahead of inference at most (default 1).</summary>
     public int PrefetchDepth { get; init; } = 1;
 
+    /// <summary>When set, decode and render CPU time (thread CPU, on the prefetch workers) is added here (benchmarks).</summary>
+    internal StageCpu? Cpu { get; set; }
+
     /// <summary>The detector in use.</summary>
     public OnnxDetector Detector => _detector;
 
@@ -269,7 +272,9 @@ internal sealed class DetectionPipeline
         Scan scan;
         try
         {
+            double cpu0 = Cpu is null ? 0 : ThreadCpu.Seconds();
             scan = job.Decoded ?? _loader.Load(input);
+            Cpu?.AddDecode(ThreadCpu.Seconds() - cpu0);
         }
         catch (ScanLoadException ex)
         {
@@ -291,12 +296,14 @@ internal sealed class DetectionPipeline
         }
 
         sw.Restart();
+        double renderCpu0 = Cpu is null ? 0 : ThreadCpu.Seconds();
         try
         {
             // The shield check needs the raw transmissions, so it runs here; its time counts as rendering.
             (IReadOnlyList<ShieldRegion>? shield, string? shieldNote) = Shield.Enabled ? ShieldDetector.Find(scan, Shield) : (null, null);
             (Mat rendered, IntensityWindow? window) = ScanRenderer.Render(scan, _render);
             timings = timings with { Render = sw.Elapsed.TotalMilliseconds };
+            Cpu?.AddRender(ThreadCpu.Seconds() - renderCpu0);
 
             // Only the 8-bit render goes on; the raw (often 16-bit, dual-energy) pixels are freed now, not after inference.
             scan.ReleasePixels();

@@ -144,6 +144,8 @@ public static class PipelineBenchmark
 
             var sums = new Dictionary<string, double>(StringComparer.Ordinal);
             int notOk = 0;
+            var stageCpu = new StageCpu();
+            pipeline.Cpu = stageCpu;
             using var me = Process.GetCurrentProcess();
             TimeSpan cpu0 = me.TotalProcessorTime;
             var wall = Stopwatch.StartNew();
@@ -160,8 +162,13 @@ public static class PipelineBenchmark
             }
 
             wall.Stop();
+            pipeline.Cpu = null;
             me.Refresh();
-            return new ThroughputResult(count, notOk, wall.Elapsed.TotalSeconds, (me.TotalProcessorTime - cpu0).TotalSeconds, sums, pipeline.PrefetchDepth);
+            return new ThroughputResult(count, notOk, wall.Elapsed.TotalSeconds, (me.TotalProcessorTime - cpu0).TotalSeconds, sums, pipeline.PrefetchDepth)
+            {
+                DecodeCpuSeconds = stageCpu.Decode,
+                RenderCpuSeconds = stageCpu.Render,
+            };
         });
     }
 

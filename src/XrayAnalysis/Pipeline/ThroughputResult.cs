@@ -14,4 +14,16 @@ public sealed record ThroughputResult(int Scans, int NotOk, double WallSeconds, 
 
     /// <summary>Average cores busy: CPU time over wall time.</summary>
     public double CoresBusy => CpuSeconds / Math.Max(1e-9, WallSeconds);
+
+    /// <summary>CPU time (thread CPU, summed over the prefetch workers) spent reading, checking and decoding scans; NaN where thread CPU cannot be read.</summary>
+    public double DecodeCpuSeconds { get; init; } = double.NaN;
+
+    /// <summary>CPU time spent rendering scans for the model and in the shield check (prefetch workers).</summary>
+    public double RenderCpuSeconds { get; init; } = double.NaN;
+
+    /// <summary>
+    /// Everything else: inference on ONNX Runtime's threads (the bulk), writing tensors, postprocessing and the
+    /// pipeline's own bookkeeping — the process CPU less decoding and rendering.
+    /// </summary>
+    public double OtherCpuSeconds => CpuSeconds - DecodeCpuSeconds - RenderCpuSeconds;
 }
