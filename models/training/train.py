@@ -344,6 +344,8 @@ def main():
     ap.add_argument("--description", default="XrayAnalysis concealment detector trained with models/training/train.py (synthetic data)",
                     help="ONNX metadata description; the bundled model's is claimed only by train.sh, which also re-pins its hash")
     ap.add_argument("--log", default=None)
+    ap.add_argument("--freeze-backbone", action="store_true",
+                    help="fine-tuning: keep the backbone (stem and stages 3-5, BatchNorm statistics included) as loaded; train the neck and head only")
     a = ap.parse_args()
     torch.manual_seed(a.seed); np.random.seed(a.seed); random.seed(a.seed)
     torch.set_num_threads(a.threads)
@@ -371,7 +373,12 @@ def main():
     if a.init:
         model.load_state_dict({k: v.to(dev) for k, v in load_weights(a.init).items()})
         log("initialised from", a.init)
-    log("parameters:", sum(p.numel() for p in model.parameters()))
+    frozen = (model.stem, model.s3, model.s4, model.s5) if a.freeze_backbone else ()
+    for m in frozen:
+        for p_ in m.parameters():
+            p_.requires_grad = False
+    log("parameters:", sum(p.numel() for p in model.parameters()),
+        f"({sum(p.numel() for p in model.parameters() if p.requires_grad)} trained)" if frozen else "")
     pts = points(a.imgsz, a.imgsz, dev)
     lv = level_of(a.imgsz).to(dev)
     strides = torch.tensor(STRIDES, dtype=torch.float, device=dev)[lv]
@@ -379,7 +386,7 @@ def main():
     Yt = [torch.from_numpy(y).to(dev) for y in Y]
     clean = np.array([len(y) == 0 for y in Y])
     weights = np.ones(len(X))
-    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=5e-4)
+    opt = torch.optim.AdamW([p_ for p_ in model.parameters() if p_.requires_grad], lr=a.lr, weight_decay=5e-4)
     per_epoch = math.ceil(len(X) / a.batch)
 
     def schedule(epochs_left):
@@ -406,6 +413,9 @@ def main():
             weights[idx] = 1 + 4 * top
             log(f"hard negatives: {int((top > 0.3).sum())} of {len(idx)} clean images score > 0.3")
         perm = rng.choice(len(X), size=len(X), replace=True, p=weights / weights.sum())
+        model.train()
+        for m in frozen:
+            m.eval()  # frozen BatchNorm keeps the statistics it was trained with
         tl = tc = tb = 0.0
         nb = 0
         te = time.time()
