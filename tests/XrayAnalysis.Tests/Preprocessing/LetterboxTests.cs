@@ -50,4 +50,26 @@ public sealed class LetterboxTests
         Assert.That(tensor[(2 * plane) + (16 * 32) + 5], Is.EqualTo(10 / 255f).Within(1e-6), "channel 2 is blue");
         Assert.That(tensor[0], Is.EqualTo(114 / 255f).Within(1e-6), "padding");
     }
+
+    [Test]
+    public void A_reused_canvas_never_carries_the_previous_image_into_the_padding()
+    {
+        // A full-frame picture fills the pooled canvas edge to edge; the next, wide one must still see grey 114 padding
+        // above and below it, and the same tensor as when written first — on every thread that writes at once.
+        using var full = new Mat(48, 48, MatType.CV_8UC3, new Scalar(200, 10, 60));
+        using var wide = new Mat(12, 48, MatType.CV_8UC3, new Scalar(5, 90, 250));
+        int plane = 48 * 48;
+        var first = new float[3 * plane];
+        InputTensorWriter.Write(wide, 48, 48, ResizeMode.Letterbox, first);
+        Parallel.For(0, 64, i =>
+        {
+            var tensor = new float[3 * plane];
+            InputTensorWriter.Write(full, 48, 48, ResizeMode.Letterbox, tensor);
+            Assert.That(tensor[0], Is.EqualTo(60 / 255f).Within(1e-6), "no padding for a full frame");
+            InputTensorWriter.Write(wide, 48, 48, ResizeMode.Letterbox, tensor);
+            Assert.That(tensor, Is.EqualTo(first));
+            Assert.That(tensor[0], Is.EqualTo(114 / 255f).Within(1e-6), "padding row 0");
+            Assert.That(tensor[(2 * plane) - 1], Is.EqualTo(114 / 255f).Within(1e-6), "padding, last row of channel 1");
+        });
+    }
 }
