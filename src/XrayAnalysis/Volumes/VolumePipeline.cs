@@ -75,6 +75,8 @@ public sealed class VolumePipeline
         using var queue = new System.Collections.Concurrent.BlockingCollection<(int Z, Mat Bgr)>(Math.Max(2, 2 * _detector.MaxBatch));
         Task producer = Task.Run(() =>
         {
+            var pinY = System.Runtime.InteropServices.GCHandle.Alloc(mipY, System.Runtime.InteropServices.GCHandleType.Pinned);
+            var pinX = System.Runtime.InteropServices.GCHandle.Alloc(mipX, System.Runtime.InteropServices.GCHandleType.Pinned);
             try
             {
                 for (int z = 0; z < v.Nz; z++)
@@ -84,18 +86,16 @@ public sealed class VolumePipeline
                     read.Stop();
                     // Running maximum-intensity projections, vectorised by OpenCV: z (max with the slice), y (column
                     // maxima form row z of the y-projection) and x (row maxima form row z of the x-projection).
+                    // The reductions write straight into row z of the projections (Mat headers over the pinned
+                    // arrays): no array per slice.
                     using (Mat sm = Mat.FromPixelData(v.Ny, v.Nx, MatType.CV_32FC1, slice))
                     using (Mat mz = Mat.FromPixelData(v.Ny, v.Nx, MatType.CV_32FC1, mipZ))
-                    using (var my = new Mat())
-                    using (var mx = new Mat())
+                    using (Mat my = Mat.FromPixelData(1, v.Nx, MatType.CV_32FC1, pinY.AddrOfPinnedObject() + (z * v.Nx * sizeof(float))))
+                    using (Mat mx = Mat.FromPixelData(v.Ny, 1, MatType.CV_32FC1, pinX.AddrOfPinnedObject() + (z * v.Ny * sizeof(float))))
                     {
                         Cv2.Max(mz, sm, mz);
                         Cv2.Reduce(sm, my, ReduceDimension.Row, ReduceTypes.Max, MatType.CV_32F);
-                        my.GetArray(out float[] rowY);
-                        rowY.CopyTo(mipY, z * v.Nx);
                         Cv2.Reduce(sm, mx, ReduceDimension.Column, ReduceTypes.Max, MatType.CV_32F);
-                        mx.GetArray(out float[] rowX);
-                        rowX.CopyTo(mipX, z * v.Ny);
                     }
 
                     if (whole is not null)
@@ -131,6 +131,8 @@ public sealed class VolumePipeline
             }
             finally
             {
+                pinY.Free();
+                pinX.Free();
                 queue.CompleteAdding();
             }
         });
