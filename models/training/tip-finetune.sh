@@ -34,6 +34,8 @@ $PY models/training/train.py --init models/xray-concealment-s.npz "${freeze[@]}"
   --epochs "${EPOCHS:-8}" --warmup-epochs 1 --lr "${LR:-0.001}" --batch 32 --seed 1 --device "${TRAIN_DEVICE:-auto}" \
   --out "$out/finetuned.onnx" --log "$out/finetune-log.json" \
   --description "XrayAnalysis concealment detector fine-tuned on a TIP set (models/training/tip-finetune.sh)"
+# The standard baggage test set, made as evaluate.sh makes it (forgetting shows here).
+[ -f "$data/test-baggage/annotations.coco.json" ] || xray synth --kind baggage --count 200 --seed 3102 --out "$data/test-baggage" >/dev/null
 for model in models/xray-concealment-s.onnx "$out/finetuned.onnx"; do
   echo "== $model"
   bash models/training/tip-eval.sh "$model" "$out/tip-eval-$(basename "$model" .onnx)" | grep -A1 "baggage: threshold for FAR"
