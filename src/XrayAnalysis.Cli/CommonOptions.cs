@@ -227,6 +227,22 @@ internal sealed class DetectorCliOptions
         return OpenModel(path, options, stderr, out detector, d => ResolveClasses(r.GetValue(Classes), d.Model));
     }
 
+    /// <summary>
+    /// ONNX Runtime's own log goes to stdout in colour; every failure it reports also reaches xray as an exception and
+    /// is printed once, as one line naming the file (a missing CUDA library, for one). Keep only its fatal messages.
+    /// Done here, when a model is first opened, so that commands without a model never load ONNX Runtime.
+    /// </summary>
+    private static void QuietNativeLog()
+    {
+        if (!_quiet)
+        {
+            Microsoft.ML.OnnxRuntime.OrtEnv.Instance().EnvLogLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+            _quiet = true;
+        }
+    }
+
+    private static bool _quiet;
+
     /// <summary>Opens a model, printing its notes; the one place where "model unusable" becomes exit 3.</summary>
     public static int OpenModel(string path, DetectorOptions options, TextWriter stderr, out OnnxDetector? detector,
         Func<OnnxDetector, IReadOnlySet<int>?>? classes = null, bool printNotes = true)
@@ -234,6 +250,7 @@ internal sealed class DetectorCliOptions
         detector = null;
         try
         {
+            QuietNativeLog();
             detector = OnnxDetector.Open(path, options);
             if (classes?.Invoke(detector) is { } set)
             {

@@ -27,6 +27,7 @@ public static class CocoEvaluator
     public static CocoEvalResult Evaluate(CocoDataset gt, IReadOnlyList<CocoDetection> detections) => Evaluate(gt, detections, parallel: true);
 
     /// <summary>As <see cref="Evaluate(CocoDataset, IReadOnlyList{CocoDetection})"/>; <paramref name="parallel"/> false runs on one thread (the reference the parallel run is tested against, bit for bit).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static CocoEvalResult Evaluate(CocoDataset gt, IReadOnlyList<CocoDetection> detections, bool parallel)
     {
         var threads = new ParallelOptions { MaxDegreeOfParallelism = parallel ? -1 : 1 };
@@ -135,6 +136,7 @@ public static class CocoEvaluator
         return new CocoEvalResult(stats, perCat, perCat50, catIds, precision, warnings);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static ImgEval EvaluateImg(List<Gt> gtAll, Dt[] dt, double[,] iousAll, (double Lo, double Hi) rng)
     {
         int G = gtAll.Count, D = dt.Length, T = IouThresholds.Length;
@@ -204,6 +206,7 @@ public static class CocoEvaluator
         return new ImgEval(dt.Select(x => x.Score).ToArray(), dtMatched, dtIgnore, notIgnored);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Accumulate(List<ImgEval> evals, int maxDet, double[,,,,] precision, double[,,,] recall, int k, int a, int m)
     {
         if (evals.Count == 0)
@@ -394,6 +397,7 @@ public static class CocoEvaluator
         return lo;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static double[,] Ious(Dt[] d, List<Gt> g)
     {
         var r = new double[d.Length, g.Count];
