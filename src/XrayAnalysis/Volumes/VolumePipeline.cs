@@ -61,7 +61,6 @@ public sealed class VolumePipeline
         float[] mipY = new float[v.Nz * v.Nx];
         float[] mipX = new float[v.Nz * v.Ny];
         float[]? whole = _o.Axes == VolumeAxes.Xyz ? new float[(long)plane * v.Nz] : null;
-        var batch = new TensorBatch<int>(_detector);
         var zBoxes = new List<(int Index, IReadOnlyList<Detection> Boxes)>();
         int processed = 0;
 
@@ -69,12 +68,17 @@ public sealed class VolumePipeline
         // the volume a second time; a larger volume is re-read for its montages as before.
         Dictionary<int, Mat>? kept = pictureDir is not null && (long)plane * ((v.Nz + _o.SliceStep - 1) / _o.SliceStep) <= KeptSliceBudgetBytes ? [] : null;
 
-        // Reading, projecting and rendering run on a producer thread, one bounded queue ahead of inference, so that
-        // Session.Run is not idle while the next slices are read (the share outside it is what `xray volume` reports).
+        // Reading, projecting, rendering and letterboxing into the input tensor run on a producer thread that fills one
+        // batch while the other is in Session.Run (two batches, handed back and forth), so inference is not idle while
+        // the next slices are prepared (the share outside it is what `xray volume` reports).
         using var stop = new CancellationTokenSource();
-        using var queue = new System.Collections.Concurrent.BlockingCollection<(int Z, Mat Bgr)>(Math.Max(2, 2 * _detector.MaxBatch));
+        using var free = new System.Collections.Concurrent.BlockingCollection<TensorBatch<int>>();
+        using var full = new System.Collections.Concurrent.BlockingCollection<TensorBatch<int>>();
+        free.Add(new TensorBatch<int>(_detector));
+        free.Add(new TensorBatch<int>(_detector));
         Task producer = Task.Run(() =>
         {
+            TensorBatch<int> filling = free.Take(stop.Token);
             var pinY = System.Runtime.InteropServices.GCHandle.Alloc(mipY, System.Runtime.InteropServices.GCHandleType.Pinned);
             var pinX = System.Runtime.InteropServices.GCHandle.Alloc(mipX, System.Runtime.InteropServices.GCHandleType.Pinned);
             try
@@ -117,23 +121,30 @@ public sealed class VolumePipeline
                         kept[z] = grey;
                     }
 
+                    using (bgr)
+                    {
+                        // Slices are fitted without the whole-picture upscale cap: a CT slice is a full cross-section, not a thumbnail.
+                        filling.Add(bgr, z);
+                    }
+
                     render.Stop();
-                    try
+                    if (filling.Full)
                     {
-                        queue.Add((z, bgr), stop.Token);
+                        full.Add(filling, stop.Token);
+                        filling = free.Take(stop.Token);
                     }
-                    catch
-                    {
-                        bgr.Dispose();
-                        throw;
-                    }
+                }
+
+                if (filling.Count > 0)
+                {
+                    full.Add(filling, stop.Token);
                 }
             }
             finally
             {
                 pinY.Free();
                 pinX.Free();
-                queue.CompleteAdding();
+                full.CompleteAdding();
             }
         });
 
@@ -141,30 +152,18 @@ public sealed class VolumePipeline
         {
             try
             {
-                foreach ((int z, Mat bgr) in queue.GetConsumingEnumerable())
+                foreach (TensorBatch<int> ready in full.GetConsumingEnumerable())
                 {
-                    using (bgr)
-                    {
-                        processed++;
-                        // Slices are fitted without the whole-picture upscale cap: a CT slice is a full cross-section, not a thumbnail.
-                        batch.Add(bgr, z);
-                    }
-
-                    if (batch.Full)
-                    {
-                        (inferenceMs, decodeMs) = Add(Flush(batch, zBoxes), inferenceMs, decodeMs);
-                    }
+                    processed += ready.Count;
+                    (inferenceMs, decodeMs) = Add(Flush(ready, zBoxes), inferenceMs, decodeMs);
+                    free.Add(ready);
                 }
             }
             catch
             {
-                // Inference failed: stop the producer and free what it queued; its own end is awaited below.
+                // Inference failed: stop the producer (it holds no pictures: each is freed once letterboxed); its own
+                // end is awaited below.
                 stop.Cancel();
-                foreach ((_, Mat left) in queue.GetConsumingEnumerable())
-                {
-                    left.Dispose();
-                }
-
                 throw;
             }
             finally
@@ -185,7 +184,6 @@ public sealed class VolumePipeline
             throw;
         }
 
-        (inferenceMs, decodeMs) = Add(Flush(batch, zBoxes), inferenceMs, decodeMs);
         var fuse = Stopwatch.StartNew();
         var regions = new List<Box3D>();
         foreach (var r in SliceFusion.Fuse(zBoxes, _o.SliceStep, _o))
@@ -199,6 +197,7 @@ public sealed class VolumePipeline
         {
             // Reslice: plane at fixed y (rows z, cols x) and at fixed x (rows z, cols y), stretched to isotropic pixels.
             double zScaleY = v.Sz / v.Sx, zScaleX = v.Sz / v.Sy;
+            var batch = new TensorBatch<int>(_detector);
             foreach ((string axis, int count) in new[] { ("y", v.Ny), ("x", v.Nx) })
             {
                 var boxes = new List<(int Index, IReadOnlyList<Detection> Boxes)>();
