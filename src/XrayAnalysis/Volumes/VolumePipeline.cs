@@ -10,8 +10,10 @@ namespace XrayAnalysis.Volumes;
 /// <summary>
 /// 3D pipeline: stream slices → window to 8-bit → batched 2D detection → fuse consecutive-slice boxes into 3D regions
 /// (along z, or along x, y and z with a 3D merge) → maximum-intensity projections and per-region montages.
-/// With axes "z" only one slice is held at a time (plus the three projections); with "xyz" the volume is held once to
-/// reslice it.
+/// With axes "z" the volume is streamed: one float slice at a time (plus the three projections, two input batches and,
+/// when pictures are wanted and they fit 64 MB, the rendered 8-bit slices the montages are cut from); with "xyz" the
+/// volume is held once to reslice it. Reading, projecting, rendering and letterboxing run on a producer thread beside
+/// inference.
 /// </summary>
 public sealed class VolumePipeline
 {
