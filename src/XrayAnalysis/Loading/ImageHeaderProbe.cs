@@ -146,7 +146,8 @@ internal static class ImageHeaderProbe
             transparency |= typeName == "tRNS";
             if (typeName == "IEND")
             {
-                if (idat.Count > 0 && deferData && PngDecoder.Handles(rawBits, colourType, interlaced, transparency))
+                if (idat.Count > 0 && deferData && PngDecoder.Handles(rawBits, colourType, interlaced, transparency) &&
+                    PngDecoder.SizeAllowed(width, height, rawBits, colourType))
                 {
                     return Png(null) with { DeferredPng = new PngLayout(idat, rawBits, colourType) };
                 }

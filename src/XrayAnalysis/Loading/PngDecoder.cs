@@ -16,7 +16,10 @@ namespace XrayAnalysis.Loading;
 /// </summary>
 internal static class PngDecoder
 {
-    /// <summary>Images whose inflated data exceed this are checked first and then decoded by OpenCV, so that a hostile header cannot make us allocate before the data prove to be there.</summary>
+    /// <summary>
+    /// Images whose inflated data exceed this are not deferred by the probe: they are checked first and then decoded by
+    /// OpenCV, so that a hostile header cannot make us allocate before the data prove to be there.
+    /// </summary>
     private const long MaxInflatedBytes = 256L << 20;
 
     /// <summary>Whether this decoder takes a PNG with these IHDR fields (and a tRNS chunk or not).</summary>

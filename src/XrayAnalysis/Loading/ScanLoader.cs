@@ -208,23 +208,10 @@ internal sealed class ScanLoader
         Mat decoded;
         try
         {
-            if (header.DeferredPng is { } png)
-            {
-                // Inflated, checked and unfiltered in one pass; a large one is checked first and decoded by OpenCV.
-                if (!PngDecoder.SizeAllowed(header.Width, header.Height, png.BitDepth, png.ColourType) &&
-                    PngDataValidator.Check(file.Span, png.Idat, header.Width, header.Height, png.BitDepth, png.ColourType, false) is { } defect)
-                {
-                    throw new ScanLoadException(ScanStatus.Incomplete, path, defect);
-                }
-
-                decoded = PngDecoder.SizeAllowed(header.Width, header.Height, png.BitDepth, png.ColourType)
-                    ? PngDecoder.Decode(path, file.Span, png, header.Width, header.Height)
-                    : Cv2.ImDecode(file.Span, ImreadModes.Unchanged);
-            }
-            else
-            {
-                decoded = Cv2.ImDecode(file.Span, ImreadModes.Unchanged);
-            }
+            // A PNG whose data check the probe deferred is inflated, checked and unfiltered in one pass.
+            decoded = header.DeferredPng is { } png
+                ? PngDecoder.Decode(path, file.Span, png, header.Width, header.Height)
+                : Cv2.ImDecode(file.Span, ImreadModes.Unchanged);
         }
         catch (OpenCVException ex)
         {
