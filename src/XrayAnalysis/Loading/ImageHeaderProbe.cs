@@ -152,7 +152,7 @@ internal static class ImageHeaderProbe
                     return Png(null) with { DeferredPng = new PngLayout(idat, rawBits, colourType) };
                 }
 
-                return Png(idat.Count == 0 ? "damaged PNG: no IDAT chunk" : CheckIdat(d, idat, width, height, rawBits, colourType, interlaced));
+                return Png(idat.Count == 0 ? "damaged PNG: no IDAT chunk" : PngDataValidator.Check(d, idat, width, height, rawBits, colourType, interlaced));
             }
 
             pos += 12 + (int)len;
@@ -168,10 +168,6 @@ internal static class ImageHeaderProbe
             return new ImageHeader(ImageFormat.Png, width, height, bits, channels, 1, defect);
         }
     }
-
-    /// <summary>Runs the IDAT check over the chunks' data where they lie (no joined copy, however many chunks).</summary>
-    private static string? CheckIdat(ReadOnlySpan<byte> d, List<(int Start, int Length)> parts, int width, int height, int bits, int colourType, bool interlaced) =>
-        PngDataValidator.Check(d, parts, width, height, bits, colourType, interlaced);
 
     private static ImageHeader ProbeJpeg(string path, ReadOnlySpan<byte> d)
     {

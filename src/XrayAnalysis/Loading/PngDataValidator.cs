@@ -12,10 +12,6 @@ namespace XrayAnalysis.Loading;
 /// </summary>
 internal static class PngDataValidator
 {
-    /// <summary>Returns a defect or null. <paramref name="idat"/> is the whole IDAT data (one chunk).</summary>
-    public static string? Check(ReadOnlySpan<byte> idat, int width, int height, int bitDepth, int colourType, bool interlaced) =>
-        Check(idat, [(0, idat.Length)], width, height, bitDepth, colourType, interlaced);
-
     /// <summary>
     /// Returns a defect or null. The IDAT data are the <paramref name="parts"/> (start, length) of <paramref name="file"/>,
     /// in order; they are inflated where they lie, never joined into a copy.
