@@ -112,6 +112,11 @@ internal sealed class DetectorCliOptions
         Description = "Images per inference call when the model's batch dimension is dynamic (default 4 on the CPU, 16 on CUDA).",
     };
 
+    public Option<bool> SpinWait { get; } = new("--spin-wait")
+    {
+        Description = "Let ONNX Runtime's threads spin while waiting for work (its own default; off here because decoding shares the cores). For machines that do nothing but inference.",
+    };
+
     public Option<string> Device { get; } = new("--device")
     {
         Description = "Where the model runs: cpu, cuda or cuda:N. Without CUDA (a CPU build, no driver or libraries) it runs on the CPU and says why in one line.",
@@ -154,6 +159,7 @@ internal sealed class DetectorCliOptions
         c.Add(MinSide);
         c.Add(Batch);
         c.Add(Threads);
+        c.Add(SpinWait);
         c.Add(Device);
     }
 
@@ -195,6 +201,7 @@ internal sealed class DetectorCliOptions
         MaxUpscale = r.GetValue(MaxUpscale),
         MinInputSide = r.GetValue(MinSide),
         IntraOpThreads = r.GetValue(Threads),
+        SpinWait = r.GetValue(SpinWait),
         Device = r.GetValue(Device) ?? "cpu",
     };
 
