@@ -146,6 +146,14 @@ internal static class ImageHeaderProbe
             transparency |= typeName == "tRNS";
             if (typeName == "IEND")
             {
+                // IEND ends a PNG. Bytes after it are not part of the image (pngcheck reports them as an error): a file
+                // overwritten in place by a shorter one, two files run together, or something appended on purpose.
+                long after = d.Length - (pos + 12L + len);
+                if (after > 0)
+                {
+                    return Png($"damaged PNG: {after} bytes after the IEND chunk (the file holds more than the image; overwritten, joined or appended to)");
+                }
+
                 if (idat.Count > 0 && deferData && PngDecoder.Handles(rawBits, colourType, interlaced, transparency) &&
                     PngDecoder.SizeAllowed(width, height, rawBits, colourType))
                 {
