@@ -3,11 +3,14 @@
 # For each route: 40 clean scenes (xray synth --threat-rate 0, seed 9100, never used in training), one synthetic
 # threat projected into each 16-bit pair (xray synth --backgrounds, physically exact per energy), the backgrounds kept
 # as negatives; then xray eval at the route's alarm threshold (config/routes.json) and at the threshold for FAR 0.05.
+# Every model is run with the same NMS IoU (IOU, default 0.45: the bundled model's), so that a model without a profile
+# (a fine-tune's export) is not compared at the default 0.7 against the bundled model's 0.45.
 #   bash models/training/tip-eval.sh [MODEL] [OUT]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 model=${1:-models/xray-concealment-s.onnx}
 out=${2:-models/training/eval-out/tip}
+iou=${IOU:-0.45}
 dotnet build src/XrayAnalysis.Cli -c Release -v quiet -nologo >/dev/null
 xray() { dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll "$@"; }
 for spec in baggage:0.805:1 express:0.678:1 mail:0.445:0.6; do
@@ -16,7 +19,7 @@ for spec in baggage:0.805:1 express:0.678:1 mail:0.445:0.6; do
   xray synth --kind "$kind" --count 40 --seed 9100 --threat-rate 0 --out "$out/bg-$kind" >/dev/null
   xray synth --backgrounds "$out/bg-$kind/raw" --out "$out/tip-$kind" --per-background 1 --threats 1 --seed 9100 --mm-per-pixel "$pitch"
   echo "== $kind: route threshold $threshold"
-  xray eval --model "$model" --data "$out/tip-$kind" --out "$out/eval-$kind" --threshold "$threshold" | grep mAP
+  xray eval --model "$model" --data "$out/tip-$kind" --out "$out/eval-$kind" --iou "$iou" --threshold "$threshold" | grep mAP
   echo "== $kind: threshold for FAR <= 0.05"
-  xray eval --model "$model" --data "$out/tip-$kind" --out "$out/eval-far-$kind" --target-far 0.05 | grep mAP
+  xray eval --model "$model" --data "$out/tip-$kind" --out "$out/eval-far-$kind" --iou "$iou" --target-far 0.05 | grep mAP
 done

@@ -39,5 +39,5 @@ $PY models/training/train.py --init models/xray-concealment-s.npz "${freeze[@]}"
 for model in models/xray-concealment-s.onnx "$out/finetuned.onnx"; do
   echo "== $model"
   bash models/training/tip-eval.sh "$model" "$out/tip-eval-$(basename "$model" .onnx)" | grep -A1 "baggage: threshold for FAR"
-  xray eval --model "$model" --data models/training/data/test-baggage --out "$out/std-$(basename "$model" .onnx)" --target-far 0.05 | grep mAP
+  xray eval --model "$model" --data models/training/data/test-baggage --out "$out/std-$(basename "$model" .onnx)" --iou "${IOU:-0.45}" --target-far 0.05 | grep mAP
 done
