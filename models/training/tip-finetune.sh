@@ -5,7 +5,8 @@
 # training mixes the TIP set (twice, so it weighs as much as the standard set) with the original baggage training set
 # (no forgetting), starts from the bundled weights with the backbone frozen (neck and head adapt; the features the
 # model learnt stay), and keeps the epoch that is best on TIP validation alone. About 15 minutes on 2 CPU cores; set
-# TRAIN_DEVICE=cuda on a GPU machine. EPOCHS, LR and FREEZE (1/0) override the recipe.
+# TRAIN_DEVICE=cuda on a GPU machine. EPOCHS, LR and FREEZE (1/0) override the recipe; BG_ARGS adds xray synth options
+# to the backgrounds (e.g. BG_ARGS="--clutter 2" for a kind of bag the model was not trained on).
 #   bash models/training/tip-finetune.sh [OUT]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,8 +15,8 @@ PY=${PYTHON:-/usr/bin/python3}
 dotnet build src/XrayAnalysis.Cli -c Release -v quiet -nologo >/dev/null
 xray() { dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll "$@"; }
 mkdir -p "$out"
-[ -f "$out/bg-train/annotations.coco.json" ] || xray synth --kind baggage --count 200 --seed 9200 --threat-rate 0 --out "$out/bg-train" >/dev/null
-[ -f "$out/bg-val/annotations.coco.json" ] || xray synth --kind baggage --count 40 --seed 9300 --threat-rate 0 --out "$out/bg-val" >/dev/null
+[ -f "$out/bg-train/annotations.coco.json" ] || xray synth --kind baggage --count 200 --seed 9200 --threat-rate 0 ${BG_ARGS:-} --out "$out/bg-train" >/dev/null
+[ -f "$out/bg-val/annotations.coco.json" ] || xray synth --kind baggage --count 40 --seed 9300 --threat-rate 0 ${BG_ARGS:-} --out "$out/bg-val" >/dev/null
 xray synth --backgrounds "$out/bg-train/raw" --out "$out/tip-train" --per-background 2 --threats 1-2 --seed 9200
 xray synth --backgrounds "$out/bg-val/raw" --out "$out/tip-val" --per-background 1 --threats 1 --seed 9300
 $PY models/training/pack.py --set "$out/tip-train" --out "$out/packed/tip-train" --quality 85
