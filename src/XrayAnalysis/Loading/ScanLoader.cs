@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using OpenCvSharp;
 
 namespace XrayAnalysis.Loading;
