@@ -262,16 +262,22 @@ def map50(preds, gts):
 
 
 # ---------------------------------------------------------------- augmentation (on the training device, per batch)
-def augment(xb, boxes, size, gen):
+def augment(xb, boxes, size, gen, ct=False):
     """xb: float [B, 3, S, S] in 0-1; boxes: list of [k, 5] tensors on the device. Returns both augmented.
 
     One affine per image (flip, scale 0.3-1.4, shift) by grid_sample with the letterbox grey outside the source, then
     photometric jitter. Boxes follow the geometry; boxes left with < 40 % of their area or < 3 px are dropped.
+    ct: calibrated CT slices, where the grey level is attenuation (the cue that tells a drug from food): scale 0.8-1.25
+    (voxel pitch differs between scanners; a slice is never a thumbnail), no gamma, gain or saturation jitter, only
+    noise and blur.
     """
     B, dev = xb.shape[0], xb.device
     u = lambda *shape: torch.rand(*shape, generator=gen, device=dev)
-    scale = torch.where(u(B) < 0.35, 0.3 + 0.7 * u(B), 1.0 + 0.4 * u(B))
-    scale = torch.where(u(B) < 0.25, torch.ones(B, device=dev), scale)
+    if ct:
+        scale = 0.8 + 0.45 * u(B)
+    else:
+        scale = torch.where(u(B) < 0.35, 0.3 + 0.7 * u(B), 1.0 + 0.4 * u(B))
+        scale = torch.where(u(B) < 0.25, torch.ones(B, device=dev), scale)
     fx = torch.where(u(B) < 0.5, -1.0, 1.0)
     fy = torch.where(u(B) < 0.5, -1.0, 1.0)
     # Shift so the scaled image stays covering (zoom in) or stays inside (zoom out) the input.
@@ -303,6 +309,10 @@ def augment(xb, boxes, size, gen):
         cx1, cy1, cx2, cy2 = nx1.clamp(0, size), ny1.clamp(0, size), nx2.clamp(0, size), ny2.clamp(0, size)
         keep = ((cx2 - cx1) * (cy2 - cy1) >= 0.4 * area) & (cx2 - cx1 >= 3) & (cy2 - cy1 >= 3)
         new_boxes.append(torch.stack([cx1, cy1, cx2, cy2, g[:, 4]], 1)[keep])
+    if ct:
+        noise = torch.randn(B, 1, size, size, generator=gen, device=dev) * (u(B, 1, 1, 1) * 0.02)
+        out = out + torch.where(u(B, 1, 1, 1) < 0.5, noise, torch.zeros_like(noise))
+        return _blur(out, u(B) < 0.2).clamp(0, 1), new_boxes
     # Photometric: dose/gamma, per-channel gain (palette drift), saturation, grey, noise, blur.
     gamma = torch.exp((u(B, 1, 1, 1) * 2 - 1) * 0.3)
     out = out.clamp(1e-4, 1) ** gamma
@@ -314,12 +324,16 @@ def augment(xb, boxes, size, gen):
     out = grey + (out - grey) * sat
     noise = torch.randn(out.shape, generator=gen, device=dev) * (u(B, 1, 1, 1) * 0.04)
     out = out + torch.where(u(B, 1, 1, 1) < 0.5, noise, torch.zeros_like(noise))
-    blur = u(B) < 0.2
-    if blur.any():
-        k = torch.tensor([1.0, 2.0, 1.0], device=dev)
+    return _blur(out, u(B) < 0.2).clamp(0, 1), new_boxes
+
+
+def _blur(out, which):
+    """A 3 x 3 binomial blur of the images selected by the boolean mask `which`."""
+    if which.any():
+        k = torch.tensor([1.0, 2.0, 1.0], device=out.device)
         k = (k[:, None] * k[None, :]) / 16
-        out[blur] = F.conv2d(F.pad(out[blur], (1, 1, 1, 1), mode="replicate"), k.expand(3, 1, 3, 3), groups=3)
-    return out.clamp(0, 1), new_boxes
+        out[which] = F.conv2d(F.pad(out[which], (1, 1, 1, 1), mode="replicate"), k.expand(3, 1, 3, 3), groups=3)
+    return out
 
 
 # ---------------------------------------------------------------- main
@@ -344,6 +358,8 @@ def main():
     ap.add_argument("--description", default="XrayAnalysis concealment detector trained with models/training/train.py (synthetic data)",
                     help="ONNX metadata description; the bundled model's is claimed only by train.sh, which also re-pins its hash")
     ap.add_argument("--log", default=None)
+    ap.add_argument("--ct", action="store_true",
+                    help="CT slices: augment geometry only lightly and never the grey level (it is calibrated attenuation); see augment()")
     ap.add_argument("--freeze-backbone", action="store_true",
                     help="fine-tuning: keep the backbone (stem and stages 3-5, BatchNorm statistics included) as loaded; train the neck and head only")
     a = ap.parse_args()
@@ -422,7 +438,7 @@ def main():
         for i in range(0, len(perm), a.batch):
             idx = perm[i:i + a.batch]
             xb = Xt[torch.from_numpy(idx).to(Xt.device)].to(dev).permute(0, 3, 1, 2).float() / 255
-            xb, gts = augment(xb, [Yt[j] for j in idx], a.imgsz, gen)
+            xb, gts = augment(xb, [Yt[j] for j in idx], a.imgsz, gen, ct=a.ct)
             targets = [assign(g, pts, lv, strides) for g in gts]
             cls, reg = model(xb)
             loss, lc, lb = loss_fn(cls, reg, targets, pts)
@@ -458,7 +474,7 @@ def main():
         json.dump({"history": history, "best_val_map50": best[0], "best_epoch": best[2], "seconds": time.time() - t0,
                    "train_images": len(X), "val_images": len(VX), "imgsz": a.imgsz, "epochs": epochs, "batch": a.batch, "time_budget": a.time_budget,
                    "lr": a.lr, "seed": a.seed, "device": str(dev) + (f" ({torch.cuda.get_device_name(0)})" if dev.type == "cuda" else ""),
-                   "torch": torch.__version__, "init": a.init, "data": a.data, "val": a.val}, open(a.log, "w"), indent=1)
+                   "torch": torch.__version__, "init": a.init, "ct": a.ct, "freeze_backbone": a.freeze_backbone, "data": a.data, "val": a.val}, open(a.log, "w"), indent=1)
 
 
 def load_weights(path):
