@@ -35,6 +35,12 @@ public sealed record ModelProfile
     /// <summary>Per-class operating thresholds by class name, overriding <see cref="OperatingThreshold"/>; empty when none.</summary>
     public IReadOnlyDictionary<string, float> ClassThresholds { get; init; } = new Dictionary<string, float>();
 
+    /// <summary>
+    /// For CT models: the fewest processed slices a 3D region must span (<c>volume_min_run</c>), chosen with the operating
+    /// threshold on validation volumes; the default of <c>xray volume --min-run</c>. Null when the profile gives none.
+    /// </summary>
+    public int? VolumeMinRun { get; init; }
+
     /// <summary>Routes the model is meant for (mail, express, baggage, cargo, ct).</summary>
     public IReadOnlyList<string> Routes { get; init; } = [];
 
@@ -159,6 +165,7 @@ public sealed record ModelProfile
                 NmsIou = e.TryGetProperty("recommended_nms_iou", out JsonElement iou) && iou.ValueKind == JsonValueKind.Number ? Unit(iou.GetSingle(), "recommended_nms_iou") : null,
                 OperatingThreshold = thr,
                 ClassThresholds = perClass,
+                VolumeMinRun = e.TryGetProperty("volume_min_run", out JsonElement vm) && vm.ValueKind != JsonValueKind.Null ? AtLeastOne(vm.GetInt32(), "volume_min_run") : null,
                 Routes = e.TryGetProperty("routes", out JsonElement r) && r.ValueKind == JsonValueKind.Array ? r.EnumerateArray().Select(x => x.GetString() ?? "").ToList() : [],
                 TrainedOn = e.TryGetProperty("trained_on", out JsonElement to) ? to.GetString() : null,
                 Sha256 = e.TryGetProperty("sha256", out JsonElement sh) ? sh.GetString() : null,
@@ -169,6 +176,8 @@ public sealed record ModelProfile
             throw new ModelLoadException($"{origin}: not a usable model profile: {ex.Message}", ex);
         }
     }
+
+    private static int AtLeastOne(int v, string name) => v >= 1 ? v : throw new FormatException($"{name} must be at least 1 (got {v})");
 
     private static PreprocessSettings Preprocess(JsonElement p)
     {

@@ -29,6 +29,16 @@ public static class ModelReports
         lines.Add($"preprocessing: {m.Contract}");
         lines.AddRange(InputContract.FieldNames.Select(f => $"  {f,-14} from {Names.Of(m.Contract.Sources[f])}"));
         lines.Add($"profile:       {m.Profile?.Origin ?? "none"}");
+        if (m.Profile is { Routes.Count: > 0 } withRoutes)
+        {
+            lines.Add($"routes:        {string.Join(", ", withRoutes.Routes)}{(withRoutes.VolumeMinRun is { } run ? $"; xray volume --min-run {run} (profile)" : "")}");
+        }
+
+        if (m.Profile?.TrainedOn is { Length: > 0 } trainedOn)
+        {
+            lines.Add($"trained on:    {trainedOn}");
+        }
+
         string op = settings.OperatingThreshold is { } ot ? string.Create(CultureInfo.InvariantCulture, $"; operating threshold {ot:0.###}") : "";
         lines.Add(string.Create(CultureInfo.InvariantCulture,
             $"confidence:    {settings.Confidence:0.###} ({Names.Of(settings.ConfidenceSource)}); NMS IoU {settings.Iou:0.###} ({Names.Of(settings.IouSource)}){op}"));
@@ -83,6 +93,11 @@ public static class ModelReports
             ["routes"] = model.Profile?.Routes ?? [],
             ["trained_on"] = model.Profile?.TrainedOn ?? "",
         };
+        if (model.Profile?.VolumeMinRun is { } minRun)
+        {
+            doc["volume_min_run"] = minRun;
+        }
+
         return JsonSerializer.SerializeToUtf8Bytes(doc, new JsonSerializerOptions { WriteIndented = true });
     }
 
