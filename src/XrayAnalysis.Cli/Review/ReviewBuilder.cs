@@ -64,6 +64,20 @@ internal static class ReviewBuilder
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>Whether <paramref name="json"/> is an <c>xray volume</c> result (it has the volume's dimensions and slice count).</summary>
+    internal static bool IsVolumeResult(byte[] json)
+    {
+        try
+        {
+            using JsonDocument d = JsonDocument.Parse(json);
+            return d.RootElement.ValueKind == JsonValueKind.Object && d.RootElement.TryGetProperty("slices_processed", out _) && d.RootElement.TryGetProperty("dims", out _);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// Result files under <paramref name="root"/>: JSON files inside a <c>results</c> folder at any depth (<c>xray detect</c>
     /// writes <c>results/NAME.json</c>, <c>xray batch</c> <c>results/gN/ab/SHA.json</c>), in a stable order, skipping
@@ -94,21 +108,23 @@ internal static class ReviewBuilder
         // One build per review folder at a time: a second one would remove the first one's scans as stale.
         using OutputLock folderLock = OutputLock.Acquire(outDir);
         var warnings = new ConcurrentBag<string>();
-        var items = new ReviewItem[files.Count];
+        var items = new ReviewItem?[files.Count];
         int rendered = 0, reused = 0, withoutImage = 0;
         Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = options.Jobs, CancellationToken = ct }, i =>
         {
-            ReviewItem item = BuildOne(files[i], root, outDir, scansDir, gt, options, warnings);
+            ReviewItem? item = BuildOne(files[i], root, outDir, scansDir, gt, options, warnings);
             items[i] = item;
-            switch (item.ImageState)
+            switch (item?.ImageState)
             {
                 case "rendered": Interlocked.Increment(ref rendered); break;
                 case "reused": Interlocked.Increment(ref reused); break;
+                case null: break; // a CT volume's result: not a scan
                 default: Interlocked.Increment(ref withoutImage); break;
             }
         });
 
-        RemoveStale(scansDir, items.Select(x => x.Id).ToHashSet(StringComparer.Ordinal));
+        List<ReviewItem> shown = items.OfType<ReviewItem>().ToList();
+        RemoveStale(scansDir, shown.Select(x => x.Id).ToHashSet(StringComparer.Ordinal));
         var page = new ReviewPage(
             FormatVersion,
             DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
@@ -116,18 +132,20 @@ internal static class ReviewBuilder
             options.View.ToString(),
             options.DisplayFloor,
             gt is not null ? options.MatchIou : null,
-            items.SelectMany(x => x.Detections.Select(d => d.Name)).Concat(items.SelectMany(x => x.Truth?.Select(t => t.Name) ?? [])).Distinct().Order(StringComparer.Ordinal).ToList(),
-            items);
+            shown.SelectMany(x => x.Detections.Select(d => d.Name)).Concat(shown.SelectMany(x => x.Truth?.Select(t => t.Name) ?? [])).Distinct().Order(StringComparer.Ordinal).ToList(),
+            shown);
         string index = Path.Combine(outDir, "index.html");
         AtomicFile.WriteAllText(index, ReviewHtml.Page(JsonSerializer.Serialize(page, Json)));
         var w = warnings.Order(StringComparer.Ordinal).ToList();
-        return new ReviewSummary(index, items.Length, rendered, reused, withoutImage, w, sw.Elapsed);
+        return new ReviewSummary(index, shown.Count, rendered, reused, withoutImage, w, sw.Elapsed);
     }
 
-    private static ReviewItem BuildOne(string file, string root, string outDir, string scansDir, ReviewGroundTruth? gt, ReviewOptions o, ConcurrentBag<string> warnings)
+    /// <summary>One scan's item; null for a CT volume's result (<c>xray volume</c> output), which the page does not show.</summary>
+    private static ReviewItem? BuildOne(string file, string root, string outDir, string scansDir, ReviewGroundTruth? gt, ReviewOptions o, ConcurrentBag<string> warnings)
     {
         string rel = Path.GetRelativePath(root, file);
         ScanResult? r;
+        byte[] bytes = [];
         try
         {
             var fi = new FileInfo(file);
@@ -136,11 +154,18 @@ internal static class ReviewBuilder
                 throw new InvalidDataException($"{fi.Length} bytes is more than a result file can be (64 MiB)");
             }
 
-            r = ResultJson.Deserialize<ScanResult>(File.ReadAllBytes(file));
+            bytes = File.ReadAllBytes(file);
+            r = ResultJson.Deserialize<ScanResult>(bytes);
             if (r is null || r.Input is null || r.Name is null)
             {
                 throw new InvalidDataException("not a scan result");
             }
+        }
+        catch (JsonException) when (IsVolumeResult(bytes))
+        {
+            string pictures = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(rel)) ?? "", "pictures");
+            warnings.Add($"{rel}: a CT volume's result, not shown (the page shows 2D scans; the volume's projections and montages are in {pictures}{Path.DirectorySeparatorChar})");
+            return null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or InvalidDataException or NotSupportedException)
         {

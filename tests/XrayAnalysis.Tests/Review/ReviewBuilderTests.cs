@@ -97,6 +97,23 @@ public sealed class ReviewBuilderTests : TempDirTest
     }
 
     [Test]
+    public void ACtVolumesResultBesideTheScansIsNamedAndLeftOffThePageNotCalledUnreadable()
+    {
+        string root = Path.Combine(Dir, "demo");
+        (int code, _, string err) = DetectCliTests.Run("detect", Path.Combine(TestData.SampleImages, "mail", "raw"), "--model", TestData.BundledModel, "--out", Path.Combine(root, "mail"));
+        Assert.That(code, Is.Zero, err);
+        (code, _, err) = DetectCliTests.Run("volume", Path.Combine(TestData.SampleImages, "ct", "volumes", "ct_00000.mhd"), "--model", TestData.CtModel,
+            "--slice-step", "8", "--no-pictures", "--out", Path.Combine(root, "ct-volume"));
+        Assert.That(code, Is.Zero, err);
+        (code, string o, string e) = DetectCliTests.Run("review", root);
+        Assert.That(code, Is.Zero, e);
+        Assert.That(o, Does.Contain("3 scans (3 rendered"));
+        Assert.That(e, Does.Contain(Path.Combine("ct-volume", "results", "ct_00000.json") + ": a CT volume's result, not shown").And.Not.Contain("unreadable"));
+        Assert.That(ReviewBuilder.IsVolumeResult("{\"input\": {}}"u8.ToArray()), Is.False);
+        Assert.That(ReviewBuilder.IsVolumeResult("not json"u8.ToArray()), Is.False);
+    }
+
+    [Test]
     public void ReviewReadsXrayBatchOutput()
     {
         string outDir = Path.Combine(Dir, "batch");
