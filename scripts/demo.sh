@@ -24,9 +24,17 @@ for pair in mail:sample-images/mail/raw express:sample-images/express/raw baggag
   [ "$code" -gt "$worst" ] && worst=$code
   echo
 done
+echo "== CT volume: slices fused into 3D regions with the bundled CT model (models/xray-concealment-ct.md)"
+set +e
+dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll volume sample-images/ct/volumes/*.mhd --model models/xray-concealment-ct.onnx --out "$out/ct-volume"
+code=$?
+set -e
+[ "$code" -gt "$worst" ] && worst=$code
+echo
 echo "== review page of all routes (ground truth: the sample sets' annotations)"
 dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll review "$out" --ground-truth sample-images/*/annotations.coco.json || worst=4
 echo
 echo "Results per route: $out/ROUTE/results/*.json, detections.coco.json, summary.csv; overlays: $out/ROUTE/overlays/*.png (transparent layers in overlays/layers/)"
+echo "CT volume: $out/ct-volume/results/*.json (3D regions), pictures in $out/ct-volume/pictures/"
 echo "Review page (open in a browser, works from file://): $out/review/index.html"
 exit $worst

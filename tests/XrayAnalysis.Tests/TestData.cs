@@ -16,10 +16,16 @@ internal static class TestData
 
     public static string BundledModel => Path.Combine(RepoRoot, "models", "xray-concealment-s.onnx");
 
+    /// <summary>The bundled CT slice detector (models/xray-concealment-ct.md).</summary>
+    public static string CtModel => Path.Combine(RepoRoot, "models", "xray-concealment-ct.onnx");
+
     /// <summary>The bundled model's operating threshold from its profile (models/models.json), so tests follow retraining.</summary>
-    public static double BundledOperatingThreshold =>
+    public static double BundledOperatingThreshold => ManifestEntry("xray-concealment-s.onnx").GetProperty("operating_threshold").GetDouble();
+
+    /// <summary>One model's entry in models/models.json, so tests follow retraining.</summary>
+    public static System.Text.Json.JsonElement ManifestEntry(string file) =>
         System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoRoot, "models", "models.json")))
-            .RootElement.GetProperty("models")[0].GetProperty("operating_threshold").GetDouble();
+            .RootElement.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("file").GetString() == file).Clone();
 
     /// <summary>A fresh empty folder under the test run's temp area.</summary>
     public static string TempDir()

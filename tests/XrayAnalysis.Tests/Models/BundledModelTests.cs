@@ -3,30 +3,39 @@ using XrayAnalysis.Inference;
 
 namespace XrayAnalysis.Tests.Models;
 
-/// <summary>The bundled reference model: its pinned hash, its contract, and parity with the PyTorch model it was exported from.</summary>
-public sealed class BundledModelTests
+/// <summary>
+/// The bundled models (the 2D reference detector and the CT slice detector): each one's pinned hash, its contract, and
+/// parity with the PyTorch model it was exported from.
+/// </summary>
+[TestFixture("xray-concealment-s.onnx", "parity")]
+[TestFixture("xray-concealment-ct.onnx", "parity-ct")]
+public sealed class BundledModelTests(string file, string parityFolder)
 {
+    private string ModelPath => Path.Combine(TestData.RepoRoot, "models", file);
+
     [Test]
     public void The_bundled_model_matches_its_pinned_hash_and_the_ultralytics_contract()
     {
         string pinned = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(TestData.RepoRoot, "models", "models.json")))
-            .RootElement.GetProperty("models")[0].GetProperty("sha256").GetString()!;
-        using OnnxDetector d = OnnxDetector.Open(TestData.BundledModel, new DetectorOptions { ExpectedSha256 = pinned });
+            .RootElement.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("file").GetString() == file)
+            .GetProperty("sha256").GetString()!;
+        using OnnxDetector d = OnnxDetector.Open(ModelPath, new DetectorOptions { ExpectedSha256 = pinned });
         Assert.That(d.Model.Layout, Is.EqualTo(XrayAnalysis.Decoding.OutputLayout.UltralyticsV8));
         Assert.That(d.Model.ObservedOutputShape, Is.EqualTo(new long[] { 1, 7, 3024 }));
         Assert.That((d.Model.InputWidth, d.Model.InputHeight, d.Model.DynamicBatch), Is.EqualTo((384, 384, true)));
         Assert.That(d.Model.ClassNames, Is.EqualTo(new[] { "narcotics_brick", "narcotics_packet", "tablet_cluster" }));
         Assert.That(d.Model.Metadata["task"], Is.EqualTo("detect"));
-        Assert.That(new FileInfo(TestData.BundledModel).Length, Is.LessThan(15_000_000));
+        Assert.That(new FileInfo(ModelPath).Length, Is.LessThan(15_000_000));
+        Assert.That(d.Model.Profile?.Sha256, Is.EqualTo(pinned), "the profile comes from the model's own models.json entry");
     }
 
     [Test]
     public void Onnx_runtime_reproduces_the_pytorch_output_of_the_exported_model()
     {
-        string dir = Path.Combine(TestData.RepoRoot, "models", "training", "parity");
+        string dir = Path.Combine(TestData.RepoRoot, "models", "training", parityFolder);
         float[] input = ReadNpy(Path.Combine(dir, "input.npy"));
         float[] expected = ReadNpy(Path.Combine(dir, "output.npy"));
-        using OnnxDetector d = OnnxDetector.Open(TestData.BundledModel);
+        using OnnxDetector d = OnnxDetector.Open(ModelPath);
         float[] actual = d.RunRaw(input, 1);
         Assert.That(actual, Has.Length.EqualTo(expected.Length));
         int n = 3024;
