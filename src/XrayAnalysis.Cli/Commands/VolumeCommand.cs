@@ -21,7 +21,7 @@ internal static class VolumeCommand
         var level = new Option<double>("--window-level") { Description = "Window level in the file's units (default: μ 0.35/cm for μ·10⁴ volumes).", DefaultValueFactory = _ => 3500 };
         var width = new Option<double>("--window-width") { Description = "Window width in the file's units.", DefaultValueFactory = _ => 7000 };
         var link = new Option<float>("--link-iou") { Description = "2D IoU linking boxes on consecutive slices.", DefaultValueFactory = _ => 0.3f };
-        var minRun = new Option<int>("--min-run") { Description = "Fewest processed slices a region must span (default: the model profile's volume_min_run, else 2).", DefaultValueFactory = _ => 2 };
+        var minRun = new Option<int>("--min-run") { Description = "Fewest processed slices a region must span (default: the model profile's volume_min_run divided by --slice-step, rounded up; else 2).", DefaultValueFactory = _ => 2 };
         var gap = new Option<int>("--gap") { Description = "Processed slices a region may skip.", DefaultValueFactory = _ => 1 };
         var sliceBoxes = new Option<bool>("--slice-boxes") { Description = "Keep every per-slice box in the JSON." };
         var noPictures = new Option<bool>("--no-pictures") { Description = "Skip projections and montages." };
@@ -69,10 +69,11 @@ internal static class VolumeCommand
                 return opened;
             }
 
-            // The model's profile chose its minimum run together with its threshold; an explicit --min-run wins.
+            // The model's profile chose its minimum run together with its threshold, counted in slices at step 1: with
+            // --slice-step k a region must span the same depth, ceil(run / k) processed slices. An explicit --min-run wins.
             if (r.GetResult(minRun) is null or OptionResult { Implicit: true } && detector.Model.Profile?.VolumeMinRun is { } profileRun)
             {
-                opts = opts with { MinRun = profileRun };
+                opts = opts with { MinRun = Math.Max(1, (profileRun + opts.SliceStep - 1) / opts.SliceStep) };
             }
 
             string dir = r.GetValue(outDir)!.FullName;

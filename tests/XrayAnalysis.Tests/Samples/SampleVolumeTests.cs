@@ -54,6 +54,10 @@ public sealed class SampleVolumeTests : TempDirTest
         Assert.That(code, Is.EqualTo(0), e);
         Assert.That(Parameters(Path.Combine(Dir, "b")).GetProperty("min_run").GetInt32(), Is.EqualTo(1), "an explicit --min-run wins");
 
+        (code, _, e) = DetectCliTests.Run("volume", mhd, "--model", TestData.CtModel, "--no-pictures", "--slice-step", "2", "--out", Path.Combine(Dir, "c"));
+        Assert.That(code, Is.EqualTo(0), e);
+        Assert.That(Parameters(Path.Combine(Dir, "c")).GetProperty("min_run").GetInt32(), Is.EqualTo((minRun + 1) / 2), "the profile's run is a depth: halved at every second slice");
+
         (code, o, e) = DetectCliTests.Run("model", "inspect", TestData.CtModel);
         Assert.That(code, Is.EqualTo(0), e);
         Assert.That(o, Does.Contain($"routes:        ct; xray volume --min-run {minRun} (profile)").And.Contain("trained on:    synthetic CT volumes"));
