@@ -10,12 +10,7 @@
 # bounds the training: the bundled model's run on the 2-core build machine fitted 17 epochs into 2,700 s.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bash scripts/prereqs.sh
-for pkg in python3-torch python3-onnx python3-opencv python3-numpy; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || NEED="${NEED:-} $pkg"
-done
-if [ -n "${NEED:-}" ]; then SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo; $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $NEED; fi
-PY=${PYTHON:-/usr/bin/python3}
+source models/training/prereqs.sh
 data=models/training/data
 packed=$data/packed-ct
 dotnet build src/XrayAnalysis.Cli -c Release -v quiet -nologo >/dev/null

@@ -8,12 +8,7 @@
 # Needs the distribution's PyTorch and OpenCV: python3-torch python3-onnx python3-opencv (installed below if missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bash scripts/prereqs.sh
-for pkg in python3-torch python3-onnx python3-opencv python3-numpy; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || NEED="${NEED:-} $pkg"
-done
-if [ -n "${NEED:-}" ]; then SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo; $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $NEED; fi
-PY=${PYTHON:-/usr/bin/python3}
+source models/training/prereqs.sh
 data=models/training/data
 packed=$data/packed
 dotnet build src/XrayAnalysis.Cli -c Release -v quiet -nologo >/dev/null
