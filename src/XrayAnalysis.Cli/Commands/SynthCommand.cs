@@ -30,7 +30,7 @@ internal static class SynthCommand
         palette.AcceptOnlyFromAmong("standard", "amber", "cyan", "grey");
         var jpegQuality = new Option<int>("--jpeg-quality") { Description = "2D: JPEG round trip of the render at this quality, 1-100 (0: none)." };
         var downscale = new Option<double>("--downscale") { Description = "2D: write the scan at this scale, (0, 1] (0.5: half resolution; boxes scaled).", DefaultValueFactory = _ => 1.0 };
-        var clutter = new Option<double>("--clutter") { Description = "2D: multiply the number of benign items (2: heavier clutter).", DefaultValueFactory = _ => 1.0 };
+        var clutter = new Option<double>("--clutter") { Description = "Multiply the number of benign items (2: heavier clutter; for CT, half the extra items are look-alike blocks of cheese, soap or chocolate).", DefaultValueFactory = _ => 1.0 };
         var varied = new Option<bool>("--varied") { Description = "2D: each scene draws its own scanner (palette, dose, blur, downscale, JPEG) - for training sets." };
         var backgrounds = new Option<DirectoryInfo>("--backgrounds")
         {
@@ -81,7 +81,7 @@ internal static class SynthCommand
             {
                 int nx = r.GetValue(width) > 0 ? r.GetValue(width) : 256, ny = r.GetValue(height) > 0 ? r.GetValue(height) : 256;
                 int nz = r.GetValue(depth) > 0 ? r.GetValue(depth) : 128;
-                CtWriter.Write(r.GetValue(seed), n, nx, ny, nz, r.GetValue(rate), Math.Max(1, r.GetValue(sliceStep)), r.GetValue(compress), !r.GetValue(noSlices), dir, progress);
+                CtWriter.Write(r.GetValue(seed), n, nx, ny, nz, r.GetValue(rate), Math.Max(1, r.GetValue(sliceStep)), r.GetValue(compress), !r.GetValue(noSlices), dir, progress, r.GetValue(clutter));
                 o.WriteLine($"xray synth: {n} ct volumes {nx}x{ny}x{nz} (seed {r.GetValue(seed)}) in {sw.Elapsed.TotalSeconds:0.0} s -> {dir}");
                 return ExitCodes.Ok;
             }

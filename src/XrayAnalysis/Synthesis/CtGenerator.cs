@@ -4,10 +4,15 @@ namespace XrayAnalysis.Synthesis;
 /// Generates a 3D baggage CT volume: a suitcase shell, clothes, bottles, a laptop, metal rods, food blocks and, for
 /// threat volumes, bricks, packets and tablet clusters. Values are linear attenuation at an effective 80 keV (the mean of
 /// the 60 and 100 keV coefficients), with Gaussian noise and streaks radiating from metal in the slices it crosses.
+/// A clutter factor above 1 adds that many times more benign items after the usual ones, half of them
+/// look-alikes: brick-sized blocks of cheese, soap or chocolate, some wrapped in plastic like a taped brick (chocolate's
+/// attenuation is within 0.002 /cm of the drug's). At 1 the volume is exactly what it was before the option existed.
 /// </summary>
 internal static class CtGenerator
 {
-    public static CtVolume Generate(long seed, long index, int nx, int ny, int nz, double threatRate)
+    private static readonly Material[] LookAlikes = [Material.Cheese, Material.Soap, Material.Chocolate];
+
+    public static CtVolume Generate(long seed, long index, int nx, int ny, int nz, double threatRate, double clutter = 1.0)
     {
         SplitMix r = SplitMix.For(seed, "ct", index);
         var v = new CtVolume(nx, ny, nz, 1.5, 1.5, 2.0);
@@ -40,6 +45,27 @@ internal static class CtGenerator
                     Box(v, cx, cy, cz, 2, 2, len, Mu(Material.Steel), null);
                     metals.Add((cx, cy, cz - (len / 2), cz + (len / 2)));
                     break;
+            }
+        }
+
+        // Extra items only after the usual draws, so that clutter 1 keeps every earlier seed's volume.
+        int extra = clutter > 1 ? (int)Math.Round(n * (clutter - 1)) : 0;
+        for (int i = 0; i < extra; i++)
+        {
+            int cx = r.Int(x0 + 30, x1 - 30), cy = r.Int(y0 + 20, y1 - 20), cz = r.Int(z0 + 10, z1 - 10);
+            if (r.Chance(0.5))
+            {
+                int bx = r.Int(20, 45), by = r.Int(12, 25), bz = r.Int(6, 14);
+                if (r.Chance(0.5))
+                {
+                    Box(v, cx, cy, cz, bx + 2, by + 2, bz + 2, Mu(Material.Plastic), null);
+                }
+
+                Box(v, cx, cy, cz, bx, by, bz, Mu(LookAlikes[r.Int(0, LookAlikes.Length)]), null);
+            }
+            else
+            {
+                Ellipsoid(v, cx, cy, cz, r.Range(20, 60), r.Range(15, 40), r.Range(8, 25), Mu(Material.Clothes), null);
             }
         }
 

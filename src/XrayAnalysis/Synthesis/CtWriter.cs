@@ -15,7 +15,8 @@ namespace XrayAnalysis.Synthesis;
 /// </summary>
 internal static class CtWriter
 {
-    public static void Write(long seed, int count, int nx, int ny, int nz, double threatRate, int sliceStep, bool compress, bool writeSlices, string outDir, IProgress<int>? progress = null)
+    public static void Write(long seed, int count, int nx, int ny, int nz, double threatRate, int sliceStep, bool compress, bool writeSlices, string outDir,
+        IProgress<int>? progress = null, double clutter = 1.0)
     {
         foreach (string sub in writeSlices ? (string[])["volumes", "slices", "images"] : ["volumes", "images"])
         {
@@ -26,7 +27,7 @@ internal static class CtWriter
         int done = 0;
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
-            perVolume[i] = WriteVolume(seed, i, nx, ny, nz, threatRate, sliceStep, compress, writeSlices, outDir);
+            perVolume[i] = WriteVolume(seed, i, nx, ny, nz, threatRate, sliceStep, compress, writeSlices, outDir, clutter);
             progress?.Report(Interlocked.Increment(ref done));
         });
 
@@ -40,10 +41,10 @@ internal static class CtWriter
     }
 
     private static List<(string, int, int, List<(ThreatClass, int, int, int, int)>)> WriteVolume(
-        long seed, int i, int nx, int ny, int nz, double threatRate, int sliceStep, bool compress, bool writeSlices, string outDir)
+        long seed, int i, int nx, int ny, int nz, double threatRate, int sliceStep, bool compress, bool writeSlices, string outDir, double clutter)
     {
         string name = SynthWriter.NameOf("ct", i);
-        CtVolume v = CtGenerator.Generate(seed, i, nx, ny, nz, threatRate);
+        CtVolume v = CtGenerator.Generate(seed, i, nx, ny, nz, threatRate, clutter);
         var raw = new byte[v.Mu.Length * 2];
         for (int k = 0; k < v.Mu.Length; k++)
         {

@@ -106,6 +106,38 @@ public sealed class SynthesisTests : TempDirTest
     }
 
     [Test]
+    public void Ct_clutter_adds_look_alike_blocks_and_leaves_the_default_volume_unchanged()
+    {
+        float chocolate = (float)((Material.Chocolate.MuLow + Material.Chocolate.MuHigh) / 2);
+        float drug = (float)((Material.Narcotic.MuLow + Material.Narcotic.MuHigh) / 2);
+        Assert.That(Math.Abs(chocolate - drug), Is.LessThan(0.002), "the hardest look-alike: within 0.002 /cm of the drug");
+        int lookAlikeVoxels = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            CtVolume plain = CtGenerator.Generate(7, i, 96, 96, 48, 0.5);
+            Assert.That(CtGenerator.Generate(7, i, 96, 96, 48, 0.5, clutter: 1.0).Mu, Is.EqualTo(plain.Mu), "clutter 1 is the volume as before");
+            CtVolume busy = CtGenerator.Generate(7, i, 96, 96, 48, 0.5, clutter: 2.0);
+            Assert.That(busy.Mu, Is.Not.EqualTo(plain.Mu));
+            // Voxels near the look-alikes' μ outside every threat box (noise σ 0.008, so a band of ± 0.004 around cheese, soap, chocolate).
+            float[] targets = [.. new[] { Material.Cheese, Material.Soap }.Select(m => (float)((m.MuLow + m.MuHigh) / 2))];
+            lookAlikeVoxels += Count(busy, targets) - Count(plain, targets);
+        }
+
+        Assert.That(lookAlikeVoxels, Is.GreaterThan(1000), "clutter 2 adds blocks of cheese or soap");
+
+        static int Count(CtVolume v, float[] targets)
+        {
+            int n = 0;
+            for (int k = 0; k < v.Mu.Length; k++)
+            {
+                n += targets.Any(t => Math.Abs(v.Mu[k] - t) < 0.004) ? 1 : 0;
+            }
+
+            return n;
+        }
+    }
+
+    [Test]
     public void Ct_ground_truth_matches_the_threat_voxels()
     {
         for (int i = 0; i < 6; i++)
