@@ -164,7 +164,8 @@ internal static class ReviewBuilder
         catch (JsonException) when (IsVolumeResult(bytes))
         {
             string pictures = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(rel)) ?? "", "pictures");
-            warnings.Add($"{rel}: a CT volume's result, not shown (the page shows 2D scans; the volume's projections and montages are in {pictures}{Path.DirectorySeparatorChar})");
+            string where = Directory.Exists(Path.Combine(root, pictures)) ? $"the volume's projections and montages are in {pictures}{Path.DirectorySeparatorChar}" : "its regions are in the JSON";
+            warnings.Add($"{rel}: a CT volume's result, not shown (the page shows 2D scans; {where})");
             return null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or InvalidDataException or NotSupportedException)

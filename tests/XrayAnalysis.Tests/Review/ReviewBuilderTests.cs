@@ -109,6 +109,7 @@ public sealed class ReviewBuilderTests : TempDirTest
         Assert.That(code, Is.Zero, e);
         Assert.That(o, Does.Contain("3 scans (3 rendered"));
         Assert.That(e, Does.Contain(Path.Combine("ct-volume", "results", "ct_00000.json") + ": a CT volume's result, not shown").And.Not.Contain("unreadable"));
+        Assert.That(e, Does.Contain("its regions are in the JSON"), "run with --no-pictures: no pictures folder to point at");
         Assert.That(ReviewBuilder.IsVolumeResult("{\"input\": {}}"u8.ToArray()), Is.False);
         Assert.That(ReviewBuilder.IsVolumeResult("not json"u8.ToArray()), Is.False);
     }
