@@ -16,9 +16,7 @@ public sealed class BundledModelTests(string file, string parityFolder)
     [Test]
     public void The_bundled_model_matches_its_pinned_hash_and_the_ultralytics_contract()
     {
-        string pinned = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(TestData.RepoRoot, "models", "models.json")))
-            .RootElement.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("file").GetString() == file)
-            .GetProperty("sha256").GetString()!;
+        string pinned = TestData.ManifestEntry(file).GetProperty("sha256").GetString()!;
         using OnnxDetector d = OnnxDetector.Open(ModelPath, new DetectorOptions { ExpectedSha256 = pinned });
         Assert.That(d.Model.Layout, Is.EqualTo(XrayAnalysis.Decoding.OutputLayout.UltralyticsV8));
         Assert.That(d.Model.ObservedOutputShape, Is.EqualTo(new long[] { 1, 7, 3024 }));
