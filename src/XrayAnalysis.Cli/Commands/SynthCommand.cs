@@ -26,7 +26,7 @@ internal static class SynthCommand
         var compress = new Option<bool>("--compress") { Description = "CT: write the MetaImage data zlib-compressed (.zraw)." };
         var noSlices = new Option<bool>("--no-slices") { Description = "CT: skip the 16-bit slice stack (slices/NAME/slice_NNNN.png)." };
         var dose = new Option<double>("--dose") { Description = "Unattenuated photon counts per pixel (noise level).", DefaultValueFactory = _ => 20_000 };
-        var palette = new Option<string>("--palette") { Description = "2D: palette of the 8-bit render (cyan is never drawn by --varied: a held-out look).", DefaultValueFactory = _ => "standard" };
+        var palette = new Option<string>("--palette") { Description = "2D: palette of the 8-bit render (cyan is never drawn by --varied: a held-out look). TIP: your scanner's palette, for rendering pairs and the threats projected into 8-bit pseudo-colour.", DefaultValueFactory = _ => "standard" };
         palette.AcceptOnlyFromAmong("standard", "amber", "cyan", "grey");
         var jpegQuality = new Option<int>("--jpeg-quality") { Description = "2D: JPEG round trip of the render at this quality, 1-100 (0: none)." };
         var downscale = new Option<double>("--downscale") { Description = "2D: write the scan at this scale, (0, 1] (0.5: half resolution; boxes scaled).", DefaultValueFactory = _ => 1.0 };
@@ -66,7 +66,7 @@ internal static class SynthCommand
             string dir = r.GetValue(outDir)!.FullName;
             if (r.GetValue(backgrounds) is { } bg)
             {
-                return Tip(r, bg.FullName, dir, r.GetValue(perBackground), r.GetValue(threatsPer) ?? "1-2", r.GetValue(pitch), !r.GetValue(noNegatives), r.GetValue(seed));
+                return Tip(r, bg.FullName, dir, r.GetValue(perBackground), r.GetValue(threatsPer) ?? "1-2", r.GetValue(pitch), !r.GetValue(noNegatives), r.GetValue(seed), Enum.Parse<ScanPalette>(r.GetValue(palette)!, ignoreCase: true));
             }
 
             if (r.GetValue(kind) is null)
@@ -133,7 +133,7 @@ internal static class SynthCommand
         public void Report(int value) => report(value);
     }
 
-    private static int Tip(ParseResult r, string backgrounds, string dir, int perBackground, string threats, double pitch, bool negatives, long seed)
+    private static int Tip(ParseResult r, string backgrounds, string dir, int perBackground, string threats, double pitch, bool negatives, long seed, ScanPalette palette)
     {
         TextWriter err = r.InvocationConfiguration.Error;
         string[] parts = threats.Split('-');
@@ -148,7 +148,7 @@ internal static class SynthCommand
         TipDatasetReport rep;
         try
         {
-            rep = TipDataset.Build(backgrounds, dir, new TipDatasetOptions { PerBackground = perBackground, MinThreats = min, MaxThreats = max, MmPerPixel = pitch, Negatives = negatives, Seed = seed }, err);
+            rep = TipDataset.Build(backgrounds, dir, new TipDatasetOptions { PerBackground = perBackground, MinThreats = min, MaxThreats = max, MmPerPixel = pitch, Negatives = negatives, Seed = seed, Palette = palette }, err);
         }
         catch (ArgumentException ex)
         {

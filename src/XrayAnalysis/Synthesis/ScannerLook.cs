@@ -44,7 +44,10 @@ internal sealed record ScannerLook(ScanPalette Palette, double Dose, double Blur
     }
 
     /// <summary>Renders a 16-bit high/low pair (65535 = air) to BGR with this look's palette.</summary>
-    public Mat Render(Mat high, Mat low) => Render(high, low, Tables[(int)Palette]);
+    public Mat Render(Mat high, Mat low) => Render(high, low, Palette);
+
+    /// <summary>Renders a 16-bit high/low pair (65535 = air) to BGR with <paramref name="palette"/>.</summary>
+    internal static Mat Render(Mat high, Mat low, ScanPalette palette) => Render(high, low, Tables[(int)palette]);
 
     /// <summary>Renders a 16-bit pair row by row through a (high code, low code) → BGR table.</summary>
     internal static Mat Render(Mat high, Mat low, byte[] colour)

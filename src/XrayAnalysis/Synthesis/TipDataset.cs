@@ -27,6 +27,13 @@ internal sealed record TipDatasetOptions
 
     /// <summary>Also write each background untouched, as a negative.</summary>
     public bool Negatives { get; init; } = true;
+
+    /// <summary>
+    /// The palette of the scanner's renders: dual-energy pairs are rendered with it to images/, and for 8-bit pseudo-colour
+    /// backgrounds the threat is rendered with it before it multiplies the channels (a threat drawn in another palette
+    /// would look like no threat that scanner shows).
+    /// </summary>
+    public ScanPalette Palette { get; init; } = ScanPalette.Standard;
 }
 
 /// <summary>What a build wrote.</summary>
@@ -119,7 +126,7 @@ internal static class TipDataset
                             }
                         }
 
-                        scenes.Add(Write(outDir, name, high, low, boxes));
+                        scenes.Add(Write(outDir, name, high, low, boxes, o.Palette));
                         composites++;
                     }
                     finally
@@ -131,7 +138,7 @@ internal static class TipDataset
 
                 if (o.Negatives)
                 {
-                    scenes.Add(Write(outDir, $"{Sanitise(input.Name)}_clean", scan.Image, scan.LowEnergy, []));
+                    scenes.Add(Write(outDir, $"{Sanitise(input.Name)}_clean", scan.Image, scan.LowEnergy, [], o.Palette));
                     negatives++;
                 }
             }
@@ -234,7 +241,7 @@ internal static class TipDataset
                 continue;
             }
 
-            Multiply(high, low, place, tHigh, tLow);
+            Multiply(high, low, place, tHigh, tLow, o.Palette);
             foreach (ThreatBox t in canvas.Threats)
             {
                 var b = new Rect(t.X - ext.X + x, t.Y - ext.Y + y, t.Width, t.Height) & place;
@@ -250,7 +257,7 @@ internal static class TipDataset
         return false;
     }
 
-    private static void Multiply(Mat high, Mat? low, Rect place, Mat tHigh, Mat tLow)
+    private static void Multiply(Mat high, Mat? low, Rect place, Mat tHigh, Mat tLow, ScanPalette palette)
     {
         if (high.Channels() == 3)
         {
@@ -259,7 +266,7 @@ internal static class TipDataset
             using var l16 = new Mat();
             tHigh.ConvertTo(h16, MatType.CV_16U, 65535);
             tLow.ConvertTo(l16, MatType.CV_16U, 65535);
-            using Mat bgr = SynthWriter.Render(h16, l16);
+            using Mat bgr = ScannerLook.Render(h16, l16, palette);
             using var t3 = new Mat();
             bgr.ConvertTo(t3, MatType.CV_32FC3, 1 / 255.0);
             MultiplyInto(high, place, t3);
@@ -282,7 +289,7 @@ internal static class TipDataset
         f.ConvertTo(dst, image.Type());
     }
 
-    private static SynthWriter.SceneRecord Write(string outDir, string name, Mat image, Mat? low, List<ThreatBox> boxes)
+    private static SynthWriter.SceneRecord Write(string outDir, string name, Mat image, Mat? low, List<ThreatBox> boxes, ScanPalette palette)
     {
         Mat shown = image;
         Mat? rendered = null;
@@ -290,7 +297,7 @@ internal static class TipDataset
         {
             AtomicFile.WriteAllBytes(Path.Combine(outDir, "raw", name + "_high.png"), Png(image));
             AtomicFile.WriteAllBytes(Path.Combine(outDir, "raw", name + "_low.png"), Png(low));
-            rendered = SynthWriter.Render(image, low);
+            rendered = ScannerLook.Render(image, low, palette);
             shown = rendered;
         }
 

@@ -101,6 +101,49 @@ public sealed class TipDatasetTests : TempDirTest
     }
 
     [Test]
+    public void TheScannersPaletteRendersPairsAndTheThreatsProjectedIntoPseudoColour()
+    {
+        string bg = Backgrounds();
+        string std = Path.Combine(Dir, "std"), cyan = Path.Combine(Dir, "cyan");
+        Tip(bg, std);
+        (int code, string o, string e) = Tip(bg, cyan, "--palette", "cyan");
+        Assert.That(code, Is.EqualTo(1), o + e); // the broken background, as ever
+        CocoDataset a = CocoDataset.Load(Path.Combine(std, "annotations.coco.json"));
+        CocoDataset b = CocoDataset.Load(Path.Combine(cyan, "annotations.coco.json"));
+        Assert.That(b.Annotations.Select(x => (x.ImageId, x.CategoryId, string.Join(",", x.Bbox))), Is.EqualTo(a.Annotations.Select(x => (x.ImageId, x.CategoryId, string.Join(",", x.Bbox)))), "the palette moves no threat");
+
+        // Pairs: the render in images/ is the composite pair through the scanner's palette, not the standard one.
+        using (Mat high = Cv2.ImRead(Path.Combine(cyan, "raw", "pair_tip00_high.png"), ImreadModes.Unchanged))
+        using (Mat low = Cv2.ImRead(Path.Combine(cyan, "raw", "pair_tip00_low.png"), ImreadModes.Unchanged))
+        using (Mat expected = XrayAnalysis.Synthesis.ScannerLook.Render(high, low, XrayAnalysis.Synthesis.ScanPalette.Cyan))
+        using (Mat shown = Cv2.ImRead(Path.Combine(cyan, "images", "pair_tip00.png"), ImreadModes.Unchanged))
+        using (Mat standard = Cv2.ImRead(Path.Combine(std, "images", "pair_tip00.png"), ImreadModes.Unchanged))
+        {
+            Assert.That(Cv2.Norm(shown, expected, NormTypes.INF), Is.Zero);
+            Assert.That(Cv2.Norm(shown, standard, NormTypes.INF), Is.GreaterThan(20), "the standard render differs");
+        }
+
+        // 8-bit pseudo-colour: only the threats' pixels depend on the palette they were drawn in.
+        CocoImage composite = b.Images.First(i => i.FileName == "colour_tip00.png");
+        using Mat c = Cv2.ImRead(Path.Combine(cyan, "images", composite.FileName), ImreadModes.Unchanged);
+        using Mat s = Cv2.ImRead(Path.Combine(std, "images", composite.FileName), ImreadModes.Unchanged);
+        using var differs = new Mat();
+        using var grey = new Mat();
+        Cv2.Absdiff(c, s, differs);
+        Cv2.CvtColor(differs, grey, ColorConversionCodes.BGR2GRAY);
+        using var inBoxes = new Mat(grey.Size(), MatType.CV_8U, Scalar.All(0));
+        foreach (CocoAnnotation x in b.Annotations.Where(x => x.ImageId == composite.Id))
+        {
+            inBoxes.Rectangle(new Rect((int)x.Bbox[0], (int)x.Bbox[1], (int)x.Bbox[2], (int)x.Bbox[3]), Scalar.All(255), -1);
+        }
+
+        Assert.That(Cv2.CountNonZero(grey), Is.GreaterThan(100), "the threats themselves are drawn in the scanner's palette");
+        grey.SetTo(Scalar.All(0), inBoxes);
+        Cv2.MinMaxLoc(grey, out _, out double outside);
+        Assert.That(outside, Is.LessThanOrEqualTo(4), "outside the threats' boxes only their faint edges (below the visible level) change, by a few grey levels");
+    }
+
+    [Test]
     public void TheDatasetEvaluatesLikeASynthSet()
     {
         string outDir = Path.Combine(Dir, "tip");
