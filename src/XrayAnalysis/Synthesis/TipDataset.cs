@@ -52,7 +52,7 @@ internal sealed record TipDatasetReport(int Backgrounds, int Composites, int Neg
 /// 8-bit pseudo-colour: the threat's own render multiplies each channel (TIP's usual approximation; see
 /// <see cref="ThreatImageProjection"/>).</item>
 /// <item>Placement: inside the bag, not in air — at least <see cref="TipDatasetOptions.MinCover"/> of the threat's visible
-/// pixels over pixels darker than 85 % of the scan's air level (its 99.9th percentile); not over an earlier threat of the
+/// pixels over pixels darker than 95 % of the scan's air level (its 99.9th percentile); not over an earlier threat of the
 /// same composite. A threat that finds no such place in 80 tries is not placed (counted).</item>
 /// <item>Boxes are each threat object's visible extent, as <c>xray synth</c> gives them.</item>
 /// </list>
