@@ -100,7 +100,7 @@ internal static class VolumeCommand
                 {
                     int gt = report.GroundTruthRegions;
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"3D recall {report.Found}/{gt} = {(gt == 0 ? double.NaN : (double)report.Found / gt):0.000} at IoU ≥ {VolumeBatch.GroundTruthIou}; false positives per volume {(double)report.FalsePositives / report.VolumesWithGroundTruth:0.00} ({report.VolumesWithGroundTruth} volumes with ground truth)"));
+                        $"3D recall {report.Found}/{gt} = {(gt == 0 ? double.NaN : (double)report.Found / gt):0.000} at IoU ≥ {VolumeBatch.GroundTruthIou}; false positives per volume {(double)report.FalsePositives / report.VolumesWithGroundTruth:0.00} ({report.VolumesWithGroundTruth} volumes with ground truth){OnLookAlikes(report.FalsePositivesOnLookAlikes)}"));
                 }
 
                 if (report.SummaryError is { } summaryError)
@@ -115,6 +115,11 @@ internal static class VolumeCommand
         });
         return cmd;
     }
+
+    /// <summary>", of which K on look-alikes (chocolate 2, soap 1)", or nothing when no false positive lies on one.</summary>
+    private static string OnLookAlikes(IReadOnlyDictionary<string, int> byMaterial) =>
+        byMaterial.Count == 0 ? string.Empty
+            : string.Create(CultureInfo.InvariantCulture, $", of which {byMaterial.Values.Sum()} on look-alikes ({string.Join(", ", byMaterial.Select(kv => $"{kv.Key} {kv.Value}"))})");
 
     private static void Print(VolumeResult result, TextWriter stdout, TextWriter stderr)
     {
@@ -133,7 +138,7 @@ internal static class VolumeCommand
             $"{result.Name}: {result.Regions.Count} regions, {result.SlicesProcessed} slices at {result.SlicesPerSecond:0.0} slices/s, outside Session.Run {result.NonInferenceShare:P1} ({result.NonInferenceShareWithPictures:P1} with pictures, {result.TimingsMs.Pictures:0} ms), peak RSS {result.PeakWorkingSetBytes / 1048576.0:0} MiB");
         if (result.Evaluation is { } ev)
         {
-            line += string.Create(CultureInfo.InvariantCulture, $"; ground truth {ev.Matched}/{ev.GroundTruth} found at 3D IoU >= {VolumeBatch.GroundTruthIou}, {ev.FalsePositives} false positives");
+            line += string.Create(CultureInfo.InvariantCulture, $"; ground truth {ev.Matched}/{ev.GroundTruth} found at 3D IoU >= {VolumeBatch.GroundTruthIou}, {ev.FalsePositives} false positives{OnLookAlikes(ev.FalsePositivesOnLookAlikes)}");
         }
 
         stdout.WriteLine(line);

@@ -56,12 +56,16 @@ internal static class CtGenerator
             if (r.Chance(0.5))
             {
                 int bx = r.Int(20, 45), by = r.Int(12, 25), bz = r.Int(6, 14);
-                if (r.Chance(0.5))
+                bool wrapped = r.Chance(0.5);
+                if (wrapped)
                 {
                     Box(v, cx, cy, cz, bx + 2, by + 2, bz + 2, Mu(Material.Plastic), null);
                 }
 
-                Box(v, cx, cy, cz, bx, by, bz, Mu(LookAlikes[r.Int(0, LookAlikes.Length)]), null);
+                Material m = LookAlikes[r.Int(0, LookAlikes.Length)];
+                Box(v, cx, cy, cz, bx, by, bz, Mu(m), null);
+                v.LookAlikes.Add(new LookAlikeBox3D(m.Name, wrapped, Math.Max(0, cx - bx), Math.Max(0, cy - by), Math.Max(0, cz - bz),
+                    Math.Min(v.Nx - 1, cx + bx), Math.Min(v.Ny - 1, cy + by), Math.Min(v.Nz - 1, cz + bz)));
             }
             else
             {

@@ -24,8 +24,14 @@ internal sealed class CtVolume
 
     public List<ThreatBox3D> Threats { get; } = [];
 
+    /// <summary>Benign look-alike blocks (clutter above 1): where they are, so false alarms on them can be counted.</summary>
+    public List<LookAlikeBox3D> LookAlikes { get; } = [];
+
     public int Index(int x, int y, int z) => (((z * Ny) + y) * Nx) + x;
 }
 
 /// <summary>A threat's voxel extent: inclusive minimum and maximum index per axis.</summary>
 internal sealed record ThreatBox3D(ThreatClass Class, int MinX, int MinY, int MinZ, int MaxX, int MaxY, int MaxZ);
+
+/// <summary>A benign look-alike block's voxel extent (inclusive), its material and whether it is wrapped in plastic.</summary>
+internal sealed record LookAlikeBox3D(string Material, bool Wrapped, int MinX, int MinY, int MinZ, int MaxX, int MaxY, int MaxZ);

@@ -87,7 +87,21 @@ internal static class CtWriter
             gt.Append(CultureInfo.InvariantCulture, $"{(t == 0 ? "" : ",")}\n    {{\"class\": \"{ThreatClasses.NameOf(b.Class)}\", \"category_id\": {ThreatClasses.CocoId(b.Class)}, \"min\": [{b.MinX}, {b.MinY}, {b.MinZ}], \"max\": [{b.MaxX}, {b.MaxY}, {b.MaxZ}]}}");
         }
 
-        gt.Append("\n  ]\n}\n");
+        gt.Append("\n  ]");
+        if (v.LookAlikes.Count > 0)
+        {
+            // Benign, not ground truth: where the look-alikes are, so that false alarms on them can be told apart.
+            gt.Append(",\n  \"look_alikes\": [");
+            for (int t = 0; t < v.LookAlikes.Count; t++)
+            {
+                LookAlikeBox3D b = v.LookAlikes[t];
+                gt.Append(CultureInfo.InvariantCulture, $"{(t == 0 ? "" : ",")}\n    {{\"material\": \"{b.Material}\", \"wrapped\": {(b.Wrapped ? "true" : "false")}, \"min\": [{b.MinX}, {b.MinY}, {b.MinZ}], \"max\": [{b.MaxX}, {b.MaxY}, {b.MaxZ}]}}");
+            }
+
+            gt.Append("\n  ]");
+        }
+
+        gt.Append("\n}\n");
         AtomicFile.WriteAllText(Path.Combine(vol, name + ".boxes.json"), gt.ToString());
         string sliceDir = Path.Combine(outDir, "slices", name);
         if (writeSlices)

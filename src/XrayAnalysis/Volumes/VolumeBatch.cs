@@ -52,6 +52,7 @@ public sealed class VolumeBatch
         var results = new List<VolumeResult>(inputs.Count);
         var summary = new StringBuilder("name,input,status,reason,regions,slices\n");
         int notOk = 0, withGt = 0, gtTotal = 0, found = 0, fps = 0;
+        var onLookAlikes = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (string input in inputs)
         {
             string name = Path.GetFileNameWithoutExtension(input.TrimEnd('/'));
@@ -62,6 +63,10 @@ public sealed class VolumeBatch
                 gtTotal += e.GroundTruth;
                 found += e.Matched;
                 fps += e.FalsePositives;
+                foreach ((string material, int count) in e.FalsePositivesOnLookAlikes)
+                {
+                    onLookAlikes[material] = onLookAlikes.GetValueOrDefault(material) + count;
+                }
             }
 
             try
@@ -95,7 +100,7 @@ public sealed class VolumeBatch
             summaryError = $"cannot write {Path.Combine(_outDir, "summary.csv")}: {Reasons.Of(ex)}";
         }
 
-        return new VolumeBatchReport(results, notOk, withGt, gtTotal, found, fps, summaryError);
+        return new VolumeBatchReport(results, notOk, withGt, gtTotal, found, fps, summaryError) { FalsePositivesOnLookAlikes = onLookAlikes };
     }
 
     private VolumeResult One(string input, string name)
@@ -108,7 +113,7 @@ public sealed class VolumeBatch
             {
                 result = result with
                 {
-                    Evaluation = VolumeGroundTruth.Evaluate(result.Regions, VolumeGroundTruth.Load(gtPath), GroundTruthIou, _pipeline.Settings.Confidence),
+                    Evaluation = VolumeGroundTruth.Evaluate(result.Regions, VolumeGroundTruth.Load(gtPath), GroundTruthIou, _pipeline.Settings.Confidence, VolumeGroundTruth.LoadLookAlikes(gtPath)),
                 };
             }
 

@@ -9,4 +9,8 @@ namespace XrayAnalysis.Volumes;
 /// <param name="FalsePositives">Regions matching no ground truth, over those volumes.</param>
 /// <param name="SummaryError">Why summary.csv could not be written; null when it was.</param>
 public sealed record VolumeBatchReport(
-    IReadOnlyList<VolumeResult> Results, int NotOk, int VolumesWithGroundTruth, int GroundTruthRegions, int Found, int FalsePositives, string? SummaryError);
+    IReadOnlyList<VolumeResult> Results, int NotOk, int VolumesWithGroundTruth, int GroundTruthRegions, int Found, int FalsePositives, string? SummaryError)
+{
+    /// <summary>Of <see cref="FalsePositives"/>, those on benign look-alike blocks the ground truth lists, by material.</summary>
+    public IReadOnlyDictionary<string, int> FalsePositivesOnLookAlikes { get; init; } = new Dictionary<string, int>();
+}

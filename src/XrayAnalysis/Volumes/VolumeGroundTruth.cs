@@ -25,13 +25,41 @@ internal static class VolumeGroundTruth
         return list;
     }
 
+    /// <summary>
+    /// The benign look-alike blocks a NAME.boxes.json lists under <c>look_alikes</c> (xray synth --kind ct --clutter above 1),
+    /// as (material, min, max); empty when there are none.
+    /// </summary>
+    public static List<(string Material, int[] Min, int[] Max)> LoadLookAlikes(string path)
+    {
+        using JsonDocument d = JsonDocument.Parse(File.ReadAllBytes(path));
+        var list = new List<(string, int[], int[])>();
+        if (d.RootElement.TryGetProperty("look_alikes", out JsonElement all) && all.ValueKind == JsonValueKind.Array)
+        {
+            foreach (JsonElement t in all.EnumerateArray())
+            {
+                list.Add((t.GetProperty("material").GetString() ?? "", t.GetProperty("min").EnumerateArray().Select(x => x.GetInt32()).ToArray(),
+                    t.GetProperty("max").EnumerateArray().Select(x => x.GetInt32()).ToArray()));
+            }
+        }
+
+        return list;
+    }
+
     /// <summary>Greedy matching by score (any class finds an object, as for screening): recall and false positives at 3D IoU ≥ threshold.</summary>
-    public static VolumeEvaluation Evaluate(IReadOnlyList<Region3D> regions, List<(string Class, int[] Min, int[] Max)> gt, double iou, double scoreThreshold)
+    /// <param name="regions">The volume's regions.</param>
+    /// <param name="gt">Threats.</param>
+    /// <param name="iou">3D IoU at which a region finds a threat.</param>
+    /// <param name="scoreThreshold">Regions below this score are not counted.</param>
+    /// <param name="lookAlikes">Benign look-alike blocks: a false positive with at least half its voxels inside one is
+    /// counted against that block's material.</param>
+    public static VolumeEvaluation Evaluate(IReadOnlyList<Region3D> regions, List<(string Class, int[] Min, int[] Max)> gt, double iou, double scoreThreshold,
+        List<(string Material, int[] Min, int[] Max)>? lookAlikes = null)
     {
         ArgumentNullException.ThrowIfNull(regions);
         ArgumentNullException.ThrowIfNull(gt);
         var used = new bool[gt.Count];
         int fp = 0, matched = 0;
+        var onLookAlikes = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (Region3D r in regions.Where(r => r.Score >= scoreThreshold).OrderByDescending(r => r.Score))
         {
             int best = -1;
@@ -55,9 +83,47 @@ internal static class VolumeGroundTruth
             else
             {
                 fp++;
+                if (OnLookAlike(r, lookAlikes) is { } material)
+                {
+                    onLookAlikes[material] = onLookAlikes.GetValueOrDefault(material) + 1;
+                }
             }
         }
 
-        return new VolumeEvaluation(gt.Count, matched, fp, iou, scoreThreshold);
+        return new VolumeEvaluation(gt.Count, matched, fp, iou, scoreThreshold) { FalsePositivesOnLookAlikes = onLookAlikes };
+    }
+
+    /// <summary>The material of the look-alike block holding the largest share of the region's voxels, when that share is at least half.</summary>
+    private static string? OnLookAlike(Region3D r, List<(string Material, int[] Min, int[] Max)>? lookAlikes)
+    {
+        if (lookAlikes is null)
+        {
+            return null;
+        }
+
+        double volume = 1;
+        for (int a = 0; a < 3; a++)
+        {
+            volume *= r.VoxelMax[a] - r.VoxelMin[a] + 1;
+        }
+
+        string? best = null;
+        double bestShare = 0.5;
+        foreach ((string material, int[] min, int[] max) in lookAlikes)
+        {
+            double inside = 1;
+            for (int a = 0; a < 3; a++)
+            {
+                inside *= Math.Max(0, Math.Min(r.VoxelMax[a], max[a]) - Math.Max(r.VoxelMin[a], min[a]) + 1);
+            }
+
+            if (inside / volume >= bestShare)
+            {
+                bestShare = inside / volume;
+                best = material;
+            }
+        }
+
+        return best;
     }
 }

@@ -76,4 +76,11 @@ public sealed record Region3D(int ClassId, string ClassName, float Score, int[] 
 public sealed record SliceBoxes(string Axis, int Index, IReadOnlyList<DetectionRecord> Boxes);
 
 /// <summary>Comparison with ground truth found beside the volume (NAME.boxes.json from xray synth).</summary>
-public sealed record VolumeEvaluation(int GroundTruth, int Matched, int FalsePositives, double IouThreshold, double ScoreThreshold);
+public sealed record VolumeEvaluation(int GroundTruth, int Matched, int FalsePositives, double IouThreshold, double ScoreThreshold)
+{
+    /// <summary>
+    /// Of <see cref="FalsePositives"/>, those lying on a benign look-alike block that the ground truth lists (at least
+    /// half the region inside it), by the block's material (e.g. chocolate, cheese, soap); empty when none or none listed.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> FalsePositivesOnLookAlikes { get; init; } = new Dictionary<string, int>();
+}
