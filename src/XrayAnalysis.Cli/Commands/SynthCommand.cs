@@ -31,6 +31,7 @@ internal static class SynthCommand
         var jpegQuality = new Option<int>("--jpeg-quality") { Description = "2D: JPEG round trip of the render at this quality, 1-100 (0: none)." };
         var downscale = new Option<double>("--downscale") { Description = "2D: write the scan at this scale, (0, 1] (0.5: half resolution; boxes scaled).", DefaultValueFactory = _ => 1.0 };
         var clutter = new Option<double>("--clutter") { Description = "Multiply the number of benign items (2: heavier clutter; for CT, half the extra items are look-alike blocks of cheese, soap or chocolate).", DefaultValueFactory = _ => 1.0 };
+        var unseen = new Option<bool>("--unseen-concealment") { Description = "2D: hide every threat (not cargo's) in a carrier no training set has - hollowed book, shampoo bottle, coffee bag, stuffed toy, swallowed-style pellets: a held-out concealment for robustness tests." };
         var varied = new Option<bool>("--varied") { Description = "2D: each scene draws its own scanner (palette, dose, blur, downscale, JPEG) - for training sets." };
         var backgrounds = new Option<DirectoryInfo>("--backgrounds")
         {
@@ -47,7 +48,7 @@ internal static class SynthCommand
             cmd.Add(opt);
         }
 
-        foreach (Option opt in new Option[] { kind, count, seed, outDir, rate, width, height, depth, sliceStep, renderFormat, noRaw, compress, noSlices, dose, palette, jpegQuality, downscale, clutter, varied })
+        foreach (Option opt in new Option[] { kind, count, seed, outDir, rate, width, height, depth, sliceStep, renderFormat, noRaw, compress, noSlices, dose, palette, jpegQuality, downscale, clutter, unseen, varied })
         {
             cmd.Add(opt);
         }
@@ -100,6 +101,7 @@ internal static class SynthCommand
                 JpegQuality = r.GetValue(jpegQuality),
                 Downscale = r.GetValue(downscale),
                 ClutterScale = r.GetValue(clutter),
+                UnseenConcealment = r.GetValue(unseen),
                 Varied = r.GetValue(varied),
             };
             SynthWriter.Write(opts, n, dir, progress);

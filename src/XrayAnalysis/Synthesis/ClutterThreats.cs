@@ -144,10 +144,90 @@ internal sealed partial class Clutter
         }
     }
 
+    /// <summary>
+    /// Draw every threat in a carrier no training set has (<see cref="Unseen"/>), for robustness tests. Off by default;
+    /// when off, nothing about a scene changes.
+    /// </summary>
+    public bool UnseenConcealment { get; init; }
+
+    /// <summary>
+    /// A concealment the training sets never contain (<c>xray synth --unseen-concealment</c>): a packet in the cut-out
+    /// of a hardback book, in a bottle of shampoo, in a bag of coffee beans or in a stuffed toy, or swallowed-style
+    /// pellets in a toiletry bag. The ground truth is the drug's visible extent, as everywhere.
+    /// </summary>
+    public void Unseen(Rect g)
+    {
+        switch (r.Int(0, 5))
+        {
+            case 0:
+            {
+                // Hollowed-out hardback: pages, boards, the packet in a cut-out of the pages.
+                int w = c.Px(r.Range(15, 24)), h = c.Px(r.Range(11, 17));
+                (int x, int y) = Spot(g, w + 4, h + 4);
+                Put(Material.Paper, Shapes.Box(w, h, 0, r.Range(2, 4), 1), x, y);
+                Put(Material.Cardboard, Shapes.Frame(w, h, Math.Max(1, c.Px(0.4)), 0.4), x, y);
+                PowderBlob(x + (w / 5), y + (h / 5), w * 3 / 5, h * 3 / 5, r.Range(-5, 5), r.Range(0.8, 1.5), ThreatClass.NarcoticsPacket);
+                break;
+            }
+
+            case 1:
+            {
+                // A shampoo bottle: plastic walls, thick liquid, the packet floating in it.
+                int d = c.Px(r.Range(6, 9)), len = c.Px(r.Range(18, 26));
+                double a = r.Range(-30, 30);
+                int side = Shapes.EllipseSide(d, len);
+                (int x, int y) = Spot(g, side, side);
+                Put(Material.Plastic, Shapes.Ellipse(d, len, a, 0.15, false), x, y);
+                Put(Material.Soap, Shapes.Ellipse(d - 2, len - 2, a, d * c.MmPerPixel / 10, rounded: true), x, y);
+                PowderBlob(x + (side / 2) - (d / 3), y + (side / 2) - (len / 5), d * 2 / 3, len * 2 / 5, a, r.Range(1, 2), ThreatClass.NarcoticsPacket);
+                break;
+            }
+
+            case 2:
+            {
+                // Swallowed-style pellets: 8-24 latex-wrapped ovals of compressed powder in a toiletry bag.
+                int w = c.Px(r.Range(8, 14)), h = c.Px(r.Range(6, 11));
+                (int x, int y) = Spot(g, w + c.Px(3), h + c.Px(3));
+                Put(Material.Plastic, Shapes.Ellipse(w + c.Px(3), h + c.Px(3), 0, 0.2, false), x - c.Px(1.5), y - c.Px(1.5));
+                Put(Material.Narcotic, Shapes.Tablets(w, h, r.Int(8, 25), Math.Max(2, c.Px(r.Range(0.8, 1.1))), r.Range(1.5, 2.2), r), x, y, ThreatClass.NarcoticsPacket);
+                break;
+            }
+
+            case 3:
+            {
+                // A bag of coffee beans with a foil lining; the packet sits among the beans.
+                int w = c.Px(r.Range(12, 18)), h = c.Px(r.Range(18, 24));
+                (int x, int y) = Spot(g, w + 2, h + 2);
+                Mat beans = Shapes.Box(w, h, 0, r.Range(5, 8), 2);
+                Shapes.Texture(beans, 0.2, Math.Max(1, c.Px(0.6)), r);
+                Put(Material.Coffee, beans, x, y);
+                Put(Material.Aluminium, Shapes.Box(w + 2, h + 2, 0, 0.01), x - 1, y - 1);
+                PowderBlob(x + r.Int(c.Px(1), Math.Max(c.Px(1) + 1, w / 3)), y + r.Int(c.Px(1), Math.Max(c.Px(1) + 1, h / 2)), w / 2, h / 3, 0, r.Range(1, 2), ThreatClass.NarcoticsPacket);
+                break;
+            }
+
+            default:
+            {
+                // A stuffed toy: a soft, light fibre filling around the packet.
+                int w = c.Px(r.Range(18, 30)), h = c.Px(r.Range(15, 25));
+                (int x, int y) = Spot(g, w, h);
+                Put(Material.Clothes, Shapes.Blob(w, h, r.Range(0, 180), r.Range(8, 15), 0.3, r), x, y);
+                PowderBlob(x + (w / 3), y + (h / 3), w / 3, h / 3, r.Range(0, 180), r.Range(1, 2), ThreatClass.NarcoticsPacket);
+                break;
+            }
+        }
+    }
+
     public void Threats(Rect g, int count, double brickWeight, double packetWeight)
     {
         for (int i = 0; i < count; i++)
         {
+            if (UnseenConcealment)
+            {
+                Unseen(g);
+                continue;
+            }
+
             double u = r.Next();
             if (r.Chance(0.2))
             {

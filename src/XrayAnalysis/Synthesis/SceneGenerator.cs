@@ -12,7 +12,7 @@ internal static class SceneGenerator
         SplitMix r = SplitMix.For(o.Seed, o.Kind.ToString().ToLowerInvariant(), index);
         (int w, int h, double mm) = o.Geometry();
         var c = new SceneCanvas(w, h, mm);
-        var k = new Clutter(c, r);
+        var k = new Clutter(c, r) { UnseenConcealment = o.UnseenConcealment };
         threatPresent = r.Chance(o.ThreatRate);
         switch (o.Kind)
         {
@@ -72,7 +72,7 @@ internal static class SceneGenerator
 
         if (threat)
         {
-            if (r.Chance(0.25))
+            if (r.Chance(0.25) && !o.UnseenConcealment)
             {
                 k.ThinLayer(inner);
             }

@@ -40,6 +40,13 @@ public sealed record SynthOptions
     public double ClutterScale { get; init; } = 1.0;
 
     /// <summary>
+    /// Hide every threat of the mail, express and baggage routes in a carrier no training set has (a hollowed book, a
+    /// shampoo bottle, a coffee bag, a stuffed toy, swallowed-style pellets): a held-out concealment for robustness
+    /// tests. Cargo is unchanged. Off by default; when off, every scene is what it was before the option existed.
+    /// </summary>
+    public bool UnseenConcealment { get; init; }
+
+    /// <summary>
     /// Each scene draws its own scanner: palette (standard, amber or grey — never cyan, kept for robustness tests), dose
     /// 4,000–40,000, detector blur, a downscale in a quarter of scenes and JPEG quality 50–95 in 40 %. For training sets.
     /// </summary>

@@ -62,6 +62,38 @@ public sealed class SynthesisTests : TempDirTest
         Assert.That(threats, Is.GreaterThanOrEqualTo(12));
     }
 
+    [TestCase(SceneKind.Mail)]
+    [TestCase(SceneKind.Express)]
+    [TestCase(SceneKind.Baggage)]
+    public void Unseen_concealment_changes_only_the_threats_and_hides_them_all_as_packets(SceneKind kind)
+    {
+        int threats = 0, changed = 0;
+        for (int i = 0; i < 12; i++)
+        {
+            var o = new SynthOptions { Kind = kind, Seed = 5, ThreatRate = 0.5 };
+            using SceneCanvas plain = SceneGenerator.Generate(o, i, out bool present);
+            using SceneCanvas unseen = SceneGenerator.Generate(o with { UnseenConcealment = true }, i, out bool presentToo);
+            Assert.That(presentToo, Is.EqualTo(present), "the same scenes hold threats");
+            if (!present)
+            {
+                Assert.That(Cv2.Norm(unseen.AttHigh, plain.AttHigh, NormTypes.INF), Is.Zero, "a clean scene is the same scene");
+                continue;
+            }
+
+            changed += Cv2.Norm(unseen.AttHigh, plain.AttHigh, NormTypes.INF) > 0 ? 1 : 0;
+            foreach (ThreatBox t in unseen.Threats)
+            {
+                threats++;
+                Assert.That(t.Class, Is.EqualTo(ThreatClass.NarcoticsPacket), "every unseen carrier holds a packet or pellets");
+                Assert.That(t.X >= 0 && t.Y >= 0 && t.X + t.Width <= unseen.Width && t.Y + t.Height <= unseen.Height, Is.True, t.ToString());
+                Assert.That(t.Width * t.Height, Is.GreaterThan(100), t.ToString());
+            }
+        }
+
+        Assert.That(threats, Is.GreaterThanOrEqualTo(4));
+        Assert.That(changed, Is.GreaterThanOrEqualTo(4), "threat scenes differ");
+    }
+
     [Test]
     public void About_half_of_the_scenes_hold_threats_by_default()
     {
