@@ -111,9 +111,10 @@ public sealed class VolumeBatch
             VolumeResult result = _pipeline.Process(src, name, Pictures ? Path.Combine(_outDir, "pictures") : null, () => VolumeReader.Open(input, MaxVoxels));
             if (VolumeGroundTruth.FindBeside(input) is { } gtPath)
             {
+                (var threats, var lookAlikes) = VolumeGroundTruth.Load(gtPath);
                 result = result with
                 {
-                    Evaluation = VolumeGroundTruth.Evaluate(result.Regions, VolumeGroundTruth.Load(gtPath), GroundTruthIou, _pipeline.Settings.Confidence, VolumeGroundTruth.LoadLookAlikes(gtPath)),
+                    Evaluation = VolumeGroundTruth.Evaluate(result.Regions, threats, GroundTruthIou, _pipeline.Settings.Confidence, lookAlikes),
                 };
             }
 

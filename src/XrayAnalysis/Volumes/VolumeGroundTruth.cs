@@ -12,38 +12,21 @@ internal static class VolumeGroundTruth
         return File.Exists(p) ? p : null;
     }
 
-    public static List<(string Class, int[] Min, int[] Max)> Load(string path)
-    {
-        using JsonDocument d = JsonDocument.Parse(File.ReadAllBytes(path));
-        var list = new List<(string, int[], int[])>();
-        foreach (JsonElement t in d.RootElement.GetProperty("threats").EnumerateArray())
-        {
-            list.Add((t.GetProperty("class").GetString() ?? "", t.GetProperty("min").EnumerateArray().Select(x => x.GetInt32()).ToArray(),
-                t.GetProperty("max").EnumerateArray().Select(x => x.GetInt32()).ToArray()));
-        }
-
-        return list;
-    }
-
     /// <summary>
-    /// The benign look-alike blocks a NAME.boxes.json lists under <c>look_alikes</c> (xray synth --kind ct --clutter above 1),
-    /// as (material, min, max); empty when there are none.
+    /// The threats of a NAME.boxes.json, and the benign look-alike blocks it lists under <c>look_alikes</c> (xray synth
+    /// --kind ct --clutter above 1; empty when there are none), each with its inclusive voxel min and max.
     /// </summary>
-    public static List<(string Material, int[] Min, int[] Max)> LoadLookAlikes(string path)
+    public static (List<(string Class, int[] Min, int[] Max)> Threats, List<(string Material, int[] Min, int[] Max)> LookAlikes) Load(string path)
     {
         using JsonDocument d = JsonDocument.Parse(File.ReadAllBytes(path));
-        var list = new List<(string, int[], int[])>();
-        if (d.RootElement.TryGetProperty("look_alikes", out JsonElement all) && all.ValueKind == JsonValueKind.Array)
-        {
-            foreach (JsonElement t in all.EnumerateArray())
-            {
-                list.Add((t.GetProperty("material").GetString() ?? "", t.GetProperty("min").EnumerateArray().Select(x => x.GetInt32()).ToArray(),
-                    t.GetProperty("max").EnumerateArray().Select(x => x.GetInt32()).ToArray()));
-            }
-        }
-
-        return list;
+        return (Entries(d.RootElement.GetProperty("threats"), "class"),
+            d.RootElement.TryGetProperty("look_alikes", out JsonElement lookAlikes) ? Entries(lookAlikes, "material") : []);
     }
+
+    private static List<(string, int[], int[])> Entries(JsonElement array, string label) =>
+        [.. array.EnumerateArray().Select(t => (t.GetProperty(label).GetString() ?? "", Ints(t.GetProperty("min")), Ints(t.GetProperty("max"))))];
+
+    private static int[] Ints(JsonElement a) => [.. a.EnumerateArray().Select(x => x.GetInt32())];
 
     /// <summary>Greedy matching by score (any class finds an object, as for screening): recall and false positives at 3D IoU ≥ threshold.</summary>
     /// <param name="regions">The volume's regions.</param>
@@ -101,25 +84,16 @@ internal static class VolumeGroundTruth
             return null;
         }
 
-        double volume = 1;
-        for (int a = 0; a < 3; a++)
-        {
-            volume *= r.VoxelMax[a] - r.VoxelMin[a] + 1;
-        }
-
+        (int[] a0, int[] a1) = (r.VoxelMin, r.VoxelMax);
+        double volume = (double)(a1[0] - a0[0] + 1) * (a1[1] - a0[1] + 1) * (a1[2] - a0[2] + 1);
         string? best = null;
         double bestShare = 0.5;
         foreach ((string material, int[] min, int[] max) in lookAlikes)
         {
-            double inside = 1;
-            for (int a = 0; a < 3; a++)
+            double share = Box3D.Intersection(a0[0], a0[1], a0[2], a1[0], a1[1], a1[2], min[0], min[1], min[2], max[0], max[1], max[2]) / volume;
+            if (share >= bestShare)
             {
-                inside *= Math.Max(0, Math.Min(r.VoxelMax[a], max[a]) - Math.Max(r.VoxelMin[a], min[a]) + 1);
-            }
-
-            if (inside / volume >= bestShare)
-            {
-                bestShare = inside / volume;
+                bestShare = share;
                 best = material;
             }
         }

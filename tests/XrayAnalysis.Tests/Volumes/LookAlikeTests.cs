@@ -22,7 +22,7 @@ public sealed class LookAlikeTests : TempDirTest
         for (int i = 0; i < 2; i++)
         {
             string gt = Path.Combine(outDir, "volumes", $"ct_{i:D5}.boxes.json");
-            List<(string Material, int[] Min, int[] Max)> lookAlikes = VolumeGroundTruth.LoadLookAlikes(gt);
+            List<(string Material, int[] Min, int[] Max)> lookAlikes = VolumeGroundTruth.Load(gt).LookAlikes;
             CtVolume v = CtGenerator.Generate(31, i, 128, 128, 48, 0.5, clutter: 2.0);
             Assert.That(lookAlikes, Has.Count.EqualTo(v.LookAlikes.Count));
             foreach ((string material, int[] min, int[] max) in lookAlikes)
@@ -44,7 +44,7 @@ public sealed class LookAlikeTests : TempDirTest
         DetectCliTests.Run("synth", "--kind", "ct", "--count", "1", "--seed", "31", "--width", "128", "--height", "128", "--depth", "48", "--no-slices", "--out", plain);
         string plainGt = File.ReadAllText(Path.Combine(plain, "volumes", "ct_00000.boxes.json"));
         Assert.That(plainGt, Does.Not.Contain("look_alikes"));
-        Assert.That(VolumeGroundTruth.LoadLookAlikes(Path.Combine(plain, "volumes", "ct_00000.boxes.json")), Is.Empty);
+        Assert.That(VolumeGroundTruth.Load(Path.Combine(plain, "volumes", "ct_00000.boxes.json")).LookAlikes, Is.Empty);
     }
 
     [Test]
