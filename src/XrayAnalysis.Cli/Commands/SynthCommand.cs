@@ -28,7 +28,7 @@ internal static class SynthCommand
         var dose = new Option<double>("--dose") { Description = "Unattenuated photon counts per pixel (noise level).", DefaultValueFactory = _ => 20_000 };
         var palette = new Option<string>("--palette") { Description = "2D: palette of the 8-bit render (cyan is never drawn by --varied: a held-out look). TIP: your scanner's palette, for rendering pairs and the threats projected into 8-bit pseudo-colour.", DefaultValueFactory = _ => "standard" };
         palette.AcceptOnlyFromAmong("standard", "amber", "cyan", "grey");
-        var jpegQuality = new Option<int>("--jpeg-quality") { Description = "2D: JPEG round trip of the render at this quality, 1-100 (0: none)." };
+        var jpegQuality = new Option<int>("--jpeg-quality") { Description = "2D: JPEG round trip of the render at this quality, 1-100 (0: none). TIP: write composites and negatives as JPEG at this quality, as your archive holds them, so a projected threat has the same artefacts as its background." };
         var downscale = new Option<double>("--downscale") { Description = "2D: write the scan at this scale, (0, 1] (0.5: half resolution; boxes scaled).", DefaultValueFactory = _ => 1.0 };
         var clutter = new Option<double>("--clutter") { Description = "Multiply the number of benign items (2: heavier clutter; for CT, half the extra items are look-alike blocks of cheese, soap or chocolate).", DefaultValueFactory = _ => 1.0 };
         var unseen = new Option<bool>("--unseen-concealment") { Description = "2D: hide every threat (not cargo's) in a carrier no training set has - hollowed book, shampoo bottle, coffee bag, stuffed toy, swallowed-style pellets: a held-out concealment for robustness tests." };
@@ -67,7 +67,7 @@ internal static class SynthCommand
             string dir = r.GetValue(outDir)!.FullName;
             if (r.GetValue(backgrounds) is { } bg)
             {
-                return Tip(r, bg.FullName, dir, r.GetValue(perBackground), r.GetValue(threatsPer) ?? "1-2", r.GetValue(pitch), !r.GetValue(noNegatives), r.GetValue(seed), Enum.Parse<ScanPalette>(r.GetValue(palette)!, ignoreCase: true));
+                return Tip(r, bg.FullName, dir, r.GetValue(perBackground), r.GetValue(threatsPer) ?? "1-2", r.GetValue(pitch), !r.GetValue(noNegatives), r.GetValue(seed), Enum.Parse<ScanPalette>(r.GetValue(palette)!, ignoreCase: true), r.GetValue(jpegQuality));
             }
 
             if (r.GetValue(kind) is null)
@@ -135,7 +135,7 @@ internal static class SynthCommand
         public void Report(int value) => report(value);
     }
 
-    private static int Tip(ParseResult r, string backgrounds, string dir, int perBackground, string threats, double pitch, bool negatives, long seed, ScanPalette palette)
+    private static int Tip(ParseResult r, string backgrounds, string dir, int perBackground, string threats, double pitch, bool negatives, long seed, ScanPalette palette, int jpegQuality)
     {
         TextWriter err = r.InvocationConfiguration.Error;
         string[] parts = threats.Split('-');
@@ -150,7 +150,7 @@ internal static class SynthCommand
         TipDatasetReport rep;
         try
         {
-            rep = TipDataset.Build(backgrounds, dir, new TipDatasetOptions { PerBackground = perBackground, MinThreats = min, MaxThreats = max, MmPerPixel = pitch, Negatives = negatives, Seed = seed, Palette = palette }, err);
+            rep = TipDataset.Build(backgrounds, dir, new TipDatasetOptions { PerBackground = perBackground, MinThreats = min, MaxThreats = max, MmPerPixel = pitch, Negatives = negatives, Seed = seed, Palette = palette, JpegQuality = jpegQuality }, err);
         }
         catch (ArgumentException ex)
         {

@@ -34,6 +34,13 @@ internal sealed record TipDatasetOptions
     /// would look like no threat that scanner shows).
     /// </summary>
     public ScanPalette Palette { get; init; } = ScanPalette.Standard;
+
+    /// <summary>
+    /// Write every 8-bit image (composites and negatives alike) as JPEG at this quality, 1–100, as a JPEG archive holds
+    /// them: a projected threat then carries the same compression artefacts as the scan around it, and no model can
+    /// learn "no artefacts here" as a threat cue. 0 (the default): PNG, lossless.
+    /// </summary>
+    public int JpegQuality { get; init; }
 }
 
 /// <summary>What a build wrote.</summary>
@@ -126,7 +133,7 @@ internal static class TipDataset
                             }
                         }
 
-                        scenes.Add(Write(outDir, name, high, low, boxes, o.Palette));
+                        scenes.Add(Write(outDir, name, high, low, boxes, o));
                         composites++;
                     }
                     finally
@@ -138,7 +145,7 @@ internal static class TipDataset
 
                 if (o.Negatives)
                 {
-                    scenes.Add(Write(outDir, $"{Sanitise(input.Name)}_clean", scan.Image, scan.LowEnergy, [], o.Palette));
+                    scenes.Add(Write(outDir, $"{Sanitise(input.Name)}_clean", scan.Image, scan.LowEnergy, [], o));
                     negatives++;
                 }
             }
@@ -289,7 +296,7 @@ internal static class TipDataset
         f.ConvertTo(dst, image.Type());
     }
 
-    private static SynthWriter.SceneRecord Write(string outDir, string name, Mat image, Mat? low, List<ThreatBox> boxes, ScanPalette palette)
+    private static SynthWriter.SceneRecord Write(string outDir, string name, Mat image, Mat? low, List<ThreatBox> boxes, TipDatasetOptions o)
     {
         Mat shown = image;
         Mat? rendered = null;
@@ -297,16 +304,27 @@ internal static class TipDataset
         {
             AtomicFile.WriteAllBytes(Path.Combine(outDir, "raw", name + "_high.png"), Png(image));
             AtomicFile.WriteAllBytes(Path.Combine(outDir, "raw", name + "_low.png"), Png(low));
-            rendered = ScannerLook.Render(image, low, palette);
+            rendered = ScannerLook.Render(image, low, o.Palette);
             shown = rendered;
         }
 
         try
         {
-            AtomicFile.WriteAllBytes(Path.Combine(outDir, "images", name + ".png"), Png(shown));
+            string file = name + ".png";
+            if (o.JpegQuality > 0 && shown.Depth() == MatType.CV_8U)
+            {
+                file = name + ".jpg";
+                Cv2.ImEncode(".jpg", shown, out byte[] jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, o.JpegQuality));
+                AtomicFile.WriteAllBytes(Path.Combine(outDir, "images", file), jpeg);
+            }
+            else
+            {
+                AtomicFile.WriteAllBytes(Path.Combine(outDir, "images", file), Png(shown));
+            }
+
             int width = shown.Cols, height = shown.Rows;
             AtomicFile.WriteAllText(Path.Combine(outDir, "labels", name + ".txt"), SynthWriter.Yolo(boxes, width, height));
-            return new SynthWriter.SceneRecord(name + ".png", "tip", width, height, [.. boxes]);
+            return new SynthWriter.SceneRecord(file, "tip", width, height, [.. boxes]);
         }
         finally
         {

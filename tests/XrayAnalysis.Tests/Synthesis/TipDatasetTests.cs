@@ -144,6 +144,30 @@ public sealed class TipDatasetTests : TempDirTest
     }
 
     [Test]
+    public void WithJpegQualityEveryEightBitImageIsCompressedTheSameWaySoArtefactsGiveNoThreatAway()
+    {
+        string bg = Backgrounds();
+        string outDir = Path.Combine(Dir, "jpeg");
+        (int code, string o, string e) = Tip(bg, outDir, "--jpeg-quality", "60");
+        Assert.That(code, Is.EqualTo(1), o + e); // the broken background, as ever
+        CocoDataset gt = CocoDataset.Load(Path.Combine(outDir, "annotations.coco.json"));
+        foreach (CocoImage img in gt.Images)
+        {
+            string stem = Path.GetFileNameWithoutExtension(img.FileName);
+            bool sixteenBit = stem.StartsWith("grey16", StringComparison.Ordinal);
+            Assert.That(Path.GetExtension(img.FileName), Is.EqualTo(sixteenBit ? ".png" : ".jpg"), "8-bit images as JPEG, 16-bit ones lossless: " + img.FileName);
+            Assert.That(File.Exists(Path.Combine(outDir, "images", img.FileName)), img.FileName);
+        }
+
+        // A negative is its background through one JPEG round trip at the quality asked, exactly as a composite is.
+        using Mat colour = Cv2.ImRead(Path.Combine(bg, "colour.png"), ImreadModes.Unchanged);
+        Cv2.ImEncode(".jpg", colour, out byte[] expected, new ImageEncodingParam(ImwriteFlags.JpegQuality, 60));
+        Assert.That(File.ReadAllBytes(Path.Combine(outDir, "images", "colour_clean.jpg")), Is.EqualTo(expected));
+        (int evalCode, string eo, string ee) = DetectCliTests.Run("eval", "--model", TestData.BundledModel, "--data", outDir, "--out", Path.Combine(Dir, "eval"), "--no-plots");
+        Assert.That(evalCode, Is.Zero, eo + ee);
+    }
+
+    [Test]
     public void TheDatasetEvaluatesLikeASynthSet()
     {
         string outDir = Path.Combine(Dir, "tip");
