@@ -185,7 +185,7 @@ internal sealed partial class Clutter
 
             case 2:
             {
-                // Swallowed-style pellets: 8-24 latex-wrapped ovals of compressed powder in a toiletry bag.
+                // Swallowed-style pellets: 8-24 pellets of compressed powder in a toiletry bag (their latex is too thin to show).
                 int w = c.Px(r.Range(8, 14)), h = c.Px(r.Range(6, 11));
                 (int x, int y) = Spot(g, w + c.Px(3), h + c.Px(3));
                 Put(Material.Plastic, Shapes.Ellipse(w + c.Px(3), h + c.Px(3), 0, 0.2, false), x - c.Px(1.5), y - c.Px(1.5));

@@ -63,9 +63,8 @@ internal static class CtGenerator
                 }
 
                 Material m = LookAlikes[r.Int(0, LookAlikes.Length)];
-                Box(v, cx, cy, cz, bx, by, bz, Mu(m), null);
-                v.LookAlikes.Add(new LookAlikeBox3D(m.Name, wrapped, Math.Max(0, cx - bx), Math.Max(0, cy - by), Math.Max(0, cz - bz),
-                    Math.Min(v.Nx - 1, cx + bx), Math.Min(v.Ny - 1, cy + by), Math.Min(v.Nz - 1, cz + bz)));
+                (int ax, int ay, int az, int ex, int ey, int ez) = Box(v, cx, cy, cz, bx, by, bz, Mu(m), null);
+                v.LookAlikes.Add(new LookAlikeBox3D(m.Name, wrapped, ax, ay, az, ex, ey, ez));
             }
             else
             {
@@ -123,7 +122,8 @@ internal static class CtGenerator
     }
 
     /// <summary>Sets voxels (objects displace what was there: CT sees one material per voxel, unlike projections).</summary>
-    private static void Box(CtVolume v, int cx, int cy, int cz, int hx, int hy, int hz, float mu, ThreatClass? t)
+    /// <summary>Fills a box of half sizes (hx, hy, hz) around (cx, cy, cz), clipped to the volume; returns its inclusive extent.</summary>
+    private static (int X0, int Y0, int Z0, int X1, int Y1, int Z1) Box(CtVolume v, int cx, int cy, int cz, int hx, int hy, int hz, float mu, ThreatClass? t)
     {
         int ax = Math.Max(0, cx - hx), bx = Math.Min(v.Nx - 1, cx + hx);
         int ay = Math.Max(0, cy - hy), by = Math.Min(v.Ny - 1, cy + hy);
@@ -140,6 +140,8 @@ internal static class CtGenerator
         {
             v.Threats.Add(new ThreatBox3D(c, ax, ay, az, bx, by, bz));
         }
+
+        return (ax, ay, az, bx, by, bz);
     }
 
     private static void Ellipsoid(CtVolume v, int cx, int cy, int cz, double rx, double ry, double rz, float mu, ThreatClass? t)
