@@ -59,14 +59,14 @@ public class RenderPreprocessBenchmarks
     {
         using SceneCanvas c = SceneGenerator.Generate(new SynthOptions { Kind = SceneKind.Baggage, Seed = 5 }, 0, out _);
         (_high, _low) = c.Expose(20_000, new SplitMix(1));
-        _bgr = SynthWriter.Render(_high, _low);
+        _bgr = ScannerLook.Render(_high, _low, ScanPalette.Standard);
         _tensor = new float[3 * 640 * 640];
     }
 
     [Benchmark(Description = "DualEnergyRenderer (LUT rows)")]
     public int Render()
     {
-        using Mat m = SynthWriter.Render(_high, _low);
+        using Mat m = ScannerLook.Render(_high, _low, ScanPalette.Standard);
         return m.Rows;
     }
 

@@ -36,7 +36,7 @@ public class SynthBenchmarks
         (OpenCvSharp.Mat h, OpenCvSharp.Mat l) = c.Expose(20_000, new SplitMix(7));
         using (h)
         using (l)
-        using (OpenCvSharp.Mat bgr = SynthWriter.Render(h, l))
+        using (OpenCvSharp.Mat bgr = ScannerLook.Render(h, l, ScanPalette.Standard))
         {
             return bgr.Rows;
         }

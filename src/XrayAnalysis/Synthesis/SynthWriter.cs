@@ -105,9 +105,6 @@ public static class SynthWriter
         return t with { X = x0, Y = y0, Width = Math.Max(1, x1 - x0), Height = Math.Max(1, y1 - y0) };
     }
 
-    /// <summary>Pseudo-colour render of a 16-bit pair with the detection pipeline's renderer.</summary>
-    internal static Mat Render(Mat high, Mat low) => ScannerLook.Render(high, low, DualEnergyRenderer.StandardTable);
-
     private static byte[] Encode(Mat m, string format)
     {
         ImageEncodingParam p = format == "jpg" ? new ImageEncodingParam(ImwriteFlags.JpegQuality, 92) : new ImageEncodingParam(ImwriteFlags.PngCompression, 3);
