@@ -44,7 +44,10 @@ public sealed class CocoDataset
                         a.GetProperty("category_id").GetInt64(),
                         bbox,
                         a.TryGetProperty("area", out JsonElement ar) ? ar.GetDouble() : bbox[2] * bbox[3],
-                        a.TryGetProperty("iscrowd", out JsonElement c) && c.GetInt32() != 0));
+                        a.TryGetProperty("iscrowd", out JsonElement c) && c.GetInt32() != 0)
+                    {
+                        Concealment = a.TryGetProperty("concealment", out JsonElement cc) && cc.ValueKind == JsonValueKind.String ? cc.GetString() : null,
+                    });
                 }
             }
 
@@ -159,7 +162,14 @@ public sealed class CocoDataset
 public sealed record CocoImage(long Id, string FileName, int Width, int Height, string? Route);
 
 /// <summary>A ground-truth annotation; <see cref="Area"/> is the stored area, which COCO uses for area ranges.</summary>
-public sealed record CocoAnnotation(long Id, long ImageId, long CategoryId, double[] Bbox, double Area, bool IsCrowd);
+public sealed record CocoAnnotation(long Id, long ImageId, long CategoryId, double[] Bbox, double Area, bool IsCrowd)
+{
+    /// <summary>
+    /// The annotation's optional <c>concealment</c> string (where the threat is hidden: <c>xray synth</c> writes it, and a
+    /// service can tag its own ground truth); screening reports object Pd per value. Null when absent.
+    /// </summary>
+    public string? Concealment { get; init; }
+}
 
 /// <summary>One category of a COCO file.</summary>
 /// <param name="Id">Category id.</param>

@@ -35,6 +35,7 @@ public static class EvalReport
             ["object_pd_iou50"] = s.ObjectPdIou50,
             ["per_route"] = s.PerRoute,
             ["per_class"] = s.PerClass.ToDictionary(kv => kv.Key, kv => new { iou10 = kv.Value.Iou10, iou50 = kv.Value.Iou50 }),
+            ["per_concealment"] = s.PerConcealment.ToDictionary(kv => kv.Key, kv => new { iou10 = kv.Value.Iou10, iou50 = kv.Value.Iou50 }),
             ["not_ok_image_ids"] = s.NotOkImages,
         };
         return new Dictionary<string, object?>(StringComparer.Ordinal)
@@ -90,10 +91,11 @@ public static class EvalReport
             md.Append(CultureInfo.InvariantCulture, $"| {route} | {F(r.Pd.Value)} ({r.Pd.Count}/{r.Pd.N}) | {F(r.Pd.Low)}–{F(r.Pd.High)} | {F(r.Far.Value)} ({r.Far.Count}/{r.Far.N}) | {F(r.Far.Low)}–{F(r.Far.High)} |\n");
         }
 
-        md.Append("\n| class | object Pd IoU ≥ 0.1 | object Pd IoU ≥ 0.5 |\n|---|---|---|\n");
-        foreach ((string cls, (Rate a, Rate b)) in s.PerClass)
+        ObjectPdTable(md, "class", s.PerClass);
+        if (s.PerConcealment.Count > 0)
         {
-            md.Append(CultureInfo.InvariantCulture, $"| {cls} | {F(a.Value)} ({a.Count}/{a.N}) | {F(b.Value)} ({b.Count}/{b.N}) |\n");
+            // Worst first: the concealments a model misses are what its engineer looks for.
+            ObjectPdTable(md, "concealment", s.PerConcealment.OrderBy(kv => kv.Value.Iou10.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal));
         }
 
         if (s.NotOkImages.Length > 0)
@@ -107,6 +109,15 @@ public static class EvalReport
         }
 
         return md.ToString();
+    }
+
+    private static void ObjectPdTable(StringBuilder md, string column, IEnumerable<KeyValuePair<string, (Rate Iou10, Rate Iou50)>> rows)
+    {
+        md.Append(CultureInfo.InvariantCulture, $"\n| {column} | object Pd IoU ≥ 0.1 | object Pd IoU ≥ 0.5 |\n|---|---|---|\n");
+        foreach ((string key, (Rate a, Rate b)) in rows)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"| {key} | {F(a.Value)} ({a.Count}/{a.N}) | {F(b.Value)} ({b.Count}/{b.N}) |\n");
+        }
     }
 
     private static string Row(string label, Rate r) =>

@@ -19,6 +19,7 @@ public static class ScreeningEvaluator
         var gtByImage = gt.Annotations.Where(a => !a.IsCrowd).GroupBy(a => a.ImageId).ToDictionary(g => g.Key, g => g.ToList());
         var routes = new SortedDictionary<string, Counts>(StringComparer.Ordinal);
         var classes = new SortedDictionary<long, (int Found10, int Found50, int N)>();
+        var concealments = new SortedDictionary<string, (int Found10, int Found50, int N)>(StringComparer.Ordinal);
         var total = new Counts();
         int obj10 = 0, obj50 = 0, objN = 0;
         foreach (CocoImage im in gt.Images)
@@ -44,6 +45,11 @@ public static class ScreeningEvaluator
                 objN++;
                 (int a10, int a50, int n) = classes.GetValueOrDefault(a.CategoryId);
                 classes[a.CategoryId] = (a10 + (f10 ? 1 : 0), a50 + (f50 ? 1 : 0), n + 1);
+                if (a.Concealment is { } hidden)
+                {
+                    (int c10, int c50, int cn) = concealments.GetValueOrDefault(hidden);
+                    concealments[hidden] = (c10 + (f10 ? 1 : 0), c50 + (f50 ? 1 : 0), cn + 1);
+                }
             }
         }
 
@@ -55,7 +61,10 @@ public static class ScreeningEvaluator
             routes.ToDictionary(kv => kv.Key, kv => kv.Value.ToRates()),
             classes.ToDictionary(kv => gt.Categories.FirstOrDefault(c => c.Id == kv.Key)?.Name ?? kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 kv => (Rate.Of(kv.Value.Found10, kv.Value.N), Rate.Of(kv.Value.Found50, kv.Value.N))),
-            notOk.Order().ToArray());
+            notOk.Order().ToArray())
+        {
+            PerConcealment = concealments.ToDictionary(kv => kv.Key, kv => (Rate.Of(kv.Value.Found10, kv.Value.N), Rate.Of(kv.Value.Found50, kv.Value.N)), StringComparer.Ordinal),
+        };
     }
 
     /// <summary>
@@ -250,4 +259,11 @@ public sealed record ScreeningResult(
     Rate ObjectPdIou50,
     IReadOnlyDictionary<string, ScanRates> PerRoute,
     IReadOnlyDictionary<string, (Rate Iou10, Rate Iou50)> PerClass,
-    long[] NotOkImages);
+    long[] NotOkImages)
+{
+    /// <summary>
+    /// Object Pd at IoU ≥ 0.1 and ≥ 0.5 per concealment, for ground truth whose annotations carry one
+    /// (<see cref="CocoAnnotation.Concealment"/>); empty otherwise.
+    /// </summary>
+    public IReadOnlyDictionary<string, (Rate Iou10, Rate Iou50)> PerConcealment { get; init; } = new Dictionary<string, (Rate Iou10, Rate Iou50)>(StringComparer.Ordinal);
+}

@@ -10,9 +10,13 @@ namespace XrayAnalysis.Synthesis;
 /// </summary>
 internal sealed partial class Clutter
 {
-    /// <summary>One or several wrapped bricks of compressed powder (0.1–1 kg each); bricks stacked in depth share one box.</summary>
-    public void Bricks(Rect g)
+    /// <summary>
+    /// One or several wrapped bricks of compressed powder (0.1–1 kg each); bricks stacked in depth share one box.
+    /// <paramref name="concealment"/> names where they are (a cargo pallet's load), none when loose in a bag.
+    /// </summary>
+    public void Bricks(Rect g, string concealment = "none")
     {
+        c.Concealment = concealment;
         int n = r.Chance(0.6) ? 1 : r.Int(2, 4);
         double a = r.Chance(0.5) ? r.Range(-8, 8) : r.Range(0, 180);
         int w = c.Px(r.Range(14, 24)), h = c.Px(r.Range(9, 15));
@@ -32,7 +36,9 @@ internal sealed partial class Clutter
     {
         int w = c.Px(r.Range(5, 12)), h = c.Px(r.Range(4, 9));
         (int x, int y) = Spot(g, w + c.Px(4), h + c.Px(4));
-        switch (r.Int(0, 5))
+        int wrap = r.Int(0, 5);
+        c.Concealment = wrap switch { 0 => "envelope", 1 => "rubber", 2 => "foil", 3 => "carbon-paper", _ => "none" };
+        switch (wrap)
         {
             case 0:
                 Put(Material.Paper, Shapes.Box(w + c.Px(4), h + c.Px(6), 0, r.Range(1.5, 3), 1), x - c.Px(2), y - c.Px(3));
@@ -58,15 +64,18 @@ internal sealed partial class Clutter
     {
         int w = c.Px(r.Range(7, 14)), h = c.Px(r.Range(6, 12));
         (int x, int y) = Spot(g, w, h);
+        c.Concealment = "none";
         if (r.Chance(0.5))
         {
             // Pill bottle: walls, cap, a label's worth of paper.
+            c.Concealment = "pill-bottle";
             int bw = w + c.Px(1), bh = h + c.Px(2.5);
             Put(Material.Plastic, Shapes.Frame(bw, bh, Math.Max(1, c.Px(0.15)), 0.25), x - c.Px(0.5), y - c.Px(2));
             Put(Material.Plastic, Shapes.Box(bw, c.Px(1.5), 0, 0.6), x - c.Px(0.5), y - c.Px(2));
         }
         else if (r.Chance(0.6))
         {
+            c.Concealment = "plastic-bag";
             Put(Material.Plastic, Shapes.Ellipse(w + 4, h + 4, 0, 0.3, false), x - 2, y - 2);
         }
 
@@ -78,6 +87,7 @@ internal sealed partial class Clutter
     /// <summary>Blotter sheets or thin layers of powder in a letter: a flat rectangle only a few sheets thick.</summary>
     public void ThinLayer(Rect g)
     {
+        c.Concealment = "letter";
         int w = c.Px(r.Range(6, 15)), h = c.Px(r.Range(5, 11));
         (int x, int y) = Spot(g, w, h);
         double a = r.Range(-15, 15);
@@ -93,7 +103,9 @@ internal sealed partial class Clutter
     /// </summary>
     public void Concealed(Rect g)
     {
-        switch (r.Int(0, 4))
+        int kind = r.Int(0, 4);
+        c.Concealment = kind switch { 0 => "electronics", 1 => "food-tin", 2 => "shoe-sole", _ => "false-bottom" };
+        switch (kind)
         {
             case 0:
             {
@@ -157,7 +169,9 @@ internal sealed partial class Clutter
     /// </summary>
     public void Unseen(Rect g)
     {
-        switch (r.Int(0, 5))
+        int kind = r.Int(0, 5);
+        c.Concealment = kind switch { 0 => "book", 1 => "shampoo", 2 => "pellets", 3 => "coffee", _ => "stuffed-toy" };
+        switch (kind)
         {
             case 0:
             {

@@ -29,6 +29,12 @@ internal sealed class SceneCanvas : IDisposable
 
     public IReadOnlyList<ThreatBox> Threats => _threats;
 
+    /// <summary>
+    /// The carrier or wrapping of the threat being drawn (none, envelope, electronics, food-tin, book, ...), recorded with
+    /// its box so that an evaluation can say which concealments a model misses. Set by each threat-drawing method.
+    /// </summary>
+    public string Concealment { get; set; } = "none";
+
     public IReadOnlyCollection<string> Materials => _materials;
 
     internal Mat AttLow { get; }
@@ -70,7 +76,7 @@ internal sealed class SceneCanvas : IDisposable
             Rect b = Cv2.BoundingRect(mask);
             if (b.Width > 0 && b.Height > 0)
             {
-                _threats.Add(new ThreatBox(t, clip.X + b.X, clip.Y + b.Y, b.Width, b.Height, m.Name));
+                _threats.Add(new ThreatBox(t, clip.X + b.X, clip.Y + b.Y, b.Width, b.Height, m.Name, Concealment));
             }
         }
     }
@@ -128,5 +134,5 @@ internal sealed class SceneCanvas : IDisposable
     }
 }
 
-/// <summary>A threat's visible extent in pixels.</summary>
-internal sealed record ThreatBox(ThreatClass Class, int X, int Y, int Width, int Height, string Material);
+/// <summary>A threat's visible extent in pixels, its material and its concealment (<see cref="SceneCanvas.Concealment"/>).</summary>
+internal sealed record ThreatBox(ThreatClass Class, int X, int Y, int Width, int Height, string Material, string Concealment);

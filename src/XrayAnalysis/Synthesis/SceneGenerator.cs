@@ -230,7 +230,7 @@ internal static class SceneGenerator
 
             if (threatPallets.Contains(p))
             {
-                k.Bricks(new Rect(px, py, pw - c.Px(10), ph));
+                k.Bricks(new Rect(px, py, pw - c.Px(10), ph), "pallet-load");
             }
         }
     }

@@ -68,7 +68,7 @@ public static class SynthWriter
         ThreatBox[] threats = c.Threats.Select(t => Scale(t, sx, sy, width, height)).ToArray();
         AtomicFile.WriteAllText(Path.Combine(outDir, "labels", name + ".txt"), Yolo(threats, width, height));
         var meta = new SceneMeta(name, kind, o.Seed, i, threats.Length > 0, width, height, c.MmPerPixel / sx, look.Dose, c.Materials.ToArray(),
-            threats.Select(t => new SceneThreat(ThreatClasses.NameOf(t.Class), [t.X, t.Y, t.Width, t.Height], t.Material)).ToArray())
+            threats.Select(t => new SceneThreat(ThreatClasses.NameOf(t.Class), [t.X, t.Y, t.Width, t.Height], t.Material) { Concealment = t.Concealment }).ToArray())
         {
             Palette = look.Palette.ToString().ToLowerInvariant(),
             JpegQuality = look.JpegQuality,
@@ -168,6 +168,7 @@ public static class SynthWriter
                     w.WriteEndArray();
                     w.WriteNumber("area", t.Width * t.Height);
                     w.WriteNumber("iscrowd", 0);
+                    w.WriteString("concealment", t.Concealment);
                     w.WriteEndObject();
                 }
             }
@@ -204,4 +205,12 @@ public sealed record SceneMeta(string Name, string Route, long Seed, long Index,
 }
 
 /// <summary>One threat in <see cref="SceneMeta"/>: class name, [x, y, w, h] in pixels, material.</summary>
-public sealed record SceneThreat(string Class, int[] Bbox, string Material);
+public sealed record SceneThreat(string Class, int[] Bbox, string Material)
+{
+    /// <summary>
+    /// Its carrier or wrapping: none, envelope, rubber, foil, carbon-paper, pill-bottle, plastic-bag, letter, electronics,
+    /// food-tin, shoe-sole, false-bottom; with --unseen-concealment book, shampoo, pellets, coffee, stuffed-toy; projected
+    /// for a TIP threat. Also written to each COCO annotation, where <c>xray eval</c> breaks object Pd down by it.
+    /// </summary>
+    public string Concealment { get; init; } = "none";
+}

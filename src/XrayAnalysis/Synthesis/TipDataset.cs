@@ -254,7 +254,7 @@ internal static class TipDataset
                 var b = new Rect(t.X - ext.X + x, t.Y - ext.Y + y, t.Width, t.Height) & place;
                 if (b.Width > 0 && b.Height > 0)
                 {
-                    boxes.Add(new ThreatBox(t.Class, b.X, b.Y, b.Width, b.Height, t.Material));
+                    boxes.Add(new ThreatBox(t.Class, b.X, b.Y, b.Width, b.Height, t.Material, "projected"));
                 }
             }
 

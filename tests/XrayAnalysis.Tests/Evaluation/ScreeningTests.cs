@@ -22,6 +22,33 @@ public sealed class ScreeningTests
     }
 
     [Test]
+    public void Object_pd_is_broken_down_by_concealment_when_the_ground_truth_names_it()
+    {
+        CocoDataset tagged = new()
+        {
+            Images = Gt.Images,
+            Annotations =
+            [
+                new(1, 1, 1, [10, 10, 20, 20], 400, false) { Concealment = "book" },
+                new(2, 2, 1, [50, 50, 20, 20], 400, false) { Concealment = "book" },
+                new(3, 2, 1, [10, 60, 20, 20], 400, false) { Concealment = "none" },
+                new(4, 1, 1, [60, 10, 20, 20], 400, false),
+            ],
+            Categories = Gt.Categories,
+        };
+        CocoDetection[] d = [new(1, 1, [10, 10, 20, 20], 0.9), new(2, 1, [12, 62, 20, 20], 0.8), new(2, 1, [50, 50, 20, 20], 0.3)];
+        ScreeningResult r = ScreeningEvaluator.Evaluate(tagged, d, 0.5);
+        Assert.That(r.PerConcealment.Keys, Is.EqualTo(new[] { "book", "none" }), "untagged boxes count in the totals only");
+        Assert.That((r.PerConcealment["book"].Iou50.Count, r.PerConcealment["book"].Iou50.N), Is.EqualTo((1, 2)), "the second book is below the threshold");
+        Assert.That((r.PerConcealment["none"].Iou50.Count, r.PerConcealment["none"].Iou50.N), Is.EqualTo((1, 1)));
+        Assert.That((r.ObjectPdIou50.Count, r.ObjectPdIou50.N), Is.EqualTo((2, 4)));
+        string md = EvalReport.Markdown(tagged, CocoEvaluator.Evaluate(tagged, d), r, []);
+        Assert.That(md, Does.Contain("| concealment | object Pd IoU ≥ 0.1 | object Pd IoU ≥ 0.5 |").And.Contain("| book | 0.5000 (1/2) | 0.5000 (1/2) |"));
+        Assert.That(ScreeningEvaluator.Evaluate(Gt, d, 0.5).PerConcealment, Is.Empty, "nothing tagged, no table");
+        Assert.That(EvalReport.Markdown(Gt, CocoEvaluator.Evaluate(Gt, d), ScreeningEvaluator.Evaluate(Gt, d, 0.5), []), Does.Not.Contain("concealment"));
+    }
+
+    [Test]
     public void A_scan_that_was_not_read_completely_counts_as_an_alarm()
     {
         ScreeningResult r = ScreeningEvaluator.Evaluate(Gt, [], 0.5, new HashSet<long> { 3 });

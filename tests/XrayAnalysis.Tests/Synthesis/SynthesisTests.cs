@@ -85,6 +85,7 @@ public sealed class SynthesisTests : TempDirTest
             {
                 threats++;
                 Assert.That(t.Class, Is.EqualTo(ThreatClass.NarcoticsPacket), "every unseen carrier holds a packet or pellets");
+                Assert.That(t.Concealment, Is.AnyOf(UnseenCarriers), "the box names its unseen carrier");
                 Assert.That(t.X >= 0 && t.Y >= 0 && t.X + t.Width <= unseen.Width && t.Y + t.Height <= unseen.Height, Is.True, t.ToString());
                 Assert.That(t.Width * t.Height, Is.GreaterThan(100), t.ToString());
             }
@@ -92,6 +93,29 @@ public sealed class SynthesisTests : TempDirTest
 
         Assert.That(threats, Is.GreaterThanOrEqualTo(4));
         Assert.That(changed, Is.GreaterThanOrEqualTo(4), "threat scenes differ");
+    }
+
+    private static readonly string[] UnseenCarriers = ["book", "shampoo", "pellets", "coffee", "stuffed-toy"];
+
+    [TestCase(SceneKind.Mail)]
+    [TestCase(SceneKind.Express)]
+    [TestCase(SceneKind.Baggage)]
+    public void Every_threat_box_names_its_concealment_and_training_scenes_never_use_an_unseen_carrier(SceneKind kind)
+    {
+        string[] known = ["none", "envelope", "rubber", "foil", "carbon-paper", "pill-bottle", "plastic-bag", "letter", "electronics", "food-tin", "shoe-sole", "false-bottom"];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < 60; i++)
+        {
+            using SceneCanvas c = SceneGenerator.Generate(new SynthOptions { Kind = kind, Seed = 17, ThreatRate = 1, Varied = true }, i, out _);
+            foreach (ThreatBox t in c.Threats)
+            {
+                Assert.That(t.Concealment, Is.AnyOf(known), t.ToString());
+                seen.Add(t.Concealment);
+            }
+        }
+
+        Assert.That(seen, Has.Count.GreaterThanOrEqualTo(5), string.Join(", ", seen));
+        Assert.That(seen, Does.Contain("electronics").Or.Contain("food-tin").Or.Contain("shoe-sole").Or.Contain("false-bottom"), "a fifth of threats hide in items");
     }
 
     [Test]

@@ -40,6 +40,7 @@ public sealed class TipDatasetTests : TempDirTest
         Assert.That(gt.Images, Has.Count.EqualTo((4 * 3) + 4), "3 composites and one negative per readable background");
         Assert.That(gt.Annotations, Has.Count.GreaterThanOrEqualTo(12), "at least one threat placed per composite on average");
         Assert.That(gt.Annotations.Select(a => a.CategoryId).Distinct().Count(), Is.GreaterThan(1), "more than one threat class");
+        Assert.That(gt.Annotations.Select(a => a.Concealment).Distinct(), Is.EqualTo(new[] { "projected" }), "TIP threats are tagged as projected");
 
         foreach (CocoImage img in gt.Images)
         {
