@@ -1,6 +1,7 @@
 using System.CommandLine;
 using XrayAnalysis.Evaluation;
 using XrayAnalysis.Inference;
+using XrayAnalysis.Routes;
 
 namespace XrayAnalysis.Cli.Commands;
 
@@ -26,7 +27,9 @@ internal static class EvalCommand
         data.AcceptExistingOnly();
         var cmd = new Command("eval", "Evaluate detections: COCO mAP identical to pycocotools, screening Pd/FAR with Wilson 95% intervals, CI gates.");
         var noPlots = new Option<bool>("--no-plots") { Description = "Skip the PNG plots (PR curve, Pd/FAR curve, confusion matrix); report.json and report.md are still written." };
-        foreach (Option o in new Option[] { gtOpt, predOpt, model, data, outDir, threshold, targetPd, targetFar, conf, iou, gates, noPlots })
+        var route = new Option<string?>("--route") { Description = "Run --model over --data as this screening route does (xray detect --route): its model when --model is left out, NMS IoU, tiling, window and shield; its alarm threshold is the screening threshold unless --threshold or a target is given." };
+        var routes = new Option<FileInfo?>("--routes") { Description = $"Route file (default: {RouteFiles.DefaultPath} in the current folder, else beside xray). Schema: docs/ROUTES.md." };
+        foreach (Option o in new Option[] { gtOpt, predOpt, model, data, outDir, threshold, targetPd, targetFar, conf, iou, gates, noPlots, route, routes })
         {
             cmd.Add(o);
         }
@@ -45,25 +48,42 @@ internal static class EvalCommand
                 return ExitCodes.UsageError;
             }
 
-            bool run = r.GetValue(model) is not null && r.GetValue(data) is { Length: > 0 };
+            RouteProfile? profile = null;
+            if (r.GetValue(route) is string routeName)
+            {
+                try
+                {
+                    profile = RouteFiles.Load(r.GetValue(routes)?.FullName).Get(routeName);
+                }
+                catch (Exception ex) when (ex is FormatException or ArgumentException or FileNotFoundException)
+                {
+                    stderr.WriteLine($"xray: {UsageErrors.Describe(ex)}");
+                    return ExitCodes.UsageError;
+                }
+            }
+
+            string? modelPath = r.GetValue(model)?.FullName ?? profile?.Model;
+            bool run = modelPath is not null && r.GetValue(data) is { Length: > 0 };
             if (!run && (r.GetValue(gtOpt) is null || r.GetValue(predOpt) is null))
             {
-                stderr.WriteLine("xray: give --gt and --pred, or --model and --data");
+                stderr.WriteLine(profile is null ? "xray: give --gt and --pred, or --model and --data" : "xray: give --data (the route names the model), or --gt and --pred");
                 return ExitCodes.UsageError;
             }
 
             // The model, when given, is opened once: to run it over --data, or only for its profile's operating threshold.
+            // Under a route it runs as xray detect --route runs it (tiling, window, shield), with the low confidence floor
+            // that mAP needs.
             XrayDetector? detector = null;
-            if (r.GetValue(model) is { } m)
+            if (modelPath is not null)
             {
-                DetectorOptions options = run ? new DetectorOptions { Confidence = r.GetValue(conf), Iou = r.GetValue(iou) } : new DetectorOptions();
-                int code = DetectorCliOptions.OpenModel(m.FullName, options, stderr, out OnnxDetector? engine);
+                DetectorOptions options = run ? new DetectorOptions { Confidence = r.GetValue(conf), Iou = r.GetValue(iou) ?? profile?.Iou } : new DetectorOptions();
+                int code = DetectorCliOptions.OpenModel(modelPath, options, stderr, out OnnxDetector? engine);
                 if (engine is null)
                 {
                     return code;
                 }
 
-                detector = XrayDetector.Over(engine, new XrayDetectorOptions());
+                detector = XrayDetector.Over(engine, profile?.Apply(new XrayDetectorOptions()) ?? new XrayDetectorOptions());
             }
 
             using (detector)
@@ -87,6 +107,7 @@ internal static class EvalCommand
                     Threshold = r.GetValue(threshold),
                     TargetPd = r.GetValue(targetPd),
                     TargetFar = r.GetValue(targetFar),
+                    RouteThreshold = profile?.AlarmThreshold,
                     ProfileThreshold = detector?.Settings.OperatingThreshold,
                     Gates = gateList,
                 };

@@ -97,6 +97,7 @@ public static class DetectionEvaluation
             settings.TargetPd is not null || settings.TargetFar is not null
                 ? (ScreeningEvaluator.ChooseThreshold(set.GroundTruth, set.Detections, settings.TargetPd, settings.TargetFar, set.NotOk), ThresholdSource.Target)
             : settings.Threshold is { } given ? (given, ThresholdSource.Option)
+            : settings.RouteThreshold is { } rt ? (rt, ThresholdSource.Route)
             : settings.ProfileThreshold is { } pt ? (pt, ThresholdSource.ModelProfile)
             : (0.5, ThresholdSource.Default);
         ScreeningResult s = ScreeningEvaluator.Evaluate(set.GroundTruth, set.Detections, threshold, set.NotOk);

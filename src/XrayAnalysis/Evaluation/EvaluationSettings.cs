@@ -12,6 +12,9 @@ public sealed record EvaluationSettings
     /// <summary>Choose the lowest threshold that keeps scan-level FAR at or below this.</summary>
     public double? TargetFar { get; init; }
 
+    /// <summary>The alarm threshold of the route the detector ran under; before the model profile's, after a given threshold or target.</summary>
+    public double? RouteThreshold { get; init; }
+
     /// <summary>The model profile's operating threshold, used when nothing else is given (else 0.5).</summary>
     public double? ProfileThreshold { get; init; }
 

@@ -77,6 +77,39 @@ public sealed class RouteConfigTests : TempDirTest
     }
 
     [Test]
+    public void Cli_eval_with_a_route_runs_the_detector_as_the_route_does_and_screens_at_its_alarm_threshold()
+    {
+        string model = JsonSerializer.Serialize(TestData.BundledModel);
+        string routes = WriteRoutes(
+            "\"lab\": {\"description\": \"test\", \"model\": " + model + ", \"iou\": 0.45, \"alarm_threshold\": 0.9, \"shield\": {\"enabled\": false}}, " +
+            "\"dense\": {\"description\": \"every scan too dense\", \"model\": " + model + ", \"shield\": {\"max_rendered_brightness\": 254, \"min_area_pixels\": 1}}");
+        string data = Path.Combine(TestData.SampleImages, "baggage");
+        JsonElement Screening(string dir) => JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, "report.json"))).RootElement.GetProperty("screening");
+
+        string lab = Path.Combine(Dir, "lab");
+        (int code, string stdout, string stderr) = DetectCliTests.Run("eval", "--route", "lab", "--routes", routes, "--data", data, "--no-plots", "--out", lab);
+        Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("at threshold 0.9 (route's alarm threshold)"), "the route names the model and the threshold");
+        Assert.That(Screening(lab).GetProperty("threshold_source").GetString(), Is.EqualTo("route's alarm threshold"));
+        Assert.That(Screening(lab).GetProperty("not_ok_image_ids").GetArrayLength(), Is.Zero, "the route switches the shield off");
+
+        (code, stdout, stderr) = DetectCliTests.Run("eval", "--route", "lab", "--routes", routes, "--data", data, "--threshold", "0.3", "--no-plots", "--out", Path.Combine(Dir, "lab2"));
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("at threshold 0.3 (option)"), "a threshold given here wins over the route's");
+
+        string dense = Path.Combine(Dir, "dense");
+        (code, stdout, stderr) = DetectCliTests.Run("eval", "--route", "dense", "--routes", routes, "--data", data, "--no-plots", "--out", dense);
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(Screening(dense).GetProperty("not_ok_image_ids").GetArrayLength(), Is.EqualTo(2), "the route's shield marks both scans unable to clear");
+        Assert.That(Screening(dense).GetProperty("scan_far").GetDouble(), Is.EqualTo(1.0), "and unable to clear counts as an alarm");
+        Assert.That(stdout, Does.Contain("(model profile's operating threshold)"), "a route without an alarm threshold leaves the model profile's");
+
+        (code, _, stderr) = DetectCliTests.Run("eval", "--route", "ferry", "--routes", routes, "--data", data, "--out", Path.Combine(Dir, "x"));
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("no route 'ferry'"));
+    }
+
+    [Test]
     public void Cli_detect_with_a_route_uses_its_model_and_alarm_threshold_and_records_the_route_in_every_result()
     {
         string model = JsonSerializer.Serialize(TestData.BundledModel);
