@@ -26,6 +26,13 @@ public sealed record ShieldOptions
     /// <summary>Smallest connected shielded area reported, in scan pixels (8-connected, after closing one-pixel noise gaps).</summary>
     public int MinAreaPixels { get; init; } = 1000;
 
+    /// <summary>
+    /// Thinnest dense band that can hide a threat, in scan pixels: the dense pixels are opened with a square of this side
+    /// before areas are counted, so a dense band thinner than this — a container's roof or floor seen edge-on, a frame
+    /// rail — is not reported however long it is. 1 (the default) keeps every dense pixel.
+    /// </summary>
+    public int MinThicknessPixels { get; init; } = 1;
+
     internal void Validate()
     {
         if (!(MaxTransmission > 0 && MaxTransmission < 1))
@@ -41,6 +48,11 @@ public sealed record ShieldOptions
         if (MinAreaPixels < 1)
         {
             throw new ArgumentException($"shield minimum area {MinAreaPixels} must be at least 1 pixel");
+        }
+
+        if (MinThicknessPixels is < 1 or > 1000)
+        {
+            throw new ArgumentException($"shield minimum thickness {MinThicknessPixels} must be 1–1000 pixels");
         }
     }
 }

@@ -63,7 +63,7 @@ public sealed class XrayDetector : IDisposable
     /// <summary>
     /// Opens an ONNX model: reads its profile (sidecar, <c>models.json</c>, or the bundled manifest), resolves its output
     /// layout and preprocessing contract, and runs a warm-up. Throws <see cref="ModelLoadException"/> with a one-line
-    /// reason when the model cannot be used.
+    /// reason when the model cannot be used, and <see cref="ArgumentException"/> when the shield options are out of range.
     /// </summary>
     /// <param name="modelPath">The <c>.onnx</c> file.</param>
     /// <param name="options">Options; the defaults of <c>xray detect</c> when null.</param>
@@ -71,6 +71,7 @@ public sealed class XrayDetector : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(modelPath);
         options ??= new XrayDetectorOptions();
+        options.Shield.Validate();
         return new XrayDetector(OnnxDetector.Open(modelPath, options.Detector), options);
     }
 

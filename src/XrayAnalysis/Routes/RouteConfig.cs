@@ -288,13 +288,14 @@ public sealed class RouteConfig
             }
 
             JsonElement o = Object(v.Value, key);
-            Keys(o, key, "enabled", "max_transmission", "max_rendered_brightness", "min_area_pixels");
+            Keys(o, key, "enabled", "max_transmission", "max_rendered_brightness", "min_area_pixels", "min_thickness_pixels");
             return ShieldOptions.Default with
             {
                 Enabled = Bool(o, "enabled", key) ?? true,
                 MaxTransmission = Number(o, "max_transmission", key, 1e-6, 0.5) ?? ShieldOptions.Default.MaxTransmission,
                 MaxRenderedBrightness = (int)(Number(o, "max_rendered_brightness", key, 0, 254) ?? ShieldOptions.Default.MaxRenderedBrightness),
                 MinAreaPixels = (int)(Number(o, "min_area_pixels", key, 1, 1e9) ?? ShieldOptions.Default.MinAreaPixels),
+                MinThicknessPixels = (int)(Number(o, "min_thickness_pixels", key, 1, 1000) ?? ShieldOptions.Default.MinThicknessPixels),
             };
         }
 

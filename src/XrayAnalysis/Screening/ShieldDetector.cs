@@ -7,8 +7,9 @@ namespace XrayAnalysis.Screening;
 /// <summary>
 /// Finds shield regions (<see cref="ShieldOptions"/>) in a decoded scan, before its raw pixels are released: threshold
 /// the transmission (or, for 8-bit colour renders, the brightest channel), close one-pixel gaps that photon noise opens,
-/// and keep 8-connected components of at least the minimum area. Scans over 16 megapixels are checked on an
-/// area-averaged copy reduced by a whole factor (a saturated block stays saturated on average), boxes scaled back.
+/// drop bands thinner than the minimum thickness (an opening), and keep 8-connected components of at least the minimum
+/// area. Scans over 16 megapixels are checked on an area-averaged copy reduced by a whole factor (a saturated block
+/// stays saturated on average), boxes scaled back.
 /// </summary>
 internal static class ShieldDetector
 {
@@ -63,6 +64,17 @@ internal static class ShieldDetector
         using (Mat kernel = Cv2.GetStructuringElement(MorphShapes.Rect, new Size(3, 3)))
         {
             Cv2.MorphologyEx(mask, mask, MorphTypes.Close, kernel);
+        }
+
+        // A band thinner than the thinnest threat hides nothing: open with a square of that side (in working pixels).
+        int side = (int)Math.Round(options.MinThicknessPixels / (double)factor);
+        if (side > 1)
+        {
+            // Erode onto the square's top-left corner, dilate back from its bottom-right: an exact opening for even sides
+            // too (a centred anchor shifts an even square by one pixel).
+            using Mat square = Cv2.GetStructuringElement(MorphShapes.Rect, new Size(side, side));
+            Cv2.Erode(mask, mask, square, new Point(0, 0), 1, BorderTypes.Constant, Scalar.All(0));
+            Cv2.Dilate(mask, mask, square, new Point(side - 1, side - 1), 1, BorderTypes.Constant, Scalar.All(0));
         }
 
         var regions = new List<ShieldRegion>();

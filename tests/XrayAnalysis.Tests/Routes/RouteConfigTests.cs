@@ -28,6 +28,8 @@ public sealed class RouteConfigTests : TempDirTest
 
         Assert.That(config.Get("CARGO").Tiles.Mode, Is.EqualTo(TileMode.Always), "names are case-insensitive");
         Assert.That(config.Get("cargo").View, Is.EqualTo(ViewSettings.Parse("grey,edge")));
+        Assert.That(config.Get("cargo").Shield.MinThicknessPixels, Is.EqualTo(20), "a container's roof and floor are thinner than any brick");
+        Assert.That(config.Get("baggage").Shield.MinThicknessPixels, Is.EqualTo(1));
         Assert.That(config.Get("ct").Shield.Enabled, Is.False);
         Assert.That(config.Get("mail").AlarmThreshold, Is.InRange(0f, 1f));
         Assert.That(config.Get("mail").Overlay.AlarmThreshold, Is.EqualTo(config.Get("mail").AlarmThreshold).Within(1e-6));
@@ -40,6 +42,7 @@ public sealed class RouteConfigTests : TempDirTest
     [TestCase("\"mail\": {\"view\": \"sepia\"}", "routes.mail.view: unknown image function 'sepia'")]
     [TestCase("\"mail\": {\"window\": [500, 100]}", "routes.mail.window: [500, 100] must satisfy")]
     [TestCase("\"mail\": {\"shield\": {\"min_area_pixels\": 0}}", "routes.mail.shield.min_area_pixels: 0 is outside")]
+    [TestCase("\"mail\": {\"shield\": {\"min_thickness_pixels\": 0}}", "routes.mail.shield.min_thickness_pixels: 0 is outside")]
     [TestCase("\"mail\": {\"overlay\": {\"suggestions\": 1}}", "routes.mail.overlay.suggestions: expected true or false")]
     [TestCase("\"ma il\": {}", "a route name is 1–40 letters")]
     [TestCase("\"mail\": [1]", "routes.mail: expected an object, found array")]

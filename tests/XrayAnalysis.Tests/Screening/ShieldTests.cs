@@ -66,6 +66,23 @@ public sealed class ShieldTests : TempDirTest
     }
 
     [Test]
+    public void A_dense_band_thinner_than_the_minimum_thickness_is_not_reported_however_long_but_a_thick_block_beside_it_is()
+    {
+        // A container's roof seen edge-on: a 6-px dense band across the bag (3,360 px), and a 40 x 40 block under it.
+        using ScanImage scan = Grey16(320, 240, new Rect(120, 150, 40, 40), 0, edit: m => m[new Rect(40, 60, 240, 6)].SetTo(Scalar.All(0)));
+        Assert.That(Detector.Detect(scan).ShieldRegions!.Select(Box), Is.EquivalentTo(new[] { (120, 150, 40, 40, 1600L), (40, 60, 240, 6, 1440L) }),
+            "by default every dense pixel counts");
+        using XrayDetector thick = XrayDetector.Open(TestData.BundledModel, new XrayDetectorOptions { Shield = ShieldOptions.Default with { MinThicknessPixels = 10 } });
+        Assert.That(thick.Detect(scan).ShieldRegions!.Select(Box), Is.EqualTo(new[] { (120, 150, 40, 40, 1600L) }), "the band goes, the block keeps its box and area");
+
+        using ScanImage band = Grey16(320, 240, new Rect(40, 60, 240, 9), 0);
+        Assert.That(thick.Detect(band).ShieldRegions, Is.Empty, "a 9-px band cannot hold a 10-px threat");
+        Assert.That(thick.Detect(band).UnableToClear, Is.False);
+        Assert.Throws<ArgumentException>(() => XrayDetector.Open(TestData.BundledModel, new XrayDetectorOptions { Shield = ShieldOptions.Default with { MinThicknessPixels = 0 } }));
+        Assert.Throws<ArgumentException>(() => XrayDetector.Open(TestData.BundledModel, new XrayDetectorOptions { Shield = ShieldOptions.Default with { MaxTransmission = 2 } }), "the library checks its shield options");
+    }
+
+    [Test]
     public void Photon_noise_inside_the_block_does_not_break_it_into_pieces_below_the_minimum()
     {
         using ScanImage scan = Grey16(320, 240, new Rect(100, 80, 36, 36), 50, edit: m =>
