@@ -120,6 +120,12 @@ internal static class EvalCommand
                 }
 
                 stdout.WriteLine($"xray eval: {DetectionEvaluation.Summary(outcome)}");
+                if (outcome.Screening.PerConcealment.Count > 0)
+                {
+                    var worst = EvalReport.ConcealmentsWorstFirst(outcome.Screening).Select(kv => $"{kv.Key} {kv.Value.Iou10.Count}/{kv.Value.Iou10.N}").ToList();
+                    stdout.WriteLine($"  objects found by concealment, worst first: {string.Join(", ", worst.Take(4))}{(worst.Count > 4 ? $" (+{worst.Count - 4} more in report.md)" : "")}");
+                }
+
                 stdout.WriteLine($"  report: {Path.Combine(dir, "report.md")}, {Path.Combine(dir, "report.json")}{(r.GetValue(noPlots) ? "" : "; plots: pr_curve.png, pd_far_curve.png, confusion_matrix.png")}");
                 foreach (string f in outcome.FailedGates)
                 {

@@ -94,8 +94,7 @@ public static class EvalReport
         ObjectPdTable(md, "class", s.PerClass);
         if (s.PerConcealment.Count > 0)
         {
-            // Worst first: the concealments a model misses are what its engineer looks for.
-            ObjectPdTable(md, "concealment", s.PerConcealment.OrderBy(kv => kv.Value.Iou10.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal));
+            ObjectPdTable(md, "concealment", ConcealmentsWorstFirst(s));
         }
 
         if (s.NotOkImages.Length > 0)
@@ -110,6 +109,10 @@ public static class EvalReport
 
         return md.ToString();
     }
+
+    /// <summary>Object Pd per concealment, lowest first (the concealments a model misses are what its engineer looks for).</summary>
+    internal static IEnumerable<KeyValuePair<string, (Rate Iou10, Rate Iou50)>> ConcealmentsWorstFirst(ScreeningResult s) =>
+        s.PerConcealment.OrderBy(kv => kv.Value.Iou10.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal);
 
     private static void ObjectPdTable(StringBuilder md, string column, IEnumerable<KeyValuePair<string, (Rate Iou10, Rate Iou50)>> rows)
     {

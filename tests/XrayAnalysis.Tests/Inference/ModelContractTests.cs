@@ -105,6 +105,8 @@ public sealed class ModelContractTests : TempDirTest
         Assert.That(double.Parse(MapLine(viaFiles).Split(' ')[^1].TrimEnd(';'), CultureInfo.InvariantCulture), Is.GreaterThan(0.1), "the classes line up");
         Assert.That(viaFiles, Does.Contain($"at threshold {Thr} (model profile's operating threshold)"));
         Assert.That(File.ReadAllText(Path.Combine(Dir, "e2", "report.md")), Does.Contain($"Screening at threshold {Thr} (model profile's operating threshold)"));
+        Assert.That(viaModel, Does.Contain("objects found by concealment, worst first: "), "synth tags every box, so eval breaks object Pd down by it");
+        Assert.That(File.ReadAllText(Path.Combine(Dir, "e2", "report.md")), Does.Contain("| concealment | object Pd IoU ≥ 0.1 |"));
         using JsonDocument coco = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(det, "detections.coco.json")));
         Assert.That(coco.RootElement.EnumerateArray().Select(d => d.GetProperty("category_id").GetInt32()).Distinct(), Is.SubsetOf(new[] { 1, 2, 3 }));
 
