@@ -80,10 +80,9 @@ internal sealed class DetectorCliOptions
         DefaultValueFactory = _ => 2.0,
     };
 
-    public Option<int> MinSide { get; } = new("--min-side")
+    public Option<int?> MinSide { get; } = new("--min-side")
     {
-        Description = "Pictures with a side shorter than this (pixels) are rejected as too small to screen.",
-        DefaultValueFactory = _ => 32,
+        Description = "Pictures with a side shorter than this (pixels) are rejected as too small to screen (default: the model profile's min_input_side, else 32).",
     };
 
     public Option<int> MaxDet { get; } = new("--max-det")

@@ -19,7 +19,7 @@ public sealed record DetectorOptions
     private readonly float? _confidence;
     private readonly float? _iou;
     private readonly double _maxUpscale = 2.0;
-    private readonly int _minInputSide = 32;
+    private readonly int? _minInputSide;
     private readonly int _maxDetections = 300;
     private readonly int? _batchSize;
     private readonly string _device = "cpu";
@@ -64,11 +64,14 @@ public sealed record DetectorOptions
         init => _maxUpscale = value >= 1 && !double.IsNaN(value) ? value : throw new ArgumentOutOfRangeException(nameof(MaxUpscale), value, "must be at least 1");
     }
 
-    /// <summary>Pictures with a side shorter than this many pixels are rejected as too small to screen (default 32).</summary>
-    public int MinInputSide
+    /// <summary>
+    /// Pictures with a side shorter than this many pixels are rejected as too small to screen. Null: the model profile's
+    /// <c>min_input_side</c>, else 32.
+    /// </summary>
+    public int? MinInputSide
     {
         get => _minInputSide;
-        init => _minInputSide = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MinInputSide), value, "must be positive");
+        init => _minInputSide = value is null or >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MinInputSide), value, "must be positive");
     }
 
     /// <summary>Most detections kept per image (default 300).</summary>

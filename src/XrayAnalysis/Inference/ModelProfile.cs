@@ -41,6 +41,12 @@ public sealed record ModelProfile
     /// </summary>
     public int? VolumeMinRun { get; init; }
 
+    /// <summary>
+    /// Shortest side, in pixels, of a picture the model can screen (<c>min_input_side</c>): smaller ones (thumbnails,
+    /// previews, slivers) are rejected as too small to screen, never cleared. Null when the profile gives none.
+    /// </summary>
+    public int? MinInputSide { get; init; }
+
     /// <summary>Routes the model is meant for (mail, express, baggage, cargo, ct).</summary>
     public IReadOnlyList<string> Routes { get; init; } = [];
 
@@ -166,6 +172,7 @@ public sealed record ModelProfile
                 OperatingThreshold = thr,
                 ClassThresholds = perClass,
                 VolumeMinRun = e.TryGetProperty("volume_min_run", out JsonElement vm) && vm.ValueKind != JsonValueKind.Null ? AtLeastOne(vm.GetInt32(), "volume_min_run") : null,
+                MinInputSide = e.TryGetProperty("min_input_side", out JsonElement ms) && ms.ValueKind != JsonValueKind.Null ? AtLeastOne(ms.GetInt32(), "min_input_side") : null,
                 Routes = e.TryGetProperty("routes", out JsonElement r) && r.ValueKind == JsonValueKind.Array ? r.EnumerateArray().Select(x => x.GetString() ?? "").ToList() : [],
                 TrainedOn = e.TryGetProperty("trained_on", out JsonElement to) ? to.GetString() : null,
                 Sha256 = e.TryGetProperty("sha256", out JsonElement sh) ? sh.GetString() : null,

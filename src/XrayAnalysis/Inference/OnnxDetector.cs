@@ -364,7 +364,7 @@ internal sealed class OnnxDetector : IDisposable
             OperatingThreshold = p?.OperatingThreshold,
             Contract = model.Contract,
             MaxUpscale = options.MaxUpscale,
-            MinInputSide = options.MinInputSide,
+            MinInputSide = options.MinInputSide ?? p?.MinInputSide ?? 32,
         };
     }
 

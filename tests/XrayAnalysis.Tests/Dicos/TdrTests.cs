@@ -103,7 +103,7 @@ public sealed class TdrTests : TempDirTest
         Directory.CreateDirectory(input);
         File.Copy(Path.Combine(gen, "dx16_explicit.dcs"), Path.Combine(input, "scan.dcs"));
         string outDir = Path.Combine(Dir, "out");
-        (int code, string o, string e) = DetectCliTests.Run("detect", input, "--model", TestData.BundledModel, "--out", outDir, "--tdr");
+        (int code, string o, string e) = DetectCliTests.Run("detect", input, "--model", TestData.BundledModel, "--min-side", "32", "--out", outDir, "--tdr");
         Assert.That(code, Is.Zero, o + e);
         JsonElement src = JsonDocument.Parse(ExternalTools.Run("/usr/bin/python3",
             $"-c \"import json,pydicom; d=pydicom.dcmread('{Path.Combine(input, "scan.dcs")}'); print(json.dumps([d.SOPInstanceUID, d.StudyInstanceUID]))\"").Out).RootElement;

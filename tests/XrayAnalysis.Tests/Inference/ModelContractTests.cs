@@ -152,8 +152,14 @@ public sealed class ModelContractTests : TempDirTest
             Cv2.ImWrite(Path.Combine(Dir, name + ".png"), m);
         }
 
+        // The bundled model's profile refuses pictures under 160 px a side (min_input_side: its thumbnails alarmed).
+        (int code, string o, string e) = DetectCliTests.Run("detect", Path.Combine(Dir, "tiny.png"), Path.Combine(Dir, "small.png"), "--model", TestData.BundledModel, "--out", Path.Combine(Dir, "p"));
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(e, Does.Contain("rejected: " + Path.Combine(Dir, "small.png") + ": too small to screen: 48x48 px, a side is below the 160 px minimum"));
+        Assert.That(o, Does.Contain("pictures under 160 px a side not screened"));
+
         string outDir = Path.Combine(Dir, "o");
-        (int code, _, string e) = DetectCliTests.Run("detect", Path.Combine(Dir, "tiny.png"), Path.Combine(Dir, "small.png"), "--model", TestData.BundledModel, "--out", outDir);
+        (code, _, e) = DetectCliTests.Run("detect", Path.Combine(Dir, "tiny.png"), Path.Combine(Dir, "small.png"), "--model", TestData.BundledModel, "--min-side", "32", "--out", outDir);
         Assert.That(code, Is.EqualTo(1));
         Assert.That(e, Does.Contain("rejected: " + Path.Combine(Dir, "tiny.png") + ": too small to screen: 20x20 px"));
         JsonElement small = Result(outDir, "small");

@@ -63,8 +63,8 @@ public sealed class SampleSetTests : TempDirTest
     public void Thumbnails_of_clean_scans_never_alarm_and_slivers_are_refused_not_cleared()
     {
         // Issue 16: small or thumbnail inputs alarmed where the full scan did not. Every clean sample render, shrunk to
-        // 5 %, 10 % and 20 %, through the real CLI at the profile's threshold: no alarm. Slivers are not screened at all
-        // (rejected with a reason), so they can never come back clear.
+        // 5 %, 10 % and 20 %, through the real CLI: refused as too small to screen (the bundled profile's min_input_side),
+        // so no alarm. Slivers are not screened at all either, so they can never come back clear.
         string dir = Path.Combine(Dir, "small");
         Directory.CreateDirectory(dir);
         int thumbs = 0;
@@ -102,6 +102,10 @@ public sealed class SampleSetTests : TempDirTest
                 continue;
             }
 
+            // Every thumbnail here has a side under the bundled profile's min_input_side (160 px): refused as too small
+            // to screen, so neither cleared nor alarmed.
+            Assert.That(status, Is.EqualTo("rejected"), f);
+            Assert.That(r.RootElement.GetProperty("reason").GetString(), Does.Contain("too small to screen"), f);
             Assert.That(Detections(f).Where(d => d.Score >= OperatingThreshold), Is.Empty, $"{Path.GetFileName(f)} ({status}) alarms");
         }
     }
