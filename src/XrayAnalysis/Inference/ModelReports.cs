@@ -34,6 +34,11 @@ public static class ModelReports
             lines.Add($"routes:        {string.Join(", ", withRoutes.Routes)}{(withRoutes.VolumeMinRun is { } run ? $"; xray volume --min-run {run} (profile)" : "")}");
         }
 
+        if (m.Profile?.MinInputSide is { } minSide)
+        {
+            lines.Add($"min side:      {minSide} px (profile): smaller pictures are rejected as too small to screen");
+        }
+
         if (m.Profile?.TrainedOn is { Length: > 0 } trainedOn)
         {
             lines.Add($"trained on:    {trainedOn}");
@@ -96,6 +101,11 @@ public static class ModelReports
         if (model.Profile?.VolumeMinRun is { } minRun)
         {
             doc["volume_min_run"] = minRun;
+        }
+
+        if (model.Profile?.MinInputSide is { } minInputSide)
+        {
+            doc["min_input_side"] = minInputSide;
         }
 
         return JsonSerializer.SerializeToUtf8Bytes(doc, new JsonSerializerOptions { WriteIndented = true });

@@ -76,6 +76,32 @@ public sealed class ModelContractTests : TempDirTest
     }
 
     [Test]
+    public void A_profiles_min_input_side_sets_the_smallest_picture_screened_and_an_option_overrides_it()
+    {
+        string model = Path.Combine(Dir, "m.onnx");
+        File.Copy(TestData.FixtureModel("v8"), model);
+        using (OnnxDetector none = OnnxDetector.Open(model))
+        {
+            Assert.That(none.Settings.MinInputSide, Is.EqualTo(32), "no profile: 32");
+        }
+
+        File.WriteAllText(Path.Combine(Dir, "m.json"), """{"min_input_side": 100}""");
+        using (OnnxDetector d = OnnxDetector.Open(model))
+        {
+            Assert.That(d.Settings.MinInputSide, Is.EqualTo(100));
+            Assert.That(d.Model.Profile!.MinInputSide, Is.EqualTo(100));
+        }
+
+        using (OnnxDetector o = OnnxDetector.Open(model, new DetectorOptions { MinInputSide = 48 }))
+        {
+            Assert.That(o.Settings.MinInputSide, Is.EqualTo(48), "an option wins over the profile");
+        }
+
+        File.WriteAllText(Path.Combine(Dir, "m.json"), """{"min_input_side": 0}""");
+        Assert.That(Assert.Throws<ModelLoadException>(() => OnnxDetector.Open(model))!.Message, Does.Contain("min_input_side must be at least 1"));
+    }
+
+    [Test]
     public void A_profile_naming_a_different_class_count_or_a_layout_that_does_not_fit_is_refused()
     {
         string model = Path.Combine(Dir, "m.onnx");
