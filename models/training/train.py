@@ -38,18 +38,23 @@ def log(*a):
 
 # ---------------------------------------------------------------- data
 def load_set(d, size):
-    """A packed set (pack.py): RGB uint8 [n, size, size, 3] and per-image boxes [k, 5] (x1, y1, x2, y2, class)."""
+    """A packed set (pack.py): RGB uint8 [n, size, size, 3] and per-image boxes [k, 5] (x1, y1, x2, y2, class).
+    Images (JPEG, PNG or WebP) are decoded on all cores."""
     import cv2
+    from concurrent.futures import ThreadPoolExecutor
     labels = json.load(open(os.path.join(d, "labels.json")))
     X = np.empty((len(labels), size, size, 3), np.uint8)
-    Y = []
-    for i, rec in enumerate(labels):
+
+    def read(i):
+        rec = labels[i]
         img = cv2.imread(os.path.join(d, "images", rec["file"]), cv2.IMREAD_COLOR)
-        if img.shape[:2] != (size, size):
-            raise SystemExit(f"{d}/{rec['file']}: {img.shape[1]}x{img.shape[0]}, packed sets must be {size}x{size}")
+        if img is None or img.shape[:2] != (size, size):
+            raise SystemExit(f"{d}/{rec['file']}: {'unreadable' if img is None else f'{img.shape[1]}x{img.shape[0]}'}, packed sets must be {size}x{size}")
         X[i] = img[:, :, ::-1]
-        Y.append(np.array(rec["boxes"], np.float32).reshape(-1, 5))
-    return X, Y
+
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        list(pool.map(read, range(len(labels))))
+    return X, [np.array(rec["boxes"], np.float32).reshape(-1, 5) for rec in labels]
 
 
 # ---------------------------------------------------------------- model
@@ -66,13 +71,22 @@ class Block(nn.Module):
         return x + self.b(self.a(x))
 
 
+# Named sizes. "s" is the first bundled model's; "m" is wider, with two residual blocks at strides 8 and 16 (about three
+# times the arithmetic). load_weights() / arch_of() read the size back from any saved weights.
+ARCHS = {
+    "s": {"w": (16, 32, 64, 96, 128), "head": 64, "depth": (1, 1, 1, 1)},
+    "m": {"w": (24, 48, 96, 160, 224), "head": 96, "depth": (1, 2, 2, 1)},
+}
+
+
 class Detector(nn.Module):
-    def __init__(self, w=(16, 32, 64, 96, 128), head=64):
+    def __init__(self, w=(16, 32, 64, 96, 128), head=64, depth=(1, 1, 1, 1)):
         super().__init__()
-        self.stem = nn.Sequential(conv(3, w[0], 2), conv(w[0], w[1], 2), Block(w[1]))
-        self.s3 = nn.Sequential(conv(w[1], w[2], 2), Block(w[2]))
-        self.s4 = nn.Sequential(conv(w[2], w[3], 2), Block(w[3]))
-        self.s5 = nn.Sequential(conv(w[3], w[4], 2), Block(w[4]))
+        self.arch = {"w": tuple(w), "head": head, "depth": tuple(depth)}
+        self.stem = nn.Sequential(conv(3, w[0], 2), conv(w[0], w[1], 2), *[Block(w[1]) for _ in range(depth[0])])
+        self.s3 = nn.Sequential(conv(w[1], w[2], 2), *[Block(w[2]) for _ in range(depth[1])])
+        self.s4 = nn.Sequential(conv(w[2], w[3], 2), *[Block(w[3]) for _ in range(depth[2])])
+        self.s5 = nn.Sequential(conv(w[3], w[4], 2), *[Block(w[4]) for _ in range(depth[3])])
         self.l3, self.l4, self.l5 = (nn.Conv2d(c, head, 1) for c in w[2:])
         self.tower = nn.Sequential(conv(head, head), conv(head, head))
         self.cls = nn.Conv2d(head, NC, 1)
@@ -101,6 +115,15 @@ class Detector(nn.Module):
         return torch.cat([(x1y1 + x2y2) / 2, x2y2 - x1y1, cls.sigmoid()], 1)
 
 
+def arch_of(state):
+    """The Detector size that saved weights (a state dict) were made with: widths, head width, blocks per stage."""
+    w = tuple(int(state[k].shape[0]) for k in ("stem.0.0.weight", "stem.1.0.weight", "s3.0.0.weight", "s4.0.0.weight", "s5.0.0.weight"))
+    def blocks(prefix, first):
+        return len({k.split(".")[1] for k in state if k.startswith(prefix + ".")}) - first
+    depth = (blocks("stem", 2), blocks("s3", 1), blocks("s4", 1), blocks("s5", 1))
+    return {"w": w, "head": int(state["l3.weight"].shape[0]), "depth": depth}
+
+
 def points(h, w, device="cpu"):
     out = []
     for s in STRIDES:
@@ -118,32 +141,42 @@ def level_of(size):
 
 
 # ---------------------------------------------------------------- targets and loss
-def assign(gt, pts, lv, strides):
-    """FCOS with centre sampling (radius 2.5 strides) and scale ranges; ambiguous points take the smallest box."""
-    n = pts.shape[0]
-    labels = torch.full((n,), -1, dtype=torch.long, device=pts.device)
-    boxes = torch.zeros((n, 4), device=pts.device)
-    if len(gt) == 0:
-        return labels, boxes
-    g = gt if torch.is_tensor(gt) else torch.from_numpy(gt).to(pts.device)
-    x, y = pts[:, 0:1], pts[:, 1:2]
-    l, t, r, b = x - g[:, 0], y - g[:, 1], g[:, 2] - x, g[:, 3] - y
-    ltrb = torch.stack([l, t, r, b], 2)
-    inside = ltrb.min(2).values > 0
-    cx, cy = (g[:, 0] + g[:, 2]) / 2, (g[:, 1] + g[:, 3]) / 2
-    rad = strides[:, None] * 2.5
+def pad_boxes(boxes, device):
+    """Per-image [k, 5] box tensors -> one [B, K, 5] tensor (K >= 1) and a [B, K] mask of the real rows."""
+    K = max([1] + [len(g) for g in boxes])
+    G = torch.zeros((len(boxes), K, 5), device=device)
+    for i, g in enumerate(boxes):
+        if len(g):
+            G[i, :len(g)] = g
+    valid = torch.arange(K, device=device)[None] < torch.tensor([len(g) for g in boxes], device=device)[:, None]
+    return G, valid
+
+
+def assign(G, valid, pts, lv, strides):
+    """FCOS with centre sampling (radius 2.5 strides) and scale ranges; ambiguous points take the smallest box.
+
+    G: [B, K, 5] boxes (x1, y1, x2, y2, class), valid: [B, K]. Returns labels [B, N] (-1 background) and the assigned
+    boxes [B, N, 4]; one pass for the whole batch.
+    """
+    B, n = G.shape[0], pts.shape[0]
+    x, y = pts[None, :, 0:1], pts[None, :, 1:2]  # [1, N, 1]
+    g = G[:, None]  # [B, 1, K, 5]
+    ltrb = torch.stack([x - g[..., 0], y - g[..., 1], g[..., 2] - x, g[..., 3] - y], 3)  # [B, N, K, 4]
+    inside = ltrb.min(3).values > 0
+    cx, cy = (g[..., 0] + g[..., 2]) / 2, (g[..., 1] + g[..., 3]) / 2
+    rad = strides[None, :, None] * 2.5
     centre = ((x - cx).abs() < rad) & ((y - cy).abs() < rad)
-    m = ltrb.max(2).values
-    lo = torch.tensor([RANGES[i][0] for i in range(3)], device=pts.device)[lv][:, None]
-    hi = torch.tensor([RANGES[i][1] for i in range(3)], device=pts.device)[lv][:, None]
-    ok = inside & centre & (m >= lo) & (m <= hi)
-    area = ((g[:, 2] - g[:, 0]) * (g[:, 3] - g[:, 1]))[None].expand(n, -1).clone()
-    area[~ok] = float("inf")
-    best_area, best = area.min(1)
+    m = ltrb.max(3).values
+    lo = torch.tensor([r[0] for r in RANGES], device=pts.device)[lv][None, :, None]
+    hi = torch.tensor([r[1] for r in RANGES], device=pts.device)[lv][None, :, None]
+    ok = inside & centre & (m >= lo) & (m <= hi) & valid[:, None, :]
+    area = ((g[..., 2] - g[..., 0]) * (g[..., 3] - g[..., 1])).expand(B, n, -1)
+    area = torch.where(ok, area, torch.full_like(area, float("inf")))
+    best_area, best = area.min(2)  # [B, N]
     pos = torch.isfinite(best_area)
-    labels[pos] = g[best[pos], 4].long()
-    boxes[pos] = g[best[pos], :4]
-    return labels, boxes
+    chosen = torch.gather(G, 1, best[..., None].expand(B, n, 5))  # [B, N, 5]
+    labels = torch.where(pos, chosen[..., 4].long(), torch.full_like(best, -1))
+    return labels, chosen[..., :4] * pos[..., None]
 
 
 def giou_loss(pred, target):
@@ -160,27 +193,52 @@ def giou_loss(pred, target):
     return (1 - iou + (enc - union) / enc), iou
 
 
-def loss_fn(cls, reg, targets, pts):
-    B = cls.shape[0]
-    labels = torch.stack([t[0] for t in targets])  # [B, N]
-    gboxes = torch.stack([t[1] for t in targets])  # [B, N, 4]
-    onehot = torch.zeros_like(cls)  # [B, nc, N]
+def loss_fn(cls, reg, labels, gboxes, pts):
+    """labels [B, N], gboxes [B, N, 4] from assign(); cls [B, nc, N] logits, reg [B, 4, N] distances.
+
+    Returns the loss and its two parts as tensors: nothing here waits for the device (no .item(), no boolean indexing).
+    """
+    cls, reg = cls.float(), reg.float()
     pos = labels >= 0
-    npos = max(1.0, float(pos.sum()))
+    npos = pos.sum().clamp(min=1).float()
+    onehot = (F.one_hot(labels.clamp(min=0), NC).permute(0, 2, 1) * pos[:, None]).float()  # [B, nc, N]
     pred = torch.cat([pts[None] - reg.permute(0, 2, 1)[..., :2], pts[None] + reg.permute(0, 2, 1)[..., 2:]], 2)  # [B, N, 4]
-    lbox = torch.tensor(0.0, device=cls.device)
-    if pos.any():
-        gl, _ = giou_loss(pred[pos], gboxes[pos])
-        lbox = gl.sum() / npos
-        b_idx, n_idx = pos.nonzero(as_tuple=True)
-        onehot[b_idx, labels[pos], n_idx] = 1.0
+    # Background points get their own prediction as target (loss 0, all finite) and are masked out.
+    target = torch.where(pos[..., None], gboxes, pred.detach())
+    gl, _ = giou_loss(pred.reshape(-1, 4), target.reshape(-1, 4))
+    lbox = (gl * pos.flatten()).sum() / npos
     # Sigmoid focal loss (alpha 0.25, gamma 2), normalised by the number of positives (FCOS / RetinaNet).
     p = cls.sigmoid()
     ce = F.binary_cross_entropy_with_logits(cls, onehot, reduction="none")
     pt = p * onehot + (1 - p) * (1 - onehot)
     alpha = 0.25 * onehot + 0.75 * (1 - onehot)
     lcls = (alpha * ce * (1 - pt).pow(2.0)).sum() / npos
-    return lcls + 2.0 * lbox, float(lcls), float(lbox)
+    return lcls + 2.0 * lbox, lcls.detach(), lbox.detach()
+
+
+class Ema:
+    """Exponential moving average of the weights (BatchNorm statistics included), as Ultralytics keeps: the averaged
+    model is the one validated, kept and exported. decay ramps up over the first `tau` steps."""
+
+    def __init__(self, model, decay, tau=1000):
+        import copy
+        self.model = copy.deepcopy(model).eval()
+        for p_ in self.model.parameters():
+            p_.requires_grad = False
+        self.decay, self.tau, self.steps = decay, tau, 0
+        self.pairs = [(e, m) for e, m in zip(self.model.state_dict().values(), model.state_dict().values())]
+        self.fl = [(e, m) for e, m in self.pairs if e.dtype.is_floating_point]
+        self.other = [(e, m) for e, m in self.pairs if not e.dtype.is_floating_point]
+
+    @torch.no_grad()
+    def update(self):
+        self.steps += 1
+        d = self.decay * (1 - math.exp(-self.steps / self.tau))
+        e, m = [p[0] for p in self.fl], [p[1] for p in self.fl]
+        torch._foreach_mul_(e, d)
+        torch._foreach_add_(e, m, alpha=1 - d)
+        for e_, m_ in self.other:
+            e_.copy_(m_)
 
 
 # ---------------------------------------------------------------- evaluation (mAP@0.5, VOC-style all-point, for the log)
@@ -200,6 +258,7 @@ def nms_numpy(boxes, scores, thr):
 
 
 def predict(model, X, pts, conf=0.05, device="cpu"):
+    was = model.training
     model.eval()
     out = []
     pts = pts.cpu()
@@ -219,10 +278,12 @@ def predict(model, X, pts, conf=0.05, device="cpu"):
                     rr = r[b][:, m].T
                     bx = np.concatenate([p - rr[:, :2], p + rr[:, 2:]], 1)
                     sc = s[b, c][m]
+                    top = np.argsort(-sc)[:1000]  # at most 1000 candidates per class into NMS, as Ultralytics' max_nms
+                    bx, sc = bx[top], sc[top]
                     for k in nms_numpy(bx, sc, 0.7)[:100]:
                         dets.append((c, float(sc[k]), *bx[k]))
                 out.append(dets)
-    model.train()
+    model.train(was)
     return out
 
 
@@ -262,8 +323,8 @@ def map50(preds, gts):
 
 
 # ---------------------------------------------------------------- augmentation (on the training device, per batch)
-def augment(xb, boxes, size, gen, ct=False):
-    """xb: float [B, 3, S, S] in 0-1; boxes: list of [k, 5] tensors on the device. Returns both augmented.
+def augment(xb, G, valid, size, gen, ct=False):
+    """xb: float [B, 3, S, S] in 0-1; G: [B, K, 5] boxes and valid: [B, K] (pad_boxes). Returns all three augmented.
 
     One affine per image (flip, scale 0.3-1.4, shift) by grid_sample with the letterbox grey outside the source, then
     photometric jitter. Boxes follow the geometry; boxes left with < 40 % of their area or < 3 px are dropped.
@@ -293,26 +354,22 @@ def augment(xb, boxes, size, gen, ct=False):
     grid = F.affine_grid(theta, list(xb.shape), align_corners=False)
     pad = 114 / 255
     out = F.grid_sample(xb - pad, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + pad
-    new_boxes = []
-    for k, g in enumerate(boxes):
-        if len(g) == 0:
-            new_boxes.append(g)
-            continue
-        c = size / 2
-        x1 = (g[:, 0] - c) * scale[k] * fx[k] + c + tx[k] * c
-        x2 = (g[:, 2] - c) * scale[k] * fx[k] + c + tx[k] * c
-        y1 = (g[:, 1] - c) * scale[k] * fy[k] + c + ty[k] * c
-        y2 = (g[:, 3] - c) * scale[k] * fy[k] + c + ty[k] * c
-        nx1, nx2 = torch.minimum(x1, x2), torch.maximum(x1, x2)
-        ny1, ny2 = torch.minimum(y1, y2), torch.maximum(y1, y2)
-        area = (nx2 - nx1) * (ny2 - ny1)
-        cx1, cy1, cx2, cy2 = nx1.clamp(0, size), ny1.clamp(0, size), nx2.clamp(0, size), ny2.clamp(0, size)
-        keep = ((cx2 - cx1) * (cy2 - cy1) >= 0.4 * area) & (cx2 - cx1 >= 3) & (cy2 - cy1 >= 3)
-        new_boxes.append(torch.stack([cx1, cy1, cx2, cy2, g[:, 4]], 1)[keep])
+    c = size / 2
+    sx, sy = (scale * fx)[:, None], (scale * fy)[:, None]
+    x1 = (G[..., 0] - c) * sx + c + tx[:, None] * c
+    x2 = (G[..., 2] - c) * sx + c + tx[:, None] * c
+    y1 = (G[..., 1] - c) * sy + c + ty[:, None] * c
+    y2 = (G[..., 3] - c) * sy + c + ty[:, None] * c
+    nx1, nx2 = torch.minimum(x1, x2), torch.maximum(x1, x2)
+    ny1, ny2 = torch.minimum(y1, y2), torch.maximum(y1, y2)
+    area = (nx2 - nx1) * (ny2 - ny1)
+    cx1, cy1, cx2, cy2 = nx1.clamp(0, size), ny1.clamp(0, size), nx2.clamp(0, size), ny2.clamp(0, size)
+    keep = ((cx2 - cx1) * (cy2 - cy1) >= 0.4 * area) & (cx2 - cx1 >= 3) & (cy2 - cy1 >= 3)
+    G, valid = torch.stack([cx1, cy1, cx2, cy2, G[..., 4]], 2), valid & keep
     if ct:
         noise = torch.randn(B, 1, size, size, generator=gen, device=dev) * (u(B, 1, 1, 1) * 0.02)
         out = out + torch.where(u(B, 1, 1, 1) < 0.5, noise, torch.zeros_like(noise))
-        return _blur(out, u(B) < 0.2).clamp(0, 1), new_boxes
+        return _blur(out, u(B) < 0.2).clamp(0, 1), G, valid
     # Photometric: dose/gamma, per-channel gain (palette drift), saturation, grey, noise, blur.
     gamma = torch.exp((u(B, 1, 1, 1) * 2 - 1) * 0.3)
     out = out.clamp(1e-4, 1) ** gamma
@@ -324,7 +381,7 @@ def augment(xb, boxes, size, gen, ct=False):
     out = grey + (out - grey) * sat
     noise = torch.randn(out.shape, generator=gen, device=dev) * (u(B, 1, 1, 1) * 0.04)
     out = out + torch.where(u(B, 1, 1, 1) < 0.5, noise, torch.zeros_like(noise))
-    return _blur(out, u(B) < 0.2).clamp(0, 1), new_boxes
+    return _blur(out, u(B) < 0.2).clamp(0, 1), G, valid
 
 
 def _blur(out, which):
@@ -360,14 +417,19 @@ def main():
     ap.add_argument("--log", default=None)
     ap.add_argument("--ct", action="store_true",
                     help="CT slices: augment geometry only lightly and never the grey level (it is calibrated attenuation); see augment()")
+    ap.add_argument("--arch", default=None, choices=sorted(ARCHS),
+                    help="network size (ARCHS): s, the first bundled model's, or m; default: --init's, else s")
+    ap.add_argument("--ema", type=float, default=0, help="keep, validate and save an exponential moving average of the weights with this decay (e.g. 0.9995); 0: off")
+    ap.add_argument("--deadline", type=float, default=0, help="seconds: stop training at this wall time whatever the schedule (the best weights so far are kept)")
     ap.add_argument("--freeze-backbone", action="store_true",
                     help="fine-tuning: keep the backbone (stem and stages 3-5, BatchNorm statistics included) as loaded; train the neck and head only")
     a = ap.parse_args()
     torch.manual_seed(a.seed); np.random.seed(a.seed); random.seed(a.seed)
     torch.set_num_threads(a.threads)
     if a.export_from:
-        model = Detector()
-        model.load_state_dict(load_weights(a.export_from))
+        state = load_weights(a.export_from)
+        model = Detector(**arch_of(state))
+        model.load_state_dict(state)
         export(model, a.out, a.imgsz, a.description)
         return
     if not a.data or not a.val:
@@ -385,25 +447,35 @@ def main():
     VX = np.concatenate(VX)
     log(f"data: {len(X)} train ({sum(len(y) == 0 for y in Y)} clean), {len(VX)} val images at {a.imgsz}^2 ({time.time() - t0:.0f} s); device {dev}"
         + (f" ({torch.cuda.get_device_name(0)})" if dev.type == "cuda" else ""))
-    model = Detector().to(dev)
-    if a.init:
-        model.load_state_dict({k: v.to(dev) for k, v in load_weights(a.init).items()})
+    init = load_weights(a.init) if a.init else None
+    arch = arch_of(init) if init is not None else ARCHS[a.arch or "s"]
+    if init is not None and a.arch and arch != ARCHS[a.arch]:
+        raise SystemExit(f"--init {a.init} holds a {arch} network, not --arch {a.arch}")
+    model = Detector(**arch).to(dev)
+    if init is not None:
+        model.load_state_dict({k: v.to(dev) for k, v in init.items()})
         log("initialised from", a.init)
+    if dev.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed input size: let cuDNN pick its fastest kernels once
+        model = model.to(memory_format=torch.channels_last)
     frozen = (model.stem, model.s3, model.s4, model.s5) if a.freeze_backbone else ()
     for m in frozen:
         for p_ in m.parameters():
             p_.requires_grad = False
-    log("parameters:", sum(p.numel() for p in model.parameters()),
+    log("parameters:", sum(p.numel() for p in model.parameters()), "arch", arch,
         f"({sum(p.numel() for p in model.parameters() if p.requires_grad)} trained)" if frozen else "")
+    ema = Ema(model, a.ema) if a.ema > 0 else None
+    kept = ema.model if ema else model  # the weights that are validated, mined for hard negatives and saved
     pts = points(a.imgsz, a.imgsz, dev)
     lv = level_of(a.imgsz).to(dev)
     strides = torch.tensor(STRIDES, dtype=torch.float, device=dev)[lv]
     Xt = torch.from_numpy(X).to(dev) if dev.type == "cuda" else torch.from_numpy(X)
-    Yt = [torch.from_numpy(y).to(dev) for y in Y]
+    Yall, Vall = pad_boxes([torch.from_numpy(y) for y in Y], "cpu")
+    Yall, Vall = Yall.to(dev), Vall.to(dev)
     clean = np.array([len(y) == 0 for y in Y])
     weights = np.ones(len(X))
     opt = torch.optim.AdamW([p_ for p_ in model.parameters() if p_.requires_grad], lr=a.lr, weight_decay=5e-4)
-    per_epoch = math.ceil(len(X) / a.batch)
+    per_epoch = max(1, len(X) // a.batch)  # whole batches only: one input shape throughout
 
     def schedule(epochs_left):
         return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=epochs_left * per_epoch, pct_start=0.1, anneal_strategy="cos")
@@ -419,62 +491,80 @@ def main():
     history = []
     best = (-1, None, 0)
     rng = np.random.default_rng(a.seed)
+    npz = os.path.splitext(a.out)[0] + ".npz"
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+
+    def write_log():
+        if a.log:
+            json.dump({"history": history, "best_val_map50": best[0], "best_epoch": best[2], "seconds": time.time() - t0,
+                       "train_images": len(X), "val_images": len(VX), "imgsz": a.imgsz, "epochs": epochs, "batch": a.batch, "time_budget": a.time_budget,
+                       "lr": a.lr, "seed": a.seed, "arch": arch, "ema": a.ema, "device": str(dev) + (f" ({torch.cuda.get_device_name(0)})" if dev.type == "cuda" else ""),
+                       "torch": torch.__version__, "init": a.init, "ct": a.ct, "freeze_backbone": a.freeze_backbone, "data": a.data, "val": a.val}, open(a.log, "w"), indent=1)
+
+    val_seconds = 0.0
     ep = -1
     while ep + 1 < epochs:
+        if a.deadline > 0 and time.time() - t0 > a.deadline:
+            log(f"deadline {a.deadline:.0f} s reached after {ep + 1} of {epochs} epochs: stopping")
+            break
         ep += 1
         # Hard negatives: from the fifth epoch on, every fifth epoch, clean images are re-weighted by their top score.
         if ep >= 4 and ep % 5 == 4 and clean.any():
             idx = np.nonzero(clean)[0]
-            top = max_scores(model, X[idx], dev)
+            top = max_scores(kept, X[idx], dev)
             weights[idx] = 1 + 4 * top
             log(f"hard negatives: {int((top > 0.3).sum())} of {len(idx)} clean images score > 0.3")
-        perm = rng.choice(len(X), size=len(X), replace=True, p=weights / weights.sum())
+        perm = torch.from_numpy(rng.choice(len(X), size=per_epoch * a.batch, replace=True, p=weights / weights.sum())).to(dev)
         model.train()
         for m in frozen:
             m.eval()  # frozen BatchNorm keeps the statistics it was trained with
-        tl = tc = tb = 0.0
-        nb = 0
+        sums = torch.zeros(3, device=dev)
         te = time.time()
-        for i in range(0, len(perm), a.batch):
-            idx = perm[i:i + a.batch]
-            xb = Xt[torch.from_numpy(idx).to(Xt.device)].to(dev).permute(0, 3, 1, 2).float() / 255
-            xb, gts = augment(xb, [Yt[j] for j in idx], a.imgsz, gen, ct=a.ct)
-            targets = [assign(g, pts, lv, strides) for g in gts]
+        for i in range(per_epoch):
+            idx = perm[i * a.batch:(i + 1) * a.batch]
+            xb = Xt[idx.to(Xt.device)].to(dev).permute(0, 3, 1, 2).float() / 255
+            xb, G, valid = augment(xb, Yall[idx], Vall[idx], a.imgsz, gen, ct=a.ct)
+            if dev.type == "cuda":
+                xb = xb.contiguous(memory_format=torch.channels_last)
+            labels, gboxes = assign(G, valid, pts, lv, strides)
             cls, reg = model(xb)
-            loss, lc, lb = loss_fn(cls, reg, targets, pts)
-            opt.zero_grad(); loss.backward()
+            loss, lc, lb = loss_fn(cls, reg, labels, gboxes, pts)
+            opt.zero_grad(set_to_none=True); loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 10.0)
             opt.step()
+            if ema:
+                ema.update()
             if sched is not None:
                 sched.step()
-            tl += float(loss); tc += lc; tb += lb; nb += 1
-        rec = {"epoch": ep + 1, "loss": tl / nb, "cls": tc / nb, "box": tb / nb, "seconds": time.time() - te}
-        if (ep + 1) % a.val_every == 0 or ep + 1 >= epochs - 2:
-            m = map50(predict(model, VX, pts, device=dev), VY)
+            sums += torch.stack([loss.detach(), lc, lb])
+        tl, tc, tb = (sums / per_epoch).tolist()
+        rec = {"epoch": ep + 1, "loss": tl, "cls": tc, "box": tb, "seconds": time.time() - te}
+        if (ep + 1) % a.val_every == 0 or ep + 1 >= epochs - 2 or sched is None:
+            tv = time.time()
+            m = map50(predict(kept, VX, pts, device=dev), VY)
+            val_seconds = time.time() - tv
             rec["val_map50"] = m
             if m > best[0]:
-                best = (m, {k: v.detach().clone().cpu() for k, v in model.state_dict().items()}, ep + 1)
+                best = (m, {k: v.detach().cpu().contiguous().clone() for k, v in kept.state_dict().items()}, ep + 1)
+                np.savez(npz, **{k: v.numpy() for k, v in best[1].items()})  # kept on disk as it improves: a stopped run leaves weights
         history.append(rec)
         if sched is None:
             if a.time_budget > 0:
                 spent = time.time() - t0
-                epochs = max(2, min(a.epochs, 1 + int((a.time_budget - spent) / max(1e-3, rec["seconds"] * 1.05))))
-                log(f"time budget {a.time_budget:.0f} s: warm-up epoch took {rec['seconds']:.1f} s -> {epochs} epochs")
+                per = rec["seconds"] * 1.05 + val_seconds / a.val_every + (rec["seconds"] * clean.mean() / 5 if clean.any() else 0)
+                epochs = max(2, min(a.epochs, 1 + int((a.time_budget - spent) / max(1e-3, per))))
+                log(f"time budget {a.time_budget:.0f} s: warm-up epoch took {rec['seconds']:.1f} s, validation {val_seconds:.1f} s -> {epochs} epochs")
             sched = schedule(epochs - 1)
-        log(f"epoch {ep + 1}/{epochs} loss {tl / nb:.4f} (cls {tc / nb:.4f} box {tb / nb:.4f})"
+        log(f"epoch {ep + 1}/{epochs} loss {tl:.4f} (cls {tc:.4f} box {tb:.4f})"
             + (f" val mAP50 {rec['val_map50']:.4f}" if "val_map50" in rec else "") + f" ({time.time() - te:.0f} s)")
-    model = model.cpu()
+        write_log()
+    model = Detector(**arch)
     model.load_state_dict(best[1])
     log(f"best val mAP50 {best[0]:.4f} at epoch {best[2]}; training took {time.time() - t0:.0f} s")
-    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    np.savez(os.path.splitext(a.out)[0] + ".npz", **{k: v.numpy() for k, v in best[1].items()})
+    np.savez(npz, **{k: v.numpy() for k, v in best[1].items()})
+    write_log()
     if not a.no_export:
         export(model, a.out, a.imgsz, a.description)
-    if a.log:
-        json.dump({"history": history, "best_val_map50": best[0], "best_epoch": best[2], "seconds": time.time() - t0,
-                   "train_images": len(X), "val_images": len(VX), "imgsz": a.imgsz, "epochs": epochs, "batch": a.batch, "time_budget": a.time_budget,
-                   "lr": a.lr, "seed": a.seed, "device": str(dev) + (f" ({torch.cuda.get_device_name(0)})" if dev.type == "cuda" else ""),
-                   "torch": torch.__version__, "init": a.init, "ct": a.ct, "freeze_backbone": a.freeze_backbone, "data": a.data, "val": a.val}, open(a.log, "w"), indent=1)
 
 
 def load_weights(path):
@@ -486,6 +576,7 @@ def load_weights(path):
 
 
 def max_scores(model, X, dev):
+    was = model.training
     model.eval()
     out = []
     with torch.no_grad():
@@ -493,7 +584,7 @@ def max_scores(model, X, dev):
             x = torch.from_numpy(X[i:i + 64]).to(dev).permute(0, 3, 1, 2).float() / 255
             cls, _ = model(x)
             out.append(cls.sigmoid().amax((1, 2)).float().cpu().numpy())
-    model.train()
+    model.train(was)
     return np.concatenate(out)
 
 
