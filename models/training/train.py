@@ -558,6 +558,8 @@ def main():
         log(f"epoch {ep + 1}/{epochs} loss {tl:.4f} (cls {tc:.4f} box {tb:.4f})"
             + (f" val mAP50 {rec['val_map50']:.4f}" if "val_map50" in rec else "") + f" ({time.time() - te:.0f} s)")
         write_log()
+    if best[1] is None:
+        raise SystemExit("no epoch was validated before the deadline: no weights written")
     model = Detector(**arch)
     model.load_state_dict(best[1])
     log(f"best val mAP50 {best[0]:.4f} at epoch {best[2]}; training took {time.time() - t0:.0f} s")
