@@ -2,7 +2,7 @@
 # TIP evaluation of a model (issue 16): threats projected into clean backgrounds the model never saw, with exact boxes.
 # For each route: 40 clean scenes (xray synth --threat-rate 0, seed 9100, never used in training), one synthetic
 # threat projected into each 16-bit pair (xray synth --backgrounds, physically exact per energy), the backgrounds kept
-# as negatives; then xray eval at the route's alarm threshold (config/routes.json) and at the threshold for FAR 0.05.
+# as negatives; then xray eval at the route's alarm threshold (read from config/routes.json) and at the threshold for FAR 0.05.
 # Every model is run with the same NMS IoU (IOU, default 0.45: the bundled model's), so that a model without a profile
 # (a fine-tune's export) is not compared at the default 0.7 against the bundled model's 0.45.
 #   bash models/training/tip-eval.sh [MODEL] [OUT]
@@ -13,8 +13,11 @@ out=${2:-models/training/eval-out/tip}
 iou=${IOU:-0.45}
 dotnet build src/XrayAnalysis.Cli -c Release -v quiet -nologo >/dev/null
 xray() { dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll "$@"; }
-for spec in baggage:0.805:1 express:0.678:1 mail:0.445:0.6; do
-  IFS=: read -r kind threshold pitch <<<"$spec"
+# The route's alarm threshold, read from config/routes.json (JSON with whole-line // comments).
+route_threshold() { python3 -c "import json,re,sys; print(json.loads(re.sub(r'(?m)^\s*//.*$', '', open('config/routes.json').read()))['routes'][sys.argv[1]]['alarm_threshold'])" "$1"; }
+for spec in baggage:1 express:1 mail:0.6; do
+  IFS=: read -r kind pitch <<<"$spec"
+  threshold=$(route_threshold "$kind")
   rm -rf "$out/bg-$kind" "$out/tip-$kind"
   xray synth --kind "$kind" --count 40 --seed 9100 --threat-rate 0 --out "$out/bg-$kind" >/dev/null
   xray synth --backgrounds "$out/bg-$kind/raw" --out "$out/tip-$kind" --per-background 1 --threats 1 --seed 9100 --mm-per-pixel "$pitch"
