@@ -4,9 +4,9 @@
 # models/models.json.
 #
 # On a CUDA machine (TRAIN_DEVICE=cuda, or auto when PyTorch sees a GPU) it runs the bundled model's recipe (fit.sh:
-# the "m" network, three stages, about 8 minutes on one H200). On CPU it refuses unless ALLOW_CPU=1: the s network
-# took 240-350 s an epoch of 6,791 inputs on 2 cores (stage3-log.json); m is about 3 times the arithmetic on 9,791
-# inputs, so 87 epochs would take on the order of a day (an estimate, not a run). PACK_ONLY=1 stops after packing: copy models/training/data/packed3 (45 MB) to a GPU
+# the "m" network, three stages, about 8 minutes on one H200). On CPU it refuses unless ALLOW_CPU=1: the m network
+# trained at 125-138 s an epoch of 2,200 inputs on 2 cores (tip-finetune.sh), so fit.sh's 87 epochs of 9,791 inputs
+# would take about 14 hours (an estimate from that, not a run). PACK_ONLY=1 stops after packing: copy models/training/data/packed3 (45 MB) to a GPU
 # machine and run fit.sh there, then TRAIN_WEIGHTS=stage3.npz bash train.sh exports them here (the bundled version 3
 # was made so; the model card gives the commands).
 # Needs the distribution's PyTorch and OpenCV: python3-torch python3-onnx python3-opencv (installed below if missing).
@@ -61,7 +61,7 @@ else
   DEVICE=${TRAIN_DEVICE:-auto}
   if [ "$DEVICE" = auto ]; then DEVICE=$($PY -c "import torch; print('cuda' if torch.cuda.is_available() else 'cpu')"); fi
   if [ "$DEVICE" = cpu ] && [ "${ALLOW_CPU:-0}" != 1 ]; then
-    echo "no CUDA GPU: fit.sh's 87 epochs would take about a day on a small CPU; run fit.sh on a GPU machine (PACK_ONLY=1, see train.sh's header) or set ALLOW_CPU=1" >&2
+    echo "no CUDA GPU: fit.sh's 87 epochs would take about 14 hours on 2 CPU cores; run fit.sh on a GPU machine (PACK_ONLY=1, see train.sh's header) or set ALLOW_CPU=1" >&2
     exit 2
   fi
   DEVICE=$DEVICE PY=$PY bash models/training/fit.sh "$packed" $stage
