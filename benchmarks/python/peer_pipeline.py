@@ -72,9 +72,13 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
-    ap.add_argument("--conf", type=float, default=0.653)
+    ap.add_argument("--conf", type=float, default=None,
+                    help="score threshold (default: the bundled 2D model's operating threshold in models/models.json)")
     ap.add_argument("--iou", type=float, default=0.45)
     a = ap.parse_args()
+    if a.conf is None:
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        a.conf = json.load(open(os.path.join(root, "models", "models.json")))["models"][0]["operating_threshold"]
     files = sorted(glob.glob(os.path.join(a.images, "*.png")))
     os.makedirs(a.out, exist_ok=True)
     cv2.setNumThreads(a.threads)
@@ -89,10 +93,11 @@ def main():
     else:
         import torch
         sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models", "training"))
-        from train import Detector, load_weights
+        from train import Detector, arch_of, load_weights
         torch.set_num_threads(a.threads)
-        model = Detector()
-        model.load_state_dict(load_weights(a.weights))
+        state = load_weights(a.weights)
+        model = Detector(**arch_of(state))
+        model.load_state_dict(state)
         model.eval()
         model.export = True
 
