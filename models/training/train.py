@@ -11,7 +11,8 @@ synthesiser's scanner effects: flips, multi-scale (zoom out to 0.3x so thumbnail
 model sees, zoom in to 1.4x), dose/gamma, colour and saturation jitter, grey conversion, noise and blur. Clean training
 images that draw high scores are sampled more often (hard-negative mining, refreshed every few epochs).
 
-Usage: python3 train.py --data DIR [DIR ...] --val DIR [DIR ...] --out ../xray-concealment-s.onnx [--init WEIGHTS.pt]
+Usage: python3 train.py --data DIR [DIR ...] --val DIR [DIR ...] --out ../xray-concealment-s.onnx [--arch s|m] [--init WEIGHTS.npz]
+       [--ema 0.9995]; fit.sh holds the bundled model's recipe.
 """
 import argparse
 import json
@@ -71,8 +72,8 @@ class Block(nn.Module):
         return x + self.b(self.a(x))
 
 
-# Named sizes. "s" is the first bundled model's; "m" is wider, with two residual blocks at strides 8 and 16 (about three
-# times the arithmetic). load_weights() / arch_of() read the size back from any saved weights.
+# Named sizes. "s" is the bundled model's versions 1-2 (and the CT model's); "m" (version 3) is wider, with two residual blocks at strides 8 and 16 (about three
+# times the arithmetic). arch_of() reads the size back from any saved weights.
 ARCHS = {
     "s": {"w": (16, 32, 64, 96, 128), "head": 64, "depth": (1, 1, 1, 1)},
     "m": {"w": (24, 48, 96, 160, 224), "head": 96, "depth": (1, 2, 2, 1)},
@@ -82,7 +83,6 @@ ARCHS = {
 class Detector(nn.Module):
     def __init__(self, w=(16, 32, 64, 96, 128), head=64, depth=(1, 1, 1, 1)):
         super().__init__()
-        self.arch = {"w": tuple(w), "head": head, "depth": tuple(depth)}
         self.stem = nn.Sequential(conv(3, w[0], 2), conv(w[0], w[1], 2), *[Block(w[1]) for _ in range(depth[0])])
         self.s3 = nn.Sequential(conv(w[1], w[2], 2), *[Block(w[2]) for _ in range(depth[1])])
         self.s4 = nn.Sequential(conv(w[2], w[3], 2), *[Block(w[3]) for _ in range(depth[2])])
@@ -226,9 +226,9 @@ class Ema:
         for p_ in self.model.parameters():
             p_.requires_grad = False
         self.decay, self.tau, self.steps = decay, tau, 0
-        self.pairs = [(e, m) for e, m in zip(self.model.state_dict().values(), model.state_dict().values())]
-        self.fl = [(e, m) for e, m in self.pairs if e.dtype.is_floating_point]
-        self.other = [(e, m) for e, m in self.pairs if not e.dtype.is_floating_point]
+        pairs = list(zip(self.model.state_dict().values(), model.state_dict().values()))
+        self.fl = [(e, m) for e, m in pairs if e.dtype.is_floating_point]
+        self.other = [(e, m) for e, m in pairs if not e.dtype.is_floating_point]
 
     @torch.no_grad()
     def update(self):
@@ -418,7 +418,7 @@ def main():
     ap.add_argument("--ct", action="store_true",
                     help="CT slices: augment geometry only lightly and never the grey level (it is calibrated attenuation); see augment()")
     ap.add_argument("--arch", default=None, choices=sorted(ARCHS),
-                    help="network size (ARCHS): s, the first bundled model's, or m; default: --init's, else s")
+                    help="network size (ARCHS): s (the bundled model's versions 1-2, the CT model) or m (version 3); default: --init's, else s")
     ap.add_argument("--ema", type=float, default=0, help="keep, validate and save an exponential moving average of the weights with this decay (e.g. 0.9995); 0: off")
     ap.add_argument("--deadline", type=float, default=0, help="seconds: stop training at this wall time whatever the schedule (the best weights so far are kept)")
     ap.add_argument("--freeze-backbone", action="store_true",
