@@ -6,9 +6,10 @@
 # On a CUDA machine (TRAIN_DEVICE=cuda, or auto when PyTorch sees a GPU) it runs the bundled model's recipe (fit.sh:
 # the "m" network, three stages, about 8 minutes on one H200). On CPU it refuses unless ALLOW_CPU=1: the m network
 # trained at 125-138 s an epoch of 2,200 inputs on 2 cores (tip-finetune.sh), so fit.sh's 87 epochs of 9,791 inputs
-# would take about 14 hours (an estimate from that, not a run). PACK_ONLY=1 stops after packing: copy models/training/data/packed3 (45 MB) to a GPU
-# machine and run fit.sh there, then TRAIN_WEIGHTS=stage3.npz bash train.sh exports them here (the bundled version 3
-# was made so; the model card gives the commands).
+# would take about 14 hours (an estimate from that, not a run).
+# PACK_ONLY=1 stops after packing: copy models/training/data/packed3 (45 MB) to a GPU machine and run fit.sh there,
+# then TRAIN_WEIGHTS=stage3.npz bash train.sh exports them here (the bundled version 3 was made so; the model card
+# gives the commands).
 # Needs the distribution's PyTorch and OpenCV: python3-torch python3-onnx python3-opencv (installed below if missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
