@@ -13,4 +13,13 @@ if bash scripts/prereqs.sh chromium; then
 else
   echo "xray: chromium could not be installed; the review page's browser tests will be skipped" >&2
 fi
-dotnet test XrayAnalysis.sln -c Release --nologo --logger "console;verbosity=normal" "$@"
+# A TRX log beside the console one, so that a failure is repeated, with its message, as the last lines printed (a CI
+# that keeps only the tail of a long run still shows which test failed and why).
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+rc=0
+dotnet test XrayAnalysis.sln -c Release --nologo --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" "$@" || rc=$?
+if [ "$rc" -ne 0 ]; then
+  python3 scripts/failed-tests.py "$results" || true
+fi
+exit "$rc"
