@@ -2,7 +2,8 @@
 # Reproduces the model card's figures: makes the held-out test sets (seeds 3100+ and 4100, never used in training or
 # validation), picks the operating threshold on the validation sets (target FAR 0.05), then evaluates the 2D routes,
 # cargo (tiled), the robustness shifts and CT volumes with that threshold. Writes every report to models/training/eval-out/
-# and a summary table to models/training/eval-out/summary.md. MODEL and OUT evaluate another model into another folder.
+# and a summary table to models/training/eval-out/summary.md. MODEL and OUT evaluate another model into another folder;
+# TTA=flip or TTA=off overrides the model profile's test-time flip.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/prereqs.sh
@@ -11,6 +12,7 @@ xray="dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll"
 model=${MODEL:-models/xray-concealment-s.onnx}
 data=models/training/data
 out=${OUT:-models/training/eval-out}
+tta=(); [ -z "${TTA:-}" ] || tta=(--tta "$TTA")
 mkdir -p $out
 synth() { local d=$1; shift; [ -f "$d/annotations.coco.json" ] || $xray synth "$@" --out "$d" >/dev/null; }
 synth $data/val-baggage   --kind baggage --count 100 --seed 2100 --varied --no-raw
@@ -36,15 +38,15 @@ synth $data/shift-unseen   --kind baggage --count 100 --seed 3200 --no-raw --uns
 # NMS IoU 0.45 (kept from the first model: FCOS-style heads leave near-duplicates); the threshold is the lowest with
 # scan-level FAR <= 0.05 on the validation sets, never chosen on a test set.
 iou=0.45
-$xray eval --model "$model" --data $data/val-mail $data/val-express $data/val-baggage --iou $iou --target-far 0.05 --out $out/val >/dev/null
+$xray eval --model "$model" "${tta[@]}" --data $data/val-mail $data/val-express $data/val-baggage --iou $iou --target-far 0.05 --out $out/val >/dev/null
 thr=$(python3 -c "import json;print(json.load(open('$out/val/report.json'))['screening']['threshold'])")
 echo "operating threshold from validation: $thr"
-ev() { local name=$1; shift; $xray eval --model "$model" --data "$@" --iou $iou --threshold "$thr" --out $out/$name >/dev/null; }
+ev() { local name=$1; shift; $xray eval --model "$model" "${tta[@]}" --data "$@" --iou $iou --threshold "$thr" --out $out/$name >/dev/null; }
 ev test-2d $data/test-mail $data/test-express $data/test-baggage
 for r in mail express baggage cargo; do ev test-$r $data/test-$r; done
 for s in standard cyan grey jpeg50 half clutter2 lowdose unseen; do ev shift-$s $data/shift-$s; done
 ev test-ct-slices $data/test-ct
-$xray volume $data/test-ct/volumes/*.mhd --model "$model" --iou $iou --conf "$thr" --out $out/test-ct-volumes --no-pictures >/dev/null || true
+$xray volume $data/test-ct/volumes/*.mhd --model "$model" "${tta[@]}" --iou $iou --conf "$thr" --out $out/test-ct-volumes --no-pictures >/dev/null || true
 python3 - "$out" "$thr" <<'PY'
 import json, os, sys
 out, thr = sys.argv[1], float(sys.argv[2])

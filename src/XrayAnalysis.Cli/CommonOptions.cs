@@ -116,6 +116,22 @@ internal sealed class DetectorCliOptions
         Description = "Let ONNX Runtime's threads spin while waiting for work (its own default; off here because decoding shares the cores). For machines that do nothing but inference.",
     };
 
+    public Option<string?> Tta { get; } = NewTta();
+
+    /// <summary>A <c>--tta flip|off</c> option (test-time flip; <see cref="DetectorOptions.TestTimeFlip"/>).</summary>
+    public static Option<string?> NewTta()
+    {
+        var o = new Option<string?>("--tta")
+        {
+            Description = "Test-time augmentation: flip (each scan also run mirrored and the two outputs averaged anchor by anchor; about twice the inference time) or off. Default: the model profile's test_time_flip.",
+        };
+        o.AcceptOnlyFromAmong("flip", "off");
+        return o;
+    }
+
+    /// <summary>The value of a <see cref="NewTta"/> option: true for flip, false for off, null when not given.</summary>
+    public static bool? TtaValue(ParseResult r, Option<string?> o) => r.GetValue(o) is { } v ? v == "flip" : null;
+
     public Option<string> Device { get; } = new("--device")
     {
         Description = "Where the model runs: cpu, cuda or cuda:N. Without CUDA (a CPU build, no driver or libraries) it runs on the CPU and says why in one line.",
@@ -159,6 +175,7 @@ internal sealed class DetectorCliOptions
         c.Add(Batch);
         c.Add(Threads);
         c.Add(SpinWait);
+        c.Add(Tta);
         c.Add(Device);
     }
 
@@ -201,6 +218,7 @@ internal sealed class DetectorCliOptions
         MinInputSide = r.GetValue(MinSide),
         IntraOpThreads = r.GetValue(Threads),
         SpinWait = r.GetValue(SpinWait),
+        TestTimeFlip = TtaValue(r, Tta),
         Device = r.GetValue(Device) ?? "cpu",
     };
 

@@ -102,6 +102,7 @@ public sealed record ModelSummary(
 /// <summary>
 /// The settings that produced a result, recorded so that results can be reproduced, with where the confidence and IoU came
 /// from ("option", "profile" or "default") and the model's operating (alarm) threshold when its profile gives one.
+/// <c>TestTimeFlip</c> says whether each picture was also run mirrored and the outputs averaged.
 /// </summary>
 public sealed record DetectParameters(
     float Confidence,
@@ -115,7 +116,8 @@ public sealed record DetectParameters(
     string? IouSource = null,
     float? OperatingThreshold = null,
     IReadOnlyDictionary<string, float>? ClassThresholds = null,
-    PreprocessingRecord? Preprocessing = null);
+    PreprocessingRecord? Preprocessing = null,
+    bool TestTimeFlip = false);
 
 /// <summary>The preprocessing contract a result was made with, the source of each value, and the scale actually applied to this picture.</summary>
 public sealed record PreprocessingRecord(

@@ -26,10 +26,11 @@ internal static class EvalCommand
         model.AcceptExistingOnly();
         data.AcceptExistingOnly();
         var cmd = new Command("eval", "Evaluate detections: COCO mAP identical to pycocotools, screening Pd/FAR with Wilson 95% intervals, CI gates.");
+        Option<string?> tta = DetectorCliOptions.NewTta();
         var noPlots = new Option<bool>("--no-plots") { Description = "Skip the PNG plots (PR curve, Pd/FAR curve, confusion matrix); report.json and report.md are still written." };
         var route = new Option<string?>("--route") { Description = "Run --model over --data as this screening route does (xray detect --route): its model when --model is left out, NMS IoU, tiling, window and shield; its alarm threshold is the screening threshold unless --threshold or a target is given." };
         var routes = new Option<FileInfo?>("--routes") { Description = $"Route file (default: {RouteFiles.DefaultPath} in the current folder, else beside xray). Schema: docs/ROUTES.md." };
-        foreach (Option o in new Option[] { gtOpt, predOpt, model, data, outDir, threshold, targetPd, targetFar, conf, iou, gates, noPlots, route, routes })
+        foreach (Option o in new Option[] { gtOpt, predOpt, model, data, outDir, threshold, targetPd, targetFar, conf, iou, tta, gates, noPlots, route, routes })
         {
             cmd.Add(o);
         }
@@ -76,7 +77,7 @@ internal static class EvalCommand
             XrayDetector? detector = null;
             if (modelPath is not null)
             {
-                DetectorOptions options = run ? new DetectorOptions { Confidence = r.GetValue(conf), Iou = r.GetValue(iou) ?? profile?.Iou } : new DetectorOptions();
+                DetectorOptions options = run ? new DetectorOptions { Confidence = r.GetValue(conf), Iou = r.GetValue(iou) ?? profile?.Iou, TestTimeFlip = DetectorCliOptions.TtaValue(r, tta) } : new DetectorOptions();
                 int code = DetectorCliOptions.OpenModel(modelPath, options, stderr, out OnnxDetector? engine);
                 if (engine is null)
                 {

@@ -134,6 +134,7 @@ internal static class ModelCommand
         det.AddContractTo(profile);
         profile.Add(threshold);
         profile.Add(iou);
+        profile.Add(det.Tta);
         profile.Add(force);
         profile.SetAction(r =>
         {
@@ -171,6 +172,7 @@ internal static class ModelCommand
     {
         Layout = DetectorCliOptions.ParseLayout(r.GetValue(det.Layout)),
         Preprocessing = det.Contract(r),
+        TestTimeFlip = DetectorCliOptions.TtaValue(r, det.Tta),
     };
 
     private static int Open(ParseResult r, DetectorCliOptions det, Argument<FileInfo> path, out OnnxDetector? detector)

@@ -111,6 +111,15 @@ public sealed record DetectorOptions
         init => _device = InferenceDevice.Parse(value).ToString();
     }
 
+    /// <summary>
+    /// Runs each picture also mirrored left to right and averages the two outputs, each anchor's scores and box with its
+    /// mirror anchor's, before decoding: about twice the inference time for steadier scores. Needs an anchor-free grid
+    /// output (layout v8, strides 8-32, 8-64 or 4-32); the detector refuses to open otherwise. Null: the model profile's
+    /// <c>test_time_flip</c>, else off. Scores change with it, so an operating threshold holds only in the mode it was
+    /// chosen in.
+    /// </summary>
+    public bool? TestTimeFlip { get; init; }
+
     /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (one per physical core).</summary>
     public int IntraOpThreads { get; init; }
 

@@ -31,4 +31,13 @@ public sealed record DetectorSettings
 
     /// <summary>Shortest accepted picture side.</summary>
     public required int MinInputSide { get; init; }
+
+    /// <summary>
+    /// Whether each picture is also run mirrored left to right and the two outputs averaged, each anchor with its mirror
+    /// anchor, before decoding (test-time flip; <see cref="DetectorOptions.TestTimeFlip"/>).
+    /// </summary>
+    public bool TestTimeFlip { get; init; }
+
+    /// <summary>Where <see cref="TestTimeFlip"/> came from.</summary>
+    public SettingSource TestTimeFlipSource { get; init; }
 }

@@ -47,6 +47,13 @@ public sealed record ModelProfile
     /// </summary>
     public int? MinInputSide { get; init; }
 
+    /// <summary>
+    /// Whether the model is run with the test-time flip by default (<c>test_time_flip</c>; see
+    /// <see cref="DetectorOptions.TestTimeFlip"/>): its operating thresholds were chosen in that mode. Null when the
+    /// profile does not say.
+    /// </summary>
+    public bool? TestTimeFlip { get; init; }
+
     /// <summary>Routes the model is meant for (mail, express, baggage, cargo, ct).</summary>
     public IReadOnlyList<string> Routes { get; init; } = [];
 
@@ -173,6 +180,9 @@ public sealed record ModelProfile
                 ClassThresholds = perClass,
                 VolumeMinRun = e.TryGetProperty("volume_min_run", out JsonElement vm) && vm.ValueKind != JsonValueKind.Null ? AtLeastOne(vm.GetInt32(), "volume_min_run") : null,
                 MinInputSide = e.TryGetProperty("min_input_side", out JsonElement ms) && ms.ValueKind != JsonValueKind.Null ? AtLeastOne(ms.GetInt32(), "min_input_side") : null,
+                TestTimeFlip = e.TryGetProperty("test_time_flip", out JsonElement tf) && tf.ValueKind != JsonValueKind.Null
+                    ? tf.ValueKind is JsonValueKind.True or JsonValueKind.False ? tf.GetBoolean() : throw new FormatException("test_time_flip must be true or false")
+                    : null,
                 Routes = e.TryGetProperty("routes", out JsonElement r) && r.ValueKind == JsonValueKind.Array ? r.EnumerateArray().Select(x => x.GetString() ?? "").ToList() : [],
                 TrainedOn = e.TryGetProperty("trained_on", out JsonElement to) ? to.GetString() : null,
                 Sha256 = e.TryGetProperty("sha256", out JsonElement sh) ? sh.GetString() : null,

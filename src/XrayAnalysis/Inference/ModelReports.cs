@@ -47,6 +47,9 @@ public static class ModelReports
         string op = settings.OperatingThreshold is { } ot ? string.Create(CultureInfo.InvariantCulture, $"; operating threshold {ot:0.###}") : "";
         lines.Add(string.Create(CultureInfo.InvariantCulture,
             $"confidence:    {settings.Confidence:0.###} ({Names.Of(settings.ConfidenceSource)}); NMS IoU {settings.Iou:0.###} ({Names.Of(settings.IouSource)}){op}"));
+        lines.Add(settings.TestTimeFlip
+            ? $"test-time:     flip: each picture also run mirrored, anchors averaged ({Names.Of(settings.TestTimeFlipSource)})"
+            : $"test-time:     no flip ({Names.Of(settings.TestTimeFlipSource)})");
         lines.Add($"classes:       {m.ClassNames.Count} ({m.ClassNamesSource.ToString().ToLowerInvariant()}): {string.Join(", ", m.ClassNames.Select((n, i) => $"{i}={n}"))}");
         lines.AddRange(m.Notes.Select(n => $"note:          {n}"));
         lines.AddRange(m.Metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal)
@@ -106,6 +109,11 @@ public static class ModelReports
         if (model.Profile?.MinInputSide is { } minInputSide)
         {
             doc["min_input_side"] = minInputSide;
+        }
+
+        if (settings.TestTimeFlip)
+        {
+            doc["test_time_flip"] = true;
         }
 
         return JsonSerializer.SerializeToUtf8Bytes(doc, new JsonSerializerOptions { WriteIndented = true });

@@ -17,6 +17,7 @@ internal sealed class OnnxDetector : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly string[] _outputNames;
+    private readonly int[]? _mirror;
     private bool _disposed;
 
     private OnnxDetector(InferenceSession session, ModelInfo model, DetectorOptions options, DetectorSettings settings, int rows, int cols)
@@ -28,6 +29,7 @@ internal sealed class OnnxDetector : IDisposable
         OutputRows = rows;
         OutputCols = cols;
         _outputNames = [model.DecodedOutput.Name];
+        _mirror = settings.TestTimeFlip ? FlipFusion.MirrorIndex(cols, model.InputWidth, model.InputHeight) : null;
     }
 
     /// <summary>What was learnt about the model when it was opened.</summary>
@@ -321,7 +323,7 @@ internal sealed class OnnxDetector : IDisposable
             ClassNamesSource = namesSource,
             Metadata = metadata,
         };
-        var detector = new OnnxDetector(session, model, options, Settle(model, options), layout.Rows, layout.Cols) { Device = device };
+        var detector = new OnnxDetector(session, model, options, Settle(model, options, layout.Cols), layout.Rows, layout.Cols) { Device = device };
         if (device.Cuda && detector.MaxBatch > 1 && detector.InputFloatsPerImage > 0)
         {
             // A full batch once, so the first scan's time is not CUDA's kernel selection for this shape.
@@ -332,9 +334,18 @@ internal sealed class OnnxDetector : IDisposable
     }
 
     /// <summary>Layers the caller's options over the profile and the defaults.</summary>
-    private static DetectorSettings Settle(ModelInfo model, DetectorOptions options)
+    private static DetectorSettings Settle(ModelInfo model, DetectorOptions options, int outputCols)
     {
         ModelProfile? p = model.Profile;
+        (bool flip, SettingSource flipSrc) = options.TestTimeFlip is { } f ? (f, SettingSource.Option)
+            : p?.TestTimeFlip is { } pf ? (pf, SettingSource.Profile)
+            : (false, SettingSource.Default);
+        if (flip && (model.Layout != OutputLayout.UltralyticsV8 || FlipFusion.MirrorIndex(outputCols, model.InputWidth, model.InputHeight) is null))
+        {
+            throw new ModelLoadException($"{model.Path}: the test-time flip ({(flipSrc == SettingSource.Option ? "asked for" : "named by the profile")}) needs an anchor-free grid output " +
+                $"(layout v8 with strides 8-32, 8-64 or 4-32 tiling the {model.InputWidth}x{model.InputHeight} input); this model's output is {LayoutNames.Of(model.Layout)} [{outputCols} columns]");
+        }
+
         (float conf, SettingSource confSrc) = options.Confidence is { } c ? (c, SettingSource.Option)
             : p?.LowestThreshold is { } t ? (t, SettingSource.Profile)
             : (DetectorOptions.DefaultConfidence, SettingSource.Default);
@@ -365,6 +376,8 @@ internal sealed class OnnxDetector : IDisposable
             Contract = model.Contract,
             MaxUpscale = options.MaxUpscale,
             MinInputSide = options.MinInputSide ?? p?.MinInputSide ?? 32,
+            TestTimeFlip = flip,
+            TestTimeFlipSource = flipSrc,
         };
     }
 
@@ -425,33 +438,105 @@ internal sealed class OnnxDetector : IDisposable
             throw new ArgumentException($"batch {batch} must be in 1..{MaxBatch} and input must hold {batch * InputFloatsPerImage} floats (has {input.Length})");
         }
 
+        if (Settings.TestTimeFlip)
+        {
+            return RunWithFlip(input, batch, out inference, out decoding);
+        }
+
         var sw = Stopwatch.StartNew();
         using IDisposableReadOnlyCollection<OrtValue> results = RunSession(input, batch);
         inference = sw.Elapsed;
         sw.Restart();
-        ReadOnlySpan<float> output = results[0].GetTensorDataAsSpan<float>();
+        ReadOnlySpan<float> output = CheckedOutput(results[0].GetTensorDataAsSpan<float>(), batch);
+        int per = OutputRows * OutputCols;
+        var all = new List<Detection>[batch];
+        var candidates = new List<Detection>();
+        for (int b = 0; b < batch; b++)
+        {
+            candidates.Clear();
+            Decode(output.Slice(b * per, per), candidates);
+            all[b] = Suppress(candidates);
+        }
+
+        decoding = sw.Elapsed;
+        return all;
+    }
+
+    /// <summary>
+    /// <see cref="Run"/> with the test-time flip: each image and its mirror image go through the model (in one
+    /// <c>Session.Run</c> where the batch is dynamic) and the outputs are fused (<see cref="FlipFusion"/>).
+    /// </summary>
+    private List<Detection>[] RunWithFlip(float[] input, int batch, out TimeSpan inference, out TimeSpan decoding)
+    {
+        var sw = Stopwatch.StartNew();
+        float[] outputs = FlippedOutputs(input, batch);
+        inference = sw.Elapsed;
+        sw.Restart();
+        int per = OutputRows * OutputCols;
+        var all = new List<Detection>[batch];
+        var candidates = new List<Detection>();
+        var fused = new float[per];
+        for (int b = 0; b < batch; b++)
+        {
+            candidates.Clear();
+            FlipFusion.AverageV8(outputs.AsSpan(b * per, per), outputs.AsSpan((batch + b) * per, per), OutputRows, OutputCols, _mirror!, Model.InputWidth, fused);
+            Decode(fused, candidates);
+            all[b] = Suppress(candidates);
+        }
+
+        decoding = sw.Elapsed;
+        return all;
+    }
+
+    /// <summary>The raw outputs of the images then of their mirror images (2 × batch outputs, in that order).</summary>
+    private float[] FlippedOutputs(float[] input, int batch)
+    {
+        int floats = InputFloatsPerImage, per = OutputRows * OutputCols;
+        float[] both = System.Buffers.ArrayPool<float>.Shared.Rent(2 * batch * floats);
+        try
+        {
+            input.AsSpan(0, batch * floats).CopyTo(both);
+            FlipFusion.MirrorInputs(input.AsSpan(0, batch * floats), batch, Model.InputWidth, Model.InputHeight, both.AsSpan(batch * floats));
+            var outputs = new float[2 * batch * per];
+            int step = Model.DynamicBatch ? 2 * batch : 1;
+            for (int at = 0; at < 2 * batch; at += step)
+            {
+                int n = Math.Min(step, (2 * batch) - at);
+                float[] chunk = at == 0 ? both : both.AsSpan(at * floats, n * floats).ToArray();
+                using IDisposableReadOnlyCollection<OrtValue> results = RunSession(chunk, n);
+                CheckedOutput(results[0].GetTensorDataAsSpan<float>(), n).CopyTo(outputs.AsSpan(at * per));
+            }
+
+            return outputs;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(both);
+        }
+    }
+
+    private ReadOnlySpan<float> CheckedOutput(ReadOnlySpan<float> output, int batch)
+    {
         int per = OutputRows * OutputCols;
         if (output.Length != per * batch)
         {
             throw new XrayAnalysisException($"output '{Model.DecodedOutput.Name}' holds {output.Length} floats for a batch of {batch}; expected {batch} x {OutputRows} x {OutputCols}");
         }
 
-        var all = new List<Detection>[batch];
-        var candidates = new List<Detection>();
-        for (int b = 0; b < batch; b++)
-        {
-            candidates.Clear();
-            OutputDecoder.Decode(Model.Layout, output.Slice(b * per, per), OutputRows, OutputCols, Model.InputWidth, Model.InputHeight,
-                Settings.Confidence, Options.Classes, candidates);
-            Clean(candidates, Settings.ClassConfidence);
-            all[b] = Model.Layout is OutputLayout.EndToEnd or OutputLayout.RtDetr
-                ? TopK(candidates, Options.MaxDetections)
-                : NonMaxSuppression.Apply(candidates, Settings.Iou, Options.AgnosticNms, Options.MaxDetections);
-        }
-
-        decoding = sw.Elapsed;
-        return all;
+        return output;
     }
+
+    private void Decode(ReadOnlySpan<float> output, List<Detection> candidates)
+    {
+        OutputDecoder.Decode(Model.Layout, output, OutputRows, OutputCols, Model.InputWidth, Model.InputHeight,
+            Settings.Confidence, Options.Classes, candidates);
+        Clean(candidates, Settings.ClassConfidence);
+    }
+
+    private List<Detection> Suppress(List<Detection> candidates) =>
+        Model.Layout is OutputLayout.EndToEnd or OutputLayout.RtDetr
+            ? TopK(candidates, Options.MaxDetections)
+            : NonMaxSuppression.Apply(candidates, Settings.Iou, Options.AgnosticNms, Options.MaxDetections);
 
     /// <summary>The raw output tensor for a prepared input (a copy), for parity checks against the training framework.</summary>
     internal float[] RunRaw(float[] input, int batch)
@@ -461,11 +546,20 @@ internal sealed class OnnxDetector : IDisposable
         return results[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
-    /// <summary>Pure <c>Session.Run</c> on a prepared input, for measuring pipeline efficiency.</summary>
+    /// <summary>
+    /// Pure <c>Session.Run</c> on a prepared input, for measuring pipeline efficiency; with the test-time flip, both
+    /// passes (as <see cref="Run"/> makes them).
+    /// </summary>
     public TimeSpan RunOnly(float[] input, int batch)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var sw = Stopwatch.StartNew();
+        if (Settings.TestTimeFlip)
+        {
+            _ = FlippedOutputs(input, batch);
+            return sw.Elapsed;
+        }
+
         using IDisposableReadOnlyCollection<OrtValue> results = RunSession(input, batch);
         return sw.Elapsed;
     }

@@ -72,7 +72,7 @@ internal sealed class ResultFactory(OnnxDetector detector)
             Model = ModelSummary.Of(m),
             Parameters = new DetectParameters(st.Confidence, st.Iou, o.MaxDetections, o.Classes?.Order().ToList(), o.AgnosticNms,
                 Names.Of(c.Resize), window is { } w ? [w.Low, w.High] : null, Names.Of(st.ConfidenceSource), Names.Of(st.IouSource),
-                OperatingThreshold ?? st.OperatingThreshold, ClassThresholds(m, st), pre),
+                OperatingThreshold ?? st.OperatingThreshold, ClassThresholds(m, st), pre, st.TestTimeFlip),
             Route = Route,
             TimingsMs = timings,
             NonFiniteSamples = scan?.NonFiniteSamples,

@@ -102,6 +102,55 @@ public sealed class ModelContractTests : TempDirTest
     }
 
     [Test]
+    public void A_profiles_test_time_flip_is_the_default_an_option_overrides_it_and_inspect_and_results_say_so()
+    {
+        string model = Path.Combine(Dir, "m.onnx");
+        File.Copy(TestData.FixtureModel("v8"), model);
+        (int code, _, string e) = DetectCliTests.Run("model", "profile", model, "--tta", "flip");
+        Assert.That(code, Is.EqualTo(0), e);
+        using (JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Dir, "m.json"))))
+        {
+            Assert.That(doc.RootElement.GetProperty("test_time_flip").GetBoolean(), Is.True);
+        }
+
+        using (OnnxDetector d = OnnxDetector.Open(model))
+        {
+            Assert.That((d.Settings.TestTimeFlip, d.Settings.TestTimeFlipSource), Is.EqualTo((true, SettingSource.Profile)));
+        }
+
+        using (OnnxDetector o = OnnxDetector.Open(model, new DetectorOptions { TestTimeFlip = false }))
+        {
+            Assert.That((o.Settings.TestTimeFlip, o.Settings.TestTimeFlipSource), Is.EqualTo((false, SettingSource.Option)));
+        }
+
+        (code, string o2, e) = DetectCliTests.Run("model", "inspect", model);
+        Assert.That(code, Is.EqualTo(0), e);
+        Assert.That(o2, Does.Contain("test-time:     flip: each picture also run mirrored, anchors averaged (profile)"));
+
+        string png = Path.Combine(Dir, "a.png");
+        using (var img = new Mat(80, 80, MatType.CV_8UC3, new Scalar(200, 200, 200)))
+        {
+            Cv2.ImWrite(png, img);
+        }
+
+        foreach ((string tta, bool on) in new[] { ("flip", true), ("off", false) })
+        {
+            (code, _, e) = DetectCliTests.Run("detect", png, "--model", model, "--tta", tta, "--min-side", "32", "--out", Path.Combine(Dir, tta));
+            Assert.That(code, Is.EqualTo(0), e);
+            Assert.That(Result(Path.Combine(Dir, tta), "a").GetProperty("parameters").GetProperty("test_time_flip").GetBoolean(), Is.EqualTo(on));
+        }
+
+        File.WriteAllText(Path.Combine(Dir, "m.json"), """{"test_time_flip": "yes"}""");
+        Assert.That(Assert.Throws<ModelLoadException>(() => OnnxDetector.Open(model))!.Message, Does.Contain("test_time_flip must be true or false"));
+        string yolox = Path.Combine(Dir, "x.onnx");
+        File.Copy(TestData.FixtureModel("yolox"), yolox);
+        File.WriteAllText(Path.Combine(Dir, "x.json"), """{"test_time_flip": true}""");
+        (code, _, e) = DetectCliTests.Run("detect", png, "--model", yolox, "--out", Path.Combine(Dir, "x"));
+        Assert.That(code, Is.EqualTo(3), e);
+        Assert.That(e, Does.Contain("the test-time flip (named by the profile) needs an anchor-free grid output").And.Contain("yolox"));
+    }
+
+    [Test]
     public void A_profile_naming_a_different_class_count_or_a_layout_that_does_not_fit_is_refused()
     {
         string model = Path.Combine(Dir, "m.onnx");

@@ -1,0 +1,138 @@
+using XrayAnalysis.Decoding;
+using XrayAnalysis.Inference;
+using XrayAnalysis.Tests.Models;
+
+namespace XrayAnalysis.Tests.Decoding;
+
+/// <summary>The test-time flip: mirror anchors, the averaging of the two passes, and the detector running it.</summary>
+public sealed class FlipFusionTests
+{
+    [TestCase(384, 384, 3024)]
+    [TestCase(640, 640, 8400)]
+    [TestCase(640, 384, 5040)]
+    [TestCase(640, 640, 8500, 64)]
+    [TestCase(320, 320, 8500, 4)]
+    public void Boxes_centred_on_their_anchors_fuse_onto_themselves_so_each_anchor_meets_its_mirror(int w, int h, int n, int extra = 0)
+    {
+        // A pass whose every anchor predicts a box centred on itself, with a score that depends on where the anchor is.
+        // The mirrored pass of the same picture predicts the same at the mirror anchor, so averaging each anchor with
+        // its true mirror changes nothing, and any other pairing moves centres and mixes scores.
+        int[]? mirror = FlipFusion.MirrorIndex(n, w, h);
+        Assert.That(mirror, Is.Not.Null);
+        const int rows = 5;
+        int[] strides = extra switch { 64 => [8, 16, 32, 64], 4 => [4, 8, 16, 32], _ => [8, 16, 32] };
+        float[] plain = AnchorCentred(w, h, n, rows, strides, mirrored: false), flipped = AnchorCentred(w, h, n, rows, strides, mirrored: true);
+        var fused = new float[rows * n];
+        FlipFusion.AverageV8(plain, flipped, rows, n, mirror!, w, fused);
+        Assert.That(fused, Is.EqualTo(plain).Within(1e-3f));
+        Assert.That(mirror!.Select((m, i) => mirror[m] == i).All(x => x), Is.True, "mirroring twice is the identity");
+    }
+
+    [TestCase(3025, 384, 384)]
+    [TestCase(3024, 380, 384)]
+    [TestCase(25200, 640, 640)]
+    public void Outputs_that_are_not_anchor_grids_tiling_the_input_have_no_mirror(int n, int w, int h)
+    {
+        Assert.That(FlipFusion.MirrorIndex(n, w, h), Is.Null);
+    }
+
+    [Test]
+    public void Mirroring_the_input_reverses_every_row_of_every_channel()
+    {
+        float[] x = Enumerable.Range(0, 2 * 3 * 2 * 4).Select(i => (float)i).ToArray();
+        var y = new float[x.Length];
+        FlipFusion.MirrorInputs(x, 2, 4, 2, y);
+        Assert.That(y.Take(8), Is.EqualTo(new float[] { 3, 2, 1, 0, 7, 6, 5, 4 }));
+        Assert.That(y.Skip(40), Is.EqualTo(new float[] { 43, 42, 41, 40, 47, 46, 45, 44 }));
+    }
+
+    [Test]
+    public void The_bundled_model_with_the_flip_finds_what_it_finds_without_it_where_it_is_sure()
+    {
+        float[] input = BundledModelTests.ReadNpy(Path.Combine(TestData.RepoRoot, "models", "training", "parity", "input.npy"));
+        using OnnxDetector plain = OnnxDetector.Open(TestData.BundledModel, new DetectorOptions { Confidence = 0.3f, TestTimeFlip = false });
+        using OnnxDetector flip = OnnxDetector.Open(TestData.BundledModel, new DetectorOptions { Confidence = 0.3f, TestTimeFlip = true });
+        Assert.That((plain.Settings.TestTimeFlip, flip.Settings.TestTimeFlip), Is.EqualTo((false, true)));
+        Assert.That(flip.Settings.TestTimeFlipSource, Is.EqualTo(XrayAnalysis.Preprocessing.SettingSource.Option));
+        List<Detection> a = plain.Run(input, 1, out _, out _)[0], b = flip.Run(input, 1, out _, out _)[0];
+        List<Detection> sure = a.Where(d => d.Score > 0.6f).ToList();
+        Assume.That(sure, Is.Not.Empty, "the parity scan holds a threat the model is sure of");
+        foreach (Detection d in sure)
+        {
+            Assert.That(b.Any(f => f.ClassId == d.ClassId && Iou(f, d) > 0.7 && Math.Abs(f.Score - d.Score) < 0.25), Is.True,
+                $"{d} has a counterpart with the flip: {string.Join("; ", b)}");
+        }
+
+        // Mirroring the picture mirrors the fused result exactly: the two passes only swap.
+        var mirrored = new float[input.Length];
+        FlipFusion.MirrorInputs(input, 1, 384, 384, mirrored);
+        List<Detection> c = flip.Run(mirrored, 1, out _, out _)[0];
+        Assert.That(c, Has.Count.EqualTo(b.Count));
+        foreach (Detection d in b)
+        {
+            Assert.That(c.Any(m => m.ClassId == d.ClassId && Math.Abs(m.Score - d.Score) < 1e-4 && Math.Abs(384 - m.X2 - d.X1) < 0.05 && Math.Abs(m.Y1 - d.Y1) < 0.05), Is.True, $"{d}");
+        }
+    }
+
+    [Test]
+    public void Several_pictures_in_one_call_fuse_as_each_one_alone_does()
+    {
+        using OnnxDetector d = OnnxDetector.Open(TestData.BundledModel, new DetectorOptions { TestTimeFlip = true, BatchSize = 3, Confidence = 0.2f });
+        float[] input = BundledModelTests.ReadNpy(Path.Combine(TestData.RepoRoot, "models", "training", "parity", "input.npy"));
+        var three = new float[3 * input.Length];
+        for (int k = 0; k < 3; k++)
+        {
+            input.CopyTo(three, k * input.Length);
+        }
+
+        List<Detection>[] r = d.Run(three, 3, out _, out _);
+        List<Detection> one = d.Run(input, 1, out _, out _)[0];
+        Assert.That(r.Select(x => x.Count), Is.All.EqualTo(one.Count));
+        Assert.That(r[2].Select(x => x.Score), Is.EqualTo(one.Select(x => x.Score)).Within(1e-4f));
+    }
+
+    [TestCase("v5")]
+    [TestCase("yolox")]
+    [TestCase("end2end")]
+    [TestCase("rtdetr")]
+    public void The_flip_is_refused_for_outputs_without_an_anchor_grid_naming_the_layout(string fixture)
+    {
+        var ex = Assert.Throws<ModelLoadException>(() => OnnxDetector.Open(TestData.FixtureModel(fixture), new DetectorOptions { TestTimeFlip = true }).Dispose());
+        Assert.That(ex!.Message, Does.Contain("test-time flip (asked for) needs an anchor-free grid output").And.Contain("this model's output is"));
+
+        // The v8 fixture's 84 anchors are the 8/16/32 grids of its 64 x 64 input: accepted.
+        using OnnxDetector v8 = OnnxDetector.Open(TestData.FixtureModel("v8"), new DetectorOptions { TestTimeFlip = true });
+        Assert.That(v8.Settings.TestTimeFlip, Is.True);
+    }
+
+    private static float[] AnchorCentred(int w, int h, int n, int rows, int[] strides, bool mirrored)
+    {
+        var o = new float[rows * n];
+        int i = 0;
+        foreach (int s in strides)
+        {
+            for (int y = 0; y < h / s; y++)
+            {
+                for (int x = 0; x < w / s; x++, i++)
+                {
+                    float cx = (x + 0.5f) * s, cy = (y + 0.5f) * s;
+                    float sceneX = mirrored ? w - cx : cx; // where this anchor looks in the unmirrored picture
+                    o[i] = cx;
+                    o[n + i] = cy;
+                    o[(2 * n) + i] = s * 2;
+                    o[(3 * n) + i] = s * 3;
+                    o[(4 * n) + i] = (sceneX * 0.001f) + (cy * 0.0001f) + s;
+                }
+            }
+        }
+
+        return o;
+    }
+
+    private static double Iou(Detection a, Detection b)
+    {
+        double ix = Math.Max(0, Math.Min(a.X2, b.X2) - Math.Max(a.X1, b.X1)), iy = Math.Max(0, Math.Min(a.Y2, b.Y2) - Math.Max(a.Y1, b.Y1));
+        double i = ix * iy;
+        return i / (((a.X2 - a.X1) * (a.Y2 - a.Y1)) + ((b.X2 - b.X1) * (b.Y2 - b.Y1)) - i);
+    }
+}
