@@ -25,7 +25,10 @@ def main():
     print(f"\n==== {len(failed)} failed test(s) ====")
     for name, msg, stack in failed:
         print(f"FAILED {name}")
-        for line in msg.splitlines()[:15]:
+        lines = msg.splitlines()
+        # NUnit puts the sample first and the reason last: keep both ends of a long message.
+        shown = lines if len(lines) <= 24 else lines[:8] + [f"... ({len(lines) - 16} lines) ..."] + lines[-8:]
+        for line in shown:
             print(f"    {line}")
         for line in stack:
             print(f"    {line.strip()}")

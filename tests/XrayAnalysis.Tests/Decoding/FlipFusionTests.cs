@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using XrayAnalysis.Decoding;
 using XrayAnalysis.Inference;
 using XrayAnalysis.Tests.Models;
@@ -47,31 +48,42 @@ public sealed class FlipFusionTests
     }
 
     [Test]
-    public void The_bundled_model_with_the_flip_finds_what_it_finds_without_it_where_it_is_sure()
+    public void The_bundled_model_with_the_flip_finds_what_it_finds_without_it_where_it_is_sure_and_mirrors_with_the_scan()
     {
-        float[] input = BundledModelTests.ReadNpy(Path.Combine(TestData.RepoRoot, "models", "training", "parity", "input.npy"));
-        using OnnxDetector plain = OnnxDetector.Open(TestData.BundledModel, new DetectorOptions { Confidence = 0.3f, TestTimeFlip = false });
-        using OnnxDetector flip = OnnxDetector.Open(TestData.BundledModel, new DetectorOptions { Confidence = 0.3f, TestTimeFlip = true });
-        Assert.That((plain.Settings.TestTimeFlip, flip.Settings.TestTimeFlip), Is.EqualTo((false, true)));
-        Assert.That(flip.Settings.TestTimeFlipSource, Is.EqualTo(XrayAnalysis.Preprocessing.SettingSource.Option));
-        List<Detection> a = plain.Run(input, 1, out _, out _)[0], b = flip.Run(input, 1, out _, out _)[0];
-        List<Detection> sure = a.Where(d => d.Score > 0.6f).ToList();
-        Assume.That(sure, Is.Not.Empty, "the parity scan holds a threat the model is sure of");
-        foreach (Detection d in sure)
+        using XrayDetector plain = XrayDetector.Open(TestData.BundledModel, new XrayDetectorOptions { Detector = new() { Confidence = 0.3f, TestTimeFlip = false } });
+        using XrayDetector flip = XrayDetector.Open(TestData.BundledModel, new XrayDetectorOptions { Detector = new() { Confidence = 0.3f, TestTimeFlip = true } });
+        int sure = 0;
+        foreach (string route in new[] { "express", "baggage" })
         {
-            Assert.That(b.Any(f => f.ClassId == d.ClassId && Iou(f, d) > 0.7 && Math.Abs(f.Score - d.Score) < 0.25), Is.True,
-                $"{d} has a counterpart with the flip: {string.Join("; ", b)}");
+            foreach (string file in Directory.GetFiles(Path.Combine(TestData.SampleImages, route, "images"), "*.png").Order(StringComparer.Ordinal))
+            {
+                using Mat bgr = Cv2.ImRead(file, ImreadModes.Color);
+                using ScanImage scan = ScanImage.FromFile(file);
+                ScanResult a = plain.Detect(scan), b = flip.Detect(scan);
+                Assert.That((a.Parameters!.TestTimeFlip, b.Parameters!.TestTimeFlip), Is.EqualTo((false, true)));
+                foreach (DetectionRecord d in a.Detections.Where(d => d.Score > 0.6f))
+                {
+                    sure++;
+                    Assert.That(b.Detections.Any(f => f.ClassId == d.ClassId && Iou(f, d) > 0.7 && Math.Abs(f.Score - d.Score) < 0.25), Is.True,
+                        $"{file}: {d} has a counterpart with the flip: {string.Join("; ", b.Detections)}");
+                }
+
+                // The mirrored scan gives the mirrored result: the two passes only swap.
+                using Mat mirrored = new();
+                Cv2.Flip(bgr, mirrored, FlipMode.Y);
+                mirrored.GetArray(out Vec3b[] px);
+                using ScanImage m = ScanImage.FromPixels(System.Runtime.InteropServices.MemoryMarshal.AsBytes(px.AsSpan()), bgr.Cols, bgr.Rows, PixelFormat.Bgr24);
+                ScanResult c = flip.Detect(m);
+                Assert.That(c.Detections, Has.Count.EqualTo(b.Detections.Count), file);
+                foreach (DetectionRecord d in b.Detections)
+                {
+                    Assert.That(c.Detections.Any(x => x.ClassId == d.ClassId && Math.Abs(x.Score - d.Score) < 1e-4 &&
+                        Math.Abs(bgr.Cols - x.X2 - d.X1) < 0.2 && Math.Abs(bgr.Cols - x.X1 - d.X2) < 0.2 && Math.Abs(x.Y1 - d.Y1) < 0.2), Is.True, $"{file}: {d}");
+                }
+            }
         }
 
-        // Mirroring the picture mirrors the fused result exactly: the two passes only swap.
-        var mirrored = new float[input.Length];
-        FlipFusion.MirrorInputs(input, 1, 384, 384, mirrored);
-        List<Detection> c = flip.Run(mirrored, 1, out _, out _)[0];
-        Assert.That(c, Has.Count.EqualTo(b.Count));
-        foreach (Detection d in b)
-        {
-            Assert.That(c.Any(m => m.ClassId == d.ClassId && Math.Abs(m.Score - d.Score) < 1e-4 && Math.Abs(384 - m.X2 - d.X1) < 0.05 && Math.Abs(m.Y1 - d.Y1) < 0.05), Is.True, $"{d}");
-        }
+        Assume.That(sure, Is.GreaterThan(0), "the sample scans hold threats the model is sure of");
     }
 
     [Test]
@@ -129,7 +141,7 @@ public sealed class FlipFusionTests
         return o;
     }
 
-    private static double Iou(Detection a, Detection b)
+    private static double Iou(DetectionRecord a, DetectionRecord b)
     {
         double ix = Math.Max(0, Math.Min(a.X2, b.X2) - Math.Max(a.X1, b.X1)), iy = Math.Max(0, Math.Min(a.Y2, b.Y2) - Math.Max(a.Y1, b.Y1));
         double i = ix * iy;
