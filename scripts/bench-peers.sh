@@ -4,6 +4,8 @@
 # (Debian's python3-opencv 4.6, model folded by fold_for_cv2.py), batch 1; and the same with PyTorch (Debian's
 # python3-torch) running the network from the same weights, batch 4. Each writes one JSON per scan; the boxes are
 # compared with xray's. Prints scans/s, CPU use and the ratios.   bash scripts/bench-peers.sh [ROUNDS, default 2]
+# xray runs with --tta off: the peers make one pass per scan, as a Python user would, so both sides do the same work
+# (the bundled profile's test-time flip doubles the inference; docs/BENCHMARKS.md measures it on its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-2}
@@ -18,7 +20,7 @@ $PY benchmarks/python/fold_for_cv2.py "$M" "$W/folded.onnx" > /dev/null
 # Timed with /usr/bin/time: wall and CPU of the whole process (start-up, model load and every write included).
 run() { local name=$1; shift; rm -rf "$W/out-$name"; /usr/bin/time -f "%e %P" -o "$W/time-$name" "$@" > "$W/log-$name" 2>&1; read -r wall cpu < "$W/time-$name"; echo "$wall $cpu"; }
 for r in $(seq "$ROUNDS"); do
-  read -r xw xc < <(run xray $X detect "$W/scans/images" --model "$M" --out "$W/out-xray")
+  read -r xw xc < <(run xray $X detect "$W/scans/images" --model "$M" --tta off --out "$W/out-xray")
   read -r cw cc < <(run cv2 $PY benchmarks/python/peer_pipeline.py --engine cv2dnn --model "$W/folded.onnx" --images "$W/scans/images" --out "$W/out-cv2")
   read -r tw tc < <(run torch $PY benchmarks/python/peer_pipeline.py --engine torch --weights models/xray-concealment-s.npz --batch 4 --images "$W/scans/images" --out "$W/out-torch")
   $PY - "$xw" "$cw" "$tw" "$xc" "$cc" "$tc" "$r" <<'PY'

@@ -6,7 +6,8 @@
 # was with version 2 and JPEG q 85 packs; train.sh now packs WebP q 85. The mail scenes of fresh-mail that hold a letter
 # threat (found by their concealment tag) form a subset given three times, beside train-mail, fresh-mail,
 # train-express and train-baggage; 5 epochs from the bundled weights at lr 0.0005 (about 12 minutes on 2 cores).
-# Then: test-mail and the three test routes at a matched FAR (xray eval --target-far 0.05), bundled model first.
+# Then: test-mail and the three test routes at a matched FAR (xray eval --target-far 0.05), bundled model first; both
+# models one pass per scan (--tta off, as the run in the card; TTA=flip to compare both with the test-time flip).
 #   bash models/training/letters-experiment.sh [OUT]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -43,7 +44,7 @@ p=$packed
 for model in models/xray-concealment-s.onnx "$out/letters.onnx"; do
   name=$(basename "$model" .onnx)
   echo "== $model"
-  xray eval --model "$model" --data $data/test-mail --iou 0.45 --target-far 0.05 --no-plots --out "$out/mail-$name" | head -1
+  xray eval --model "$model" --data $data/test-mail --iou 0.45 --tta "${TTA:-off}" --target-far 0.05 --no-plots --out "$out/mail-$name" | head -1
   grep -E "^\| letter " "$out/mail-$name/report.md"
-  xray eval --model "$model" --data $data/test-mail $data/test-express $data/test-baggage --iou 0.45 --target-far 0.05 --no-plots --out "$out/test2d-$name" | head -1
+  xray eval --model "$model" --data $data/test-mail $data/test-express $data/test-baggage --iou 0.45 --tta "${TTA:-off}" --target-far 0.05 --no-plots --out "$out/test2d-$name" | head -1
 done

@@ -55,12 +55,15 @@ ts=${TEST_SEED:-9150}
 # threshold (models/models.json), as they are when this runs.
 route_t=$($PY -c "import json,re; print(json.loads(re.sub(r'(?m)^\s*//.*$', '', open('config/routes.json').read()))['routes']['baggage']['alarm_threshold'])")
 op_t=$($PY -c "import json; print(json.load(open('models/models.json'))['models'][0]['operating_threshold'])")
+# Both models run as the bundled profile runs (its test-time flip; the fine-tuned file has no profile of its own), or
+# as TTA=flip|off says.
+tta=${TTA:-$($PY -c "import json; print('flip' if json.load(open('models/models.json'))['models'][0].get('test_time_flip') else 'off')")}
 for model in models/xray-concealment-s.onnx "$out/finetuned.onnx"; do
   name=$(basename "$model" .onnx)
   echo "== $model"
   for t in $route_t $op_t; do
-    xray eval --model "$model" --data "$out/tip-test" --out "$out/test-$name-t$t" --iou "${IOU:-0.45}" --threshold "$t" | grep -E "mAP|Pd"
+    xray eval --model "$model" --data "$out/tip-test" --out "$out/test-$name-t$t" --iou "${IOU:-0.45}" --tta "$tta" --threshold "$t" | grep -E "mAP|Pd"
   done
-  xray eval --model "$model" --data "$out/tip-test" --out "$out/test-$name-far" --iou "${IOU:-0.45}" --target-far 0.05 | grep -E "mAP|Pd|threshold"
-  xray eval --model "$model" --data models/training/data/test-baggage --out "$out/std-$name" --iou "${IOU:-0.45}" --target-far 0.05 | grep -E "mAP|Pd|threshold"
+  xray eval --model "$model" --data "$out/tip-test" --out "$out/test-$name-far" --iou "${IOU:-0.45}" --tta "$tta" --target-far 0.05 | grep -E "mAP|Pd|threshold"
+  xray eval --model "$model" --data models/training/data/test-baggage --out "$out/std-$name" --iou "${IOU:-0.45}" --tta "$tta" --target-far 0.05 | grep -E "mAP|Pd|threshold"
 done
