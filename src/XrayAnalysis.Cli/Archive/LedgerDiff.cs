@@ -150,8 +150,8 @@ internal static class LedgerDiff
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"# Re-screening diff: generation {d.From.Id} → {d.To.Id}");
         sb.AppendLine();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- from: model `{Path.GetFileName(d.From.ModelPath)}` ({d.From.ModelSha256[..12]}…), alarm threshold {d.From.Threshold:0.###}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- to: model `{Path.GetFileName(d.To.ModelPath)}` ({d.To.ModelSha256[..12]}…), alarm threshold {d.To.Threshold:0.###}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- from: model `{Path.GetFileName(d.From.ModelPath)}` ({d.From.ModelSha256[..12]}…), alarm threshold {d.From.Threshold:0.####}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- to: model `{Path.GetFileName(d.To.ModelPath)}` ({d.To.ModelSha256[..12]}…), alarm threshold {d.To.Threshold:0.####}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"- scans compared: {d.Compared} (only in from: {d.OnlyFrom}, only in to: {d.OnlyTo})");
         sb.AppendLine();
         sb.AppendLine("| change | scans |");

@@ -179,7 +179,7 @@ internal static class BatchCommand
 
             var c = report.Counts;
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"xray batch run: shard {spec}, generation {report.Generation.Id} (model {report.Generation.ModelSha256[..12]}…, threshold {report.Generation.Threshold:0.###}); " +
+                $"xray batch run: shard {spec}, generation {report.Generation.Id} (model {report.Generation.ModelSha256[..12]}…, threshold {report.Generation.Threshold:0.####}); " +
                 $"{report.Processed} scans processed in {report.Wall.TotalSeconds:0.0} s, {report.ReadBack} read back, {report.WorkerDeaths} worker deaths"));
             stdout.WriteLine("  ledger: " + string.Join(", ", ScanState.All.Select(s => $"{c[s]} {s}")));
             stdout.WriteLine($"  folder: {dir}");
@@ -298,7 +298,7 @@ internal static class BatchCommand
                     int alarms = finished.Count(s => s.Verdict == Verdict.Alarm);
                     int unable = finished.Count(s => s.Verdict == Verdict.UnableToClear);
                     o.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  generation {g.Id}: model {Path.GetFileName(g.ModelPath)} ({g.ModelSha256[..12]}…), threshold {g.Threshold:0.###}, parameters {g.ParamsHash[..12]}…"));
+                        $"  generation {g.Id}: model {Path.GetFileName(g.ModelPath)} ({g.ModelSha256[..12]}…), threshold {g.Threshold:0.####}, parameters {g.ParamsHash[..12]}…"));
                     o.WriteLine("    " + string.Join(", ", ScanState.All.Select(s => $"{c[s]} {s}")) + $"; verdicts: {alarms} alarm, {unable} unable to clear, {finished.Count - alarms - unable} clear");
                     foreach (LedgerScan q in ledger.Scans(g.Id, "state='quarantined'").Take(20))
                     {

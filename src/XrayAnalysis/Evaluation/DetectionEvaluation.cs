@@ -130,7 +130,7 @@ public static class DetectionEvaluation
         ArgumentNullException.ThrowIfNull(outcome);
         ScanRates r = outcome.Screening.Scans;
         return string.Create(CultureInfo.InvariantCulture,
-            $"mAP@0.5:0.95 {outcome.Coco.Stats[0]:0.0000}, mAP@0.5 {outcome.Coco.Stats[1]:0.0000}; at threshold {outcome.Threshold:0.###} ({outcome.ThresholdSource.Describe()}): scan Pd {r.Pd.Value:0.0000} [{r.Pd.Low:0.000}, {r.Pd.High:0.000}], FAR {r.Far.Value:0.0000} [{r.Far.Low:0.000}, {r.Far.High:0.000}]");
+            $"mAP@0.5:0.95 {outcome.Coco.Stats[0]:0.0000}, mAP@0.5 {outcome.Coco.Stats[1]:0.0000}; at threshold {outcome.Threshold:0.####} ({outcome.ThresholdSource.Describe()}): scan Pd {r.Pd.Value:0.0000} [{r.Pd.Low:0.000}, {r.Pd.High:0.000}], FAR {r.Far.Value:0.0000} [{r.Far.Low:0.000}, {r.Far.High:0.000}]");
     }
 
     private static List<CocoDetection> JoinOnFileName(CocoDataset gt, IReadOnlyList<CocoDetection> dets, List<string> warnings)

@@ -78,7 +78,7 @@ internal static class EvalPlots
         var op = plt.Add.Marker(s.Scans.Far.Value, s.Scans.Pd.Value);
         op.Size = 12;
         op.Color = Colors.Red;
-        op.LegendText = $"operating point t = {s.Threshold:0.###}: Pd {s.Scans.Pd.Value:0.000}, FAR {s.Scans.Far.Value:0.000}";
+        op.LegendText = $"operating point t = {s.Threshold:0.####}: Pd {s.Scans.Pd.Value:0.000}, FAR {s.Scans.Far.Value:0.000}";
         plt.Title("Probability of detection vs false alarm rate (per scan)");
         plt.XLabel("False alarm rate (clean scans that alarm)");
         plt.YLabel("Probability of detection (threat scans that alarm)");
@@ -118,7 +118,7 @@ internal static class EvalPlots
 
         plt.Axes.Bottom.SetTicks(pos, labels);
         plt.Axes.Left.SetTicks(pos, labels.Reverse().ToArray());
-        plt.Title($"Confusion matrix at t = {threshold:0.###}, IoU ≥ 0.5");
+        plt.Title($"Confusion matrix at t = {threshold:0.####}, IoU ≥ 0.5");
         plt.XLabel("True class");
         plt.YLabel("Predicted class");
         return plt;

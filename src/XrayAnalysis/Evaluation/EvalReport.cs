@@ -79,7 +79,7 @@ public static class EvalReport
             md.Append(CultureInfo.InvariantCulture, $"| {Name(gt, id)} | {F(coco.PerCategoryAp[id])} | {F(coco.PerCategoryAp50[id])} |\n");
         }
 
-        md.Append(CultureInfo.InvariantCulture, $"\n## Screening at threshold {s.Threshold:0.###}{(thresholdSource is null ? "" : $" ({thresholdSource})")}\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"\n## Screening at threshold {s.Threshold:0.####}{(thresholdSource is null ? "" : $" ({thresholdSource})")}\n\n");
         md.Append("| | value | 95% CI (Wilson) | count |\n|---|---|---|---|\n");
         md.Append(Row("scan Pd (threat scans that alarm)", s.Scans.Pd));
         md.Append(Row("scan FAR (clean scans that alarm)", s.Scans.Far));

@@ -18,6 +18,7 @@ public sealed record DetectorOptions
 
     private readonly float? _confidence;
     private readonly float? _iou;
+    private readonly float? _confidenceCeiling;
     private readonly double _maxUpscale = 2.0;
     private readonly int? _minInputSide;
     private readonly int _maxDetections = 300;
@@ -41,6 +42,19 @@ public sealed record DetectorOptions
     {
         get => _confidence;
         init => _confidence = value is null or (>= 0 and <= 1) ? value : throw new ArgumentOutOfRangeException(nameof(Confidence), value, "must be in [0, 1]");
+    }
+
+    /// <summary>
+    /// The alarm threshold the results will be judged at, when it may lie below the model's: a confidence that comes
+    /// from the profile or the default (not <see cref="Confidence"/>) is lowered to it, per class too, so that no box
+    /// at or above the alarm threshold is dropped before it can alarm. Null: no ceiling. <c>RouteProfile.Apply</c> and
+    /// <c>xray detect --route / --alarm-threshold</c> set it; the source is then
+    /// <see cref="Preprocessing.SettingSource.AlarmThreshold"/>.
+    /// </summary>
+    public float? ConfidenceCeiling
+    {
+        get => _confidenceCeiling;
+        init => _confidenceCeiling = value is null or (>= 0 and <= 1) ? value : throw new ArgumentOutOfRangeException(nameof(ConfidenceCeiling), value, "must be in [0, 1]");
     }
 
     /// <summary>NMS IoU threshold: a box overlapping a kept one by more is suppressed. Null: the profile's recommended IoU, else 0.7.</summary>

@@ -44,9 +44,9 @@ public static class ModelReports
             lines.Add($"trained on:    {trainedOn}");
         }
 
-        string op = settings.OperatingThreshold is { } ot ? string.Create(CultureInfo.InvariantCulture, $"; operating threshold {ot:0.###}") : "";
+        string op = settings.OperatingThreshold is { } ot ? string.Create(CultureInfo.InvariantCulture, $"; operating threshold {ot:0.####}") : "";
         lines.Add(string.Create(CultureInfo.InvariantCulture,
-            $"confidence:    {settings.Confidence:0.###} ({Names.Of(settings.ConfidenceSource)}); NMS IoU {settings.Iou:0.###} ({Names.Of(settings.IouSource)}){op}"));
+            $"confidence:    {settings.Confidence:0.####} ({Names.Of(settings.ConfidenceSource)}); NMS IoU {settings.Iou:0.###} ({Names.Of(settings.IouSource)}){op}"));
         lines.Add(settings.TestTimeFlip
             ? $"test-time:     flip: each picture also run mirrored, anchors averaged ({Names.Of(settings.TestTimeFlipSource)})"
             : $"test-time:     no flip ({Names.Of(settings.TestTimeFlipSource)})");

@@ -352,12 +352,19 @@ internal sealed class OnnxDetector : IDisposable
         (float iou, SettingSource iouSrc) = options.Iou is { } i ? (i, SettingSource.Option)
             : p?.NmsIou is { } pi ? (pi, SettingSource.Profile)
             : (DetectorOptions.DefaultIou, SettingSource.Default);
+        float ceiling = confSrc != SettingSource.Option && options.ConfidenceCeiling is { } cap ? cap : 1f;
+        bool fromProfile = confSrc == SettingSource.Profile;
+        if (conf > ceiling)
+        {
+            (conf, confSrc) = (ceiling, SettingSource.AlarmThreshold);
+        }
+
         var perClass = new Dictionary<int, float>();
-        if (confSrc == SettingSource.Profile && p is not null)
+        if (fromProfile && p is not null)
         {
             for (int k = 0; k < model.ClassNames.Count; k++)
             {
-                float thr = p.ClassThresholds.TryGetValue(model.ClassNames[k], out float v) ? v : p.OperatingThreshold ?? conf;
+                float thr = Math.Min(p.ClassThresholds.TryGetValue(model.ClassNames[k], out float v) ? v : p.OperatingThreshold ?? conf, ceiling);
                 if (thr > conf)
                 {
                     perClass[k] = thr;

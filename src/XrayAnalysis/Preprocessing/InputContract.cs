@@ -48,6 +48,12 @@ public enum SettingSource
 
     /// <summary>No source named it: the Ultralytics default, with a visible note.</summary>
     Default,
+
+    /// <summary>
+    /// A confidence floor lowered to the alarm threshold in force (a route's, or one given on the command line), so
+    /// that every box that alarms is kept (<see cref="Inference.DetectorOptions.ConfidenceCeiling"/>).
+    /// </summary>
+    AlarmThreshold,
 }
 
 /// <summary>
@@ -125,7 +131,7 @@ internal static class Names
     public static string Of(Interpolation i) => i.ToString().ToLowerInvariant();
 
     /// <summary>"model", "option", "profile", "metadata", "family" or "default".</summary>
-    public static string Of(SettingSource s) => s.ToString().ToLowerInvariant();
+    public static string Of(SettingSource s) => s == SettingSource.AlarmThreshold ? "alarm_threshold" : s.ToString().ToLowerInvariant();
 
     /// <summary>Parses "rgb"/"bgr".</summary>
     public static ChannelOrder ParseChannelOrder(string s) => s.Trim().ToLowerInvariant() switch

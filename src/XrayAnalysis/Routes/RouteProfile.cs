@@ -47,7 +47,9 @@ public sealed record RouteProfile
 
     /// <summary>
     /// <paramref name="options"/> with this route's tiling, rendering, shield, alarm threshold and name, and its
-    /// confidence and IoU where the options leave them unset (options given explicitly win).
+    /// confidence and IoU where the options leave them unset (options given explicitly win). The alarm threshold in
+    /// force is also the detector's <see cref="Inference.DetectorOptions.ConfidenceCeiling"/>: a route that alarms below
+    /// the model's operating threshold keeps every box that alarms.
     /// </summary>
     /// <param name="options">The caller's options (e.g. from command-line flags).</param>
     public XrayDetectorOptions Apply(XrayDetectorOptions options)
@@ -55,7 +57,12 @@ public sealed record RouteProfile
         ArgumentNullException.ThrowIfNull(options);
         return options with
         {
-            Detector = options.Detector with { Confidence = options.Detector.Confidence ?? Confidence, Iou = options.Detector.Iou ?? Iou },
+            Detector = options.Detector with
+            {
+                Confidence = options.Detector.Confidence ?? Confidence,
+                Iou = options.Detector.Iou ?? Iou,
+                ConfidenceCeiling = options.Detector.ConfidenceCeiling ?? options.OperatingThreshold ?? AlarmThreshold,
+            },
             Tiles = Tiles,
             Render = Render,
             Shield = Shield,

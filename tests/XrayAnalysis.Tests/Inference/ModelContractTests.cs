@@ -11,7 +11,7 @@ namespace XrayAnalysis.Tests.Inference;
 /// <summary>Profiles drive the defaults, one class identity across commands, small inputs, EXIF orientation, the tensor contract.</summary>
 public sealed class ModelContractTests : TempDirTest
 {
-    private static string Thr => TestData.BundledOperatingThreshold.ToString("0.###", CultureInfo.InvariantCulture);
+    private static string Thr => TestData.BundledOperatingThreshold.ToString("0.####", CultureInfo.InvariantCulture);
 
     private static JsonElement Result(string outDir, string stem) =>
         JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, "results", stem + ".json"))).RootElement;

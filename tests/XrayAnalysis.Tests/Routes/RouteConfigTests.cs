@@ -15,6 +15,8 @@ public sealed class RouteConfigTests : TempDirTest
     private string WriteRoutes(string routesJson) =>
         TestData.Write(Dir, "routes.json", System.Text.Encoding.UTF8.GetBytes("{\"schema_version\": 1, \"routes\": {" + routesJson + "}}"));
 
+    private static string Thr => TestData.BundledOperatingThreshold.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
+
     [Test]
     public void The_bundled_route_file_holds_the_five_routes_with_existing_models_and_valid_settings()
     {
@@ -77,6 +79,48 @@ public sealed class RouteConfigTests : TempDirTest
         XrayDetectorOptions explicitConf = p.Apply(new XrayDetectorOptions { Detector = new() { Confidence = 0.1f }, OperatingThreshold = 0.9f });
         Assert.That(explicitConf.Detector.Confidence, Is.EqualTo(0.1f));
         Assert.That(explicitConf.OperatingThreshold, Is.EqualTo(0.9f));
+        Assert.That(explicitConf.Detector.ConfidenceCeiling, Is.EqualTo(0.9f), "the alarm threshold in force caps a confidence left to the profile");
+        RouteProfile mail = RouteConfig.Load(Bundled).Get("mail");
+        Assert.That(mail.Apply(new XrayDetectorOptions()).Detector.ConfidenceCeiling, Is.EqualTo(mail.AlarmThreshold));
+    }
+
+    [Test]
+    public void A_route_that_alarms_below_the_models_threshold_keeps_every_box_that_alarms()
+    {
+        // The route alarms at 0.2, far below the bundled profile's operating threshold: a detector floor left at the
+        // profile's would drop every box between the two, and the route could never alarm on them.
+        string model = JsonSerializer.Serialize(TestData.BundledModel);
+        string routes = WriteRoutes(
+            "\"low\": {\"description\": \"test\", \"model\": " + model + ", \"alarm_threshold\": 0.2, \"shield\": {\"enabled\": false}}, " +
+            "\"high\": {\"description\": \"test\", \"model\": " + model + ", \"alarm_threshold\": 0.95, \"shield\": {\"enabled\": false}}");
+        string images = Path.Combine(TestData.SampleImages, "baggage", "images");
+        (int code, string stdout, string stderr) = DetectCliTests.Run("detect", images, "--route", "low", "--routes", routes, "--out", Path.Combine(Dir, "low"));
+        Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("confidence 0.2 (alarm_threshold)"));
+        (code, _, stderr) = DetectCliTests.Run("detect", images, "--model", TestData.BundledModel, "--conf", "0.2", "--no-shield", "--out", Path.Combine(Dir, "conf"));
+        Assert.That(code, Is.Zero, stderr);
+        int below = 0;
+        foreach (string f in Directory.GetFiles(Path.Combine(Dir, "low", "results"), "*.json"))
+        {
+            using JsonDocument a = JsonDocument.Parse(File.ReadAllBytes(f));
+            using JsonDocument b = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Dir, "conf", "results", Path.GetFileName(f))));
+            double[] Scores(JsonDocument d) => d.RootElement.GetProperty("detections").EnumerateArray().Select(x => x.GetProperty("score").GetDouble()).ToArray();
+            Assert.That(Scores(a), Is.EqualTo(Scores(b)).Within(1e-6), $"{f}: the route keeps what --conf 0.2 keeps");
+            Assert.That(a.RootElement.GetProperty("parameters").GetProperty("confidence_source").GetString(), Is.EqualTo("alarm_threshold"));
+            below += Scores(a).Count(s => s < TestData.BundledOperatingThreshold);
+        }
+
+        Assert.That(below, Is.Positive, "some kept boxes lie below the model's own threshold: the case this is about");
+
+        // A route alarming above the model's threshold leaves the profile's floor (boxes between are suggestions).
+        (code, stdout, stderr) = DetectCliTests.Run("detect", images, "--route", "high", "--routes", routes, "--out", Path.Combine(Dir, "high"));
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain($"confidence {Thr} (profile)"));
+
+        // --alarm-threshold alone does the same as a route's.
+        (code, stdout, stderr) = DetectCliTests.Run("detect", images, "--model", TestData.BundledModel, "--alarm-threshold", "0.25", "--out", Path.Combine(Dir, "at"));
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(stdout, Does.Contain("confidence 0.25 (alarm_threshold)"));
     }
 
     [Test]
