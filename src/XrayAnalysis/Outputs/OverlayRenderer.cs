@@ -80,7 +80,7 @@ internal static class OverlayRenderer
 
         text.AddRange(
         [
-            $"{result.Model.Name}: alarm >= {layout.Threshold.ToString("0.###", CultureInfo.InvariantCulture)} ({layout.ThresholdSource});",
+            $"{result.Model.Name}: alarm >= {layout.Threshold.ToString("0.####", CultureInfo.InvariantCulture)} ({layout.ThresholdSource});",
             $"{alarms} alarm{(alarms == 1 ? "" : "s")},",
             style.Suggestions ? $"{suggestions} suggestion{(suggestions == 1 ? "" : "s")} >= {style.DisplayFloor.ToString("0.##", CultureInfo.InvariantCulture)} (dashed)" : "suggestions hidden",
         ]);

@@ -32,7 +32,7 @@ public sealed record OverlayStyle
 
     /// <summary>The threshold in force for <paramref name="result"/> and where it came from.</summary>
     internal (double Threshold, string Source) ThresholdFor(ScanResult result) =>
-        AlarmThreshold is { } t ? (t, "option")
+        AlarmThreshold is { } t ? (t, result.Route is { } route && result.Parameters.OperatingThreshold is { } op && Math.Abs(op - t) < 1e-6 ? $"route {route}" : "option")
         : result.Parameters.OperatingThreshold is { } p ? (p, "model profile")
         : (0.5, "default; no model profile");
 }

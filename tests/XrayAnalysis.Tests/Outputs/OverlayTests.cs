@@ -122,6 +122,11 @@ public sealed class OverlayTests
         Assert.That(OverlayStyle.Default.ThresholdFor(withProfile), Is.EqualTo((0.84, "model profile")).Using<(double, string)>((a, b) => Math.Abs(a.Item1 - b.Item1) < 1e-6 && a.Item2 == b.Item2));
         Assert.That(new OverlayStyle { AlarmThreshold = 0.3 }.ThresholdFor(withProfile).Threshold, Is.EqualTo(0.3));
         Assert.That(OverlayStyle.Default.ThresholdFor(ResultWith([], 100, 100, null)).Threshold, Is.EqualTo(0.5));
+
+        // A route's alarm threshold (recorded in the result with the route) is named as the route's, not an option.
+        ScanResult routed = ResultWith([], 100, 100, 0.776f) with { Route = "express" };
+        Assert.That(new OverlayStyle { AlarmThreshold = 0.776f }.ThresholdFor(routed).Source, Is.EqualTo("route express"));
+        Assert.That(new OverlayStyle { AlarmThreshold = 0.5 }.ThresholdFor(routed).Source, Is.EqualTo("option"));
         Assert.That(() => new OverlayStyle { DisplayFloor = 1.5 }, Throws.InstanceOf<ArgumentOutOfRangeException>());
     }
 
