@@ -70,12 +70,7 @@ def main():
     ap.add_argument("--imgsz", type=int, default=384)
     a = ap.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
-    VX, VY = [], []
-    for d in ["val-mail", "val-express", "val-baggage", "val-cargo", "val-ct"]:
-        x, y = T.load_set(os.path.join(a.packed, d), a.imgsz)
-        VX.append(x)
-        VY += y
-    VX = np.concatenate(VX)
+    VX, VY = T.load_val(a.packed, a.imgsz)
     state = T.load_weights(a.weights)
     model = T.Detector(**T.arch_of(state))
     model.load_state_dict(state)

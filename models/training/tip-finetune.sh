@@ -39,7 +39,8 @@ freeze=(); [ "${FREEZE:-0}" = 1 ] && freeze=(--freeze-backbone)
 # The TIP set is given TIP_WEIGHT times (2: it weighs about as much as the standard set; 0: a control run that
 # fine-tunes on the standard set alone, to tell what the TIP set adds from what more training adds).
 tip=(); for _ in $(seq 1 "${TIP_WEIGHT:-2}"); do tip+=("$out/packed/tip-train"); done
-$PY models/training/train.py --init models/xray-concealment-s.npz "${freeze[@]}" \
+# A finished fine-tune in OUT is reused (to evaluate it again, e.g. with TTA=off); RETRAIN=1 trains it again.
+[ -f "$out/finetuned.onnx" ] && [ "${RETRAIN:-0}" != 1 ] || $PY models/training/train.py --init models/xray-concealment-s.npz "${freeze[@]}" \
   --data "${tip[@]}" models/training/data/packed/train-baggage \
   --val "$out/packed/tip-val" \
   --epochs "${EPOCHS:-8}" --warmup-epochs 1 --lr "${LR:-0.0005}" --batch 32 --seed 1 --device "${TRAIN_DEVICE:-auto}" \

@@ -58,6 +58,19 @@ def load_set(d, size):
     return X, [np.array(rec["boxes"], np.float32).reshape(-1, 5) for rec in labels]
 
 
+VAL_SETS = ("val-mail", "val-express", "val-baggage", "val-cargo", "val-ct")
+
+
+def load_val(packed, size):
+    """train.sh's validation sets (VAL_SETS) under a packed folder, as one array of inputs and one list of boxes."""
+    X, Y = [], []
+    for d in VAL_SETS:
+        x, y = load_set(os.path.join(packed, d), size)
+        X.append(x)
+        Y += y
+    return np.concatenate(X), Y
+
+
 # ---------------------------------------------------------------- model
 def conv(ci, co, s=1):
     return nn.Sequential(nn.Conv2d(ci, co, 3, s, 1, bias=False), nn.BatchNorm2d(co), nn.SiLU(inplace=True))

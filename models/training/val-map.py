@@ -9,7 +9,6 @@ import argparse
 import os
 import sys
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -23,11 +22,7 @@ def main():
     ap.add_argument("--imgsz", type=int, default=384)
     a = ap.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
-    VX, VY = [], []
-    for d in ["val-mail", "val-express", "val-baggage", "val-cargo", "val-ct"]:
-        x, y = T.load_set(os.path.join(a.packed, d), a.imgsz)
-        VX.append(x); VY += y
-    VX = np.concatenate(VX)
+    VX, VY = T.load_val(a.packed, a.imgsz)
     pts = T.points(a.imgsz, a.imgsz)
     for w in a.weights:
         state = T.load_weights(w)

@@ -54,6 +54,13 @@ public sealed record ModelProfile
     /// </summary>
     public bool? TestTimeFlip { get; init; }
 
+    /// <summary>
+    /// For a profile whose thresholds were chosen with the test-time flip: the operating threshold chosen for one pass per
+    /// picture (<c>operating_threshold_without_flip</c>), which replaces <see cref="OperatingThreshold"/> (and any
+    /// per-class thresholds) when the flip is turned off. Null when the profile gives none.
+    /// </summary>
+    public float? OperatingThresholdWithoutFlip { get; init; }
+
     /// <summary>Routes the model is meant for (mail, express, baggage, cargo, ct).</summary>
     public IReadOnlyList<string> Routes { get; init; } = [];
 
@@ -62,6 +69,17 @@ public sealed record ModelProfile
 
     /// <summary>SHA-256 of the model file the profile belongs to, or null.</summary>
     public string? Sha256 { get; init; }
+
+    /// <summary>
+    /// This profile as it holds when the model runs with (<paramref name="flip"/> true) or without the test-time flip:
+    /// a profile chosen with the flip that also gives <see cref="OperatingThresholdWithoutFlip"/> has its operating
+    /// threshold replaced by it when the flip is off, so that turning the flip off does not leave a threshold
+    /// calibrated for scores it no longer makes.
+    /// </summary>
+    public ModelProfile ForFlip(bool flip) =>
+        flip || TestTimeFlip != true || OperatingThresholdWithoutFlip is not { } one
+            ? this
+            : this with { OperatingThreshold = one, ClassThresholds = new Dictionary<string, float>() };
 
     /// <summary>The lowest operating threshold over all classes, or null when the profile gives none.</summary>
     public float? LowestThreshold =>
@@ -180,6 +198,8 @@ public sealed record ModelProfile
                 ClassThresholds = perClass,
                 VolumeMinRun = e.TryGetProperty("volume_min_run", out JsonElement vm) && vm.ValueKind != JsonValueKind.Null ? AtLeastOne(vm.GetInt32(), "volume_min_run") : null,
                 MinInputSide = e.TryGetProperty("min_input_side", out JsonElement ms) && ms.ValueKind != JsonValueKind.Null ? AtLeastOne(ms.GetInt32(), "min_input_side") : null,
+                OperatingThresholdWithoutFlip = e.TryGetProperty("operating_threshold_without_flip", out JsonElement tw) && tw.ValueKind != JsonValueKind.Null
+                    ? Unit(tw.GetSingle(), "operating_threshold_without_flip") : null,
                 TestTimeFlip = e.TryGetProperty("test_time_flip", out JsonElement tf) && tf.ValueKind != JsonValueKind.Null
                     ? tf.ValueKind is JsonValueKind.True or JsonValueKind.False ? tf.GetBoolean() : throw new FormatException("test_time_flip must be true or false")
                     : null,

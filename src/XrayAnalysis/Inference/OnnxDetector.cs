@@ -198,6 +198,7 @@ internal sealed class OnnxDetector : IDisposable
         var metadata = new Dictionary<string, string>(session.ModelMetadata.CustomMetadataMap, StringComparer.Ordinal);
         BundledModelPins.Verify(path, sha, metadata);
         ModelProfile? profile = ModelProfile.Find(path, sha);
+        profile = profile?.ForFlip(options.TestTimeFlip ?? profile.TestTimeFlip ?? false);
         if (session.InputMetadata.Count != 1)
         {
             throw new ModelLoadException($"{path}: expected one image input, found {session.InputMetadata.Count}: " +

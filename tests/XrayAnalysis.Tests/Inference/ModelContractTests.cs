@@ -140,6 +140,15 @@ public sealed class ModelContractTests : TempDirTest
             Assert.That(Result(Path.Combine(Dir, tta), "a").GetProperty("parameters").GetProperty("test_time_flip").GetBoolean(), Is.EqualTo(on));
         }
 
+        // A profile chosen with the flip may give the one-pass threshold too: turning the flip off then uses it.
+        File.WriteAllText(Path.Combine(Dir, "m.json"), """{"test_time_flip": true, "operating_threshold": 0.6, "operating_threshold_without_flip": 0.8}""");
+        using (OnnxDetector withFlip = OnnxDetector.Open(model), oneEach = OnnxDetector.Open(model, new DetectorOptions { TestTimeFlip = false }))
+        {
+            Assert.That((withFlip.Settings.Confidence, withFlip.Settings.OperatingThreshold), Is.EqualTo((0.6f, (float?)0.6f)));
+            Assert.That((oneEach.Settings.Confidence, oneEach.Settings.OperatingThreshold), Is.EqualTo((0.8f, (float?)0.8f)));
+            Assert.That(oneEach.Model.Profile!.OperatingThreshold, Is.EqualTo(0.8f), "everything reading the profile sees the one-pass threshold");
+        }
+
         File.WriteAllText(Path.Combine(Dir, "m.json"), """{"test_time_flip": "yes"}""");
         Assert.That(Assert.Throws<ModelLoadException>(() => OnnxDetector.Open(model))!.Message, Does.Contain("test_time_flip must be true or false"));
         string yolox = Path.Combine(Dir, "x.onnx");

@@ -25,6 +25,11 @@ public sealed class BundledModelTests(string file, string parityFolder)
         Assert.That(d.Model.Metadata["task"], Is.EqualTo("detect"));
         Assert.That(new FileInfo(ModelPath).Length, Is.LessThan(15_000_000));
         Assert.That(d.Model.Profile?.Sha256, Is.EqualTo(pinned), "the profile comes from the model's own models.json entry");
+        if (d.Model.Profile!.TestTimeFlip == true && d.Model.Profile.OperatingThresholdWithoutFlip is { } one)
+        {
+            using OnnxDetector single = OnnxDetector.Open(ModelPath, new DetectorOptions { ExpectedSha256 = pinned, TestTimeFlip = false });
+            Assert.That(single.Settings.OperatingThreshold, Is.EqualTo(one), "--tta off takes the threshold chosen for one pass");
+        }
     }
 
     [Test]
