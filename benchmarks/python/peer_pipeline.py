@@ -73,12 +73,14 @@ def main():
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--conf", type=float, default=None,
-                    help="score threshold (default: the bundled 2D model's operating threshold in models/models.json)")
+                    help="score threshold (default: the bundled 2D model's one-pass operating threshold in models/models.json, "
+                         "as xray --tta off uses: these pipelines make one pass per scan)")
     ap.add_argument("--iou", type=float, default=0.45)
     a = ap.parse_args()
     if a.conf is None:
         root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-        a.conf = json.load(open(os.path.join(root, "models", "models.json")))["models"][0]["operating_threshold"]
+        m = json.load(open(os.path.join(root, "models", "models.json")))["models"][0]
+        a.conf = m.get("operating_threshold_without_flip", m["operating_threshold"])
     files = sorted(glob.glob(os.path.join(a.images, "*.png")))
     os.makedirs(a.out, exist_ok=True)
     cv2.setNumThreads(a.threads)
