@@ -55,10 +55,10 @@ ts=${TEST_SEED:-9150}
 # Thresholds compared: the baggage route's alarm threshold (config/routes.json) and the bundled model's operating
 # threshold (models/models.json), as they are when this runs.
 route_t=$($PY -c "import json,re; print(json.loads(re.sub(r'(?m)^\s*//.*$', '', open('config/routes.json').read()))['routes']['baggage']['alarm_threshold'])")
-op_t=$($PY -c "import json; print(json.load(open('models/models.json'))['models'][0]['operating_threshold'])")
 # Both models run as the bundled profile runs (its test-time flip; the fine-tuned file has no profile of its own), or
-# as TTA=flip|off says.
+# as TTA=flip|off says; the operating threshold compared is the profile's for that mode.
 tta=${TTA:-$($PY -c "import json; print('flip' if json.load(open('models/models.json'))['models'][0].get('test_time_flip') else 'off')")}
+op_t=$($PY -c "import json; m = json.load(open('models/models.json'))['models'][0]; print(m.get('operating_threshold_without_flip', m['operating_threshold']) if '$tta' == 'off' else m['operating_threshold'])")
 for model in models/xray-concealment-s.onnx "$out/finetuned.onnx"; do
   name=$(basename "$model" .onnx)
   echo "== $model"
