@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""Validation mAP@0.5 (train.py's count, as val-map.py) of saved weights run three ways: one pass; the test-time flip
+"""Validation mAP@0.5 (train.py's count, as val-map.py) of saved weights run several ways: one pass; the test-time flip
 as xray runs it (each anchor's scores and box averaged with its mirror anchor's, src/XrayAnalysis/Decoding/FlipFusion.cs);
-and the flip with the two passes' boxes pooled before NMS instead (Ultralytics' augment way). On the packed
-validation sets of train.sh (default models/training/data/packed3; 360 inputs). Runs on CPU in about 2 minutes.
+the same flip with the two passes' boxes pooled before NMS instead (Ultralytics' augment way); a vertical flip
+averaged the same way; and all four mirror images averaged (four passes, not offered by xray). On the packed
+validation sets of train.sh (default models/training/data/packed3; 360 inputs). Runs on CPU in about 4 minutes.
 
 Usage: /usr/bin/python3 models/training/flip-check.py [WEIGHTS.npz] [--packed DIR]
 """
@@ -16,35 +17,39 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import train as T  # noqa: E402
 
+# Per mirror: the image axes flipped, and how l t r b of a box predicted on the mirror map back.
+MIRRORS = {"h": ([3], [2, 1, 0, 3]), "v": ([2], [0, 3, 2, 1]), "hv": ([2, 3], [2, 3, 0, 1])}
 
-def mirror_index(size):
+
+def mirror_index(size, kind):
     """Index of each anchor's mirror anchor: levels in stride order, row-major within a level."""
     idx, off = [], 0
     for s in T.STRIDES:
         n = (size + s - 1) // s
         g = np.arange(n * n).reshape(n, n)
-        idx.append(off + g[:, ::-1].flatten())
+        g = g[:, ::-1] if kind == "h" else g[::-1, :] if kind == "v" else g[::-1, ::-1]
+        idx.append(off + g.flatten())
         off += n * n
     return torch.from_numpy(np.concatenate(idx))
 
 
-def run(model, X, pts, mirror, mode):
+def run(model, X, pts, index, mirrors, union=False):
     out = []
     P = pts.numpy()
     with torch.no_grad():
         for i in range(0, len(X), 32):
             x = torch.from_numpy(X[i:i + 32]).permute(0, 3, 1, 2).float() / 255
             cls, reg = model(x)
-            s = cls.sigmoid()
-            if mode != "one pass":
-                c2, r2 = model(torch.flip(x, [3]))
-                s2 = c2.sigmoid()[:, :, mirror]
-                r2 = r2[:, :, mirror][:, [2, 1, 0, 3]]  # l t r b: left and right swap in the mirror
-                if mode == "anchor average":
-                    s, reg = (s + s2) / 2, (reg + r2) / 2
-                else:
-                    s, reg = torch.cat([s, s2], 2), torch.cat([reg, r2], 2)
-            pp = P if mode != "box union" else np.concatenate([P, P])
+            S, R = [cls.sigmoid()], [reg]
+            for k in mirrors:
+                dims, ltrb = MIRRORS[k]
+                c2, r2 = model(torch.flip(x, dims))
+                S.append(c2.sigmoid()[:, :, index[k]])
+                R.append(r2[:, :, index[k]][:, ltrb])
+            if union:
+                s, reg, pp = torch.cat(S, 2), torch.cat(R, 2), np.concatenate([P] * len(S))
+            else:
+                s, reg, pp = sum(S) / len(S), sum(R) / len(R), P
             s, r = s.numpy(), reg.numpy()
             for b in range(x.shape[0]):
                 dets = []
@@ -75,9 +80,13 @@ def main():
     model = T.Detector(**T.arch_of(state))
     model.load_state_dict(state)
     model.eval()
-    pts, mirror = T.points(a.imgsz, a.imgsz), mirror_index(a.imgsz)
-    for mode in ["one pass", "anchor average", "box union"]:
-        print(f"{a.weights}, {mode}: validation mAP@0.5 {T.map50(run(model, VX, pts, mirror, mode), VY):.4f} ({len(VX)} inputs)", flush=True)
+    pts = T.points(a.imgsz, a.imgsz)
+    index = {k: mirror_index(a.imgsz, k) for k in MIRRORS}
+    for name, mirrors, union in [("one pass", [], False), ("anchor average (xray's flip)", ["h"], False),
+                                 ("box union", ["h"], True), ("vertical flip, anchor average", ["v"], False),
+                                 ("four mirror images, anchor average", ["h", "v", "hv"], False)]:
+        m = T.map50(run(model, VX, pts, index, mirrors, union), VY)
+        print(f"{a.weights}, {name}: validation mAP@0.5 {m:.4f} ({len(VX)} inputs)", flush=True)
 
 
 if __name__ == "__main__":
