@@ -103,6 +103,24 @@ public sealed class FlipFusionTests
         Assert.That(r[2].Select(x => x.Score), Is.EqualTo(one.Select(x => x.Score)).Within(1e-4f));
     }
 
+    [Test]
+    public void A_static_batch_model_runs_the_two_passes_one_after_the_other_and_fuses_like_a_dynamic_one()
+    {
+        using OnnxDetector dynamic = OnnxDetector.Open(TestData.FixtureModel("v8"), new DetectorOptions { TestTimeFlip = true, Confidence = 0.1f });
+        using OnnxDetector single = OnnxDetector.Open(TestData.FixtureModel("v8_static"), new DetectorOptions { TestTimeFlip = true, Confidence = 0.1f });
+        Assert.That((dynamic.Model.DynamicBatch, single.Model.DynamicBatch), Is.EqualTo((true, false)));
+        List<Detection> a = dynamic.Run(new float[dynamic.InputFloatsPerImage], 1, out _, out _)[0];
+        List<Detection> b = single.Run(new float[single.InputFloatsPerImage], 1, out _, out _)[0];
+        Assert.That(a, Is.Not.Empty);
+        Assert.That(b, Is.EqualTo(a), "the fixtures' constant outputs fuse to the same boxes whichever way the passes ran");
+
+        // The fixture's first box (anchor 0: cx 20, cy 20, 10 x 10, class 1, 0.9) meets an empty mirror anchor (7) on
+        // the 64-wide input. Anchor 0 fuses to half its score at cx (20 + 64 - 0) / 2 = 42, size 5 x 5 at cy 10; anchor
+        // 7 to the same score at cx (0 + 64 - 20) / 2 = 22.
+        Assert.That(a.Any(d => d.ClassId == 1 && Math.Abs(d.Score - 0.45f) < 1e-5 && Math.Abs(d.X1 - 39.5f) < 1e-3 && Math.Abs(d.Y1 - 7.5f) < 1e-3 && Math.Abs(d.X2 - 44.5f) < 1e-3), Is.True, string.Join("; ", a));
+        Assert.That(a.Any(d => d.ClassId == 1 && Math.Abs(d.Score - 0.45f) < 1e-5 && Math.Abs(d.X1 - 19.5f) < 1e-3 && Math.Abs(d.X2 - 24.5f) < 1e-3), Is.True, string.Join("; ", a));
+    }
+
     [TestCase("v5")]
     [TestCase("yolox")]
     [TestCase("end2end")]
