@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command: synthesise the training data with `xray synth`, pack it to the model input (pack.py, WebP), train
-# (fit.sh), export models/xray-concealment-s.onnx (+ .npz weights, parity fixture) and re-pin its SHA-256 in
-# models/models.json.
+# (fit.sh), export models/xray-concealment-s.onnx (+ .npz weights, parity fixture), re-pin its SHA-256 in
+# models/models.json and choose its thresholds on validation (calibrate.sh: the profile's and the routes').
 #
 # On a CUDA machine (TRAIN_DEVICE=cuda, or auto when PyTorch sees a GPU) it runs the bundled model's recipe (fit.sh:
 # the "m" network, three stages, about 8 minutes on one H200). On CPU it refuses unless ALLOW_CPU=1: the m network
@@ -81,4 +81,7 @@ m = json.load(open(p))
 m["models"][0]["sha256"] = sys.argv[1]
 open(p, "w").write(json.dumps(m, indent=2) + "\n")
 PY
-echo "models/xray-concealment-s.onnx: sha256 $sha pinned in models/models.json; run models/training/evaluate.sh for the card's figures"
+echo "models/xray-concealment-s.onnx: sha256 $sha pinned in models/models.json"
+# The operating thresholds (with and without the test-time flip) and the routes' alarm thresholds, chosen on validation.
+bash models/training/calibrate.sh
+echo "run models/training/evaluate.sh for the card's figures"

@@ -54,6 +54,12 @@ public static class XrayCli
             // No stack trace ever reaches a user: one line, and the exit code of a run that failed.
             string message = string.IsNullOrWhiteSpace(ex.Message) ? "no message" : ex.Message.Split('\n')[0].Trim();
             error.WriteLine($"xray: internal error: {ex.GetType().Name}: {message}");
+            if (Environment.GetEnvironmentVariable("XRAY_TRACE") == "1")
+            {
+                // Opt-in, for a bug report: the whole exception, inner ones and stack traces included.
+                error.WriteLine(ex.ToString());
+            }
+
             return ExitCodes.RunFailed;
         }
     }

@@ -93,10 +93,22 @@ internal sealed class SceneCanvas : IDisposable
         return (high, low);
     }
 
+    /// <summary>
+    /// T = exp(−A) into <paramref name="transmission"/>. The negation is a Mat of its own, held until Exp returns: a
+    /// temporary matrix expression (<c>-att</c>) passed straight in can be finalised while OpenCV still reads it, and
+    /// parallel synthesis then failed now and then with OpenCV's "depth == CV_32F || depth == CV_64F" assertion.
+    /// </summary>
+    internal static void Transmission(Mat attenuation, Mat transmission)
+    {
+        using var negative = new Mat();
+        Cv2.Multiply(attenuation, Scalar.All(-1), negative);
+        Cv2.Exp(negative, transmission);
+    }
+
     private Mat ExposeOne(Mat att, double dose, ulong seed, SplitMix rng, double blurSigma)
     {
         using var t = new Mat();
-        Cv2.Exp(-att, t);
+        Transmission(att, t);
         using var counts = new Mat();
         t.ConvertTo(counts, MatType.CV_32F, dose);
         using var sigma = new Mat();

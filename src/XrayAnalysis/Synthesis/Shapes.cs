@@ -161,8 +161,11 @@ internal static class Shapes
         var result = new Mat();
         Cv2.Multiply(ramp, Scalar.All(thickCm), result);
         using (mask)
+        using (var outside = new Mat())
         {
-            result.SetTo(Scalar.All(0), ~mask);
+            // An explicit Mat, not the expression ~mask: a temporary expression can be finalised while OpenCV reads it.
+            Cv2.BitwiseNot(mask, outside);
+            result.SetTo(Scalar.All(0), outside);
         }
 
         patch.Dispose();

@@ -216,8 +216,8 @@ internal static class TipDataset
         // Noise-free transmissions of the threat alone, cut to where it attenuates.
         using var th = new Mat();
         using var tl = new Mat();
-        Cv2.Exp(-canvas.AttHigh, th);
-        Cv2.Exp(-canvas.AttLow, tl);
+        SceneCanvas.Transmission(canvas.AttHigh, th);
+        SceneCanvas.Transmission(canvas.AttLow, tl);
         using var visible = new Mat();
         Cv2.Compare(th, Scalar.All(VisibleBelow), visible, CmpTypes.LT);
         Rect ext = Cv2.BoundingRect(visible);
