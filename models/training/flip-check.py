@@ -21,18 +21,6 @@ import train as T  # noqa: E402
 MIRRORS = {"h": ([3], [2, 1, 0, 3]), "v": ([2], [0, 3, 2, 1]), "hv": ([2, 3], [2, 3, 0, 1])}
 
 
-def mirror_index(size, kind):
-    """Index of each anchor's mirror anchor: levels in stride order, row-major within a level."""
-    idx, off = [], 0
-    for s in T.STRIDES:
-        n = (size + s - 1) // s
-        g = np.arange(n * n).reshape(n, n)
-        g = g[:, ::-1] if kind == "h" else g[::-1, :] if kind == "v" else g[::-1, ::-1]
-        idx.append(off + g.flatten())
-        off += n * n
-    return torch.from_numpy(np.concatenate(idx))
-
-
 def run(model, X, pts, index, mirrors, union=False):
     out = []
     P = pts.numpy()
@@ -81,7 +69,7 @@ def main():
     model.load_state_dict(state)
     model.eval()
     pts = T.points(a.imgsz, a.imgsz)
-    index = {k: mirror_index(a.imgsz, k) for k in MIRRORS}
+    index = {k: T.mirror_index(a.imgsz, k) for k in MIRRORS}
     for name, mirrors, union in [("one pass", [], False), ("anchor average (xray's flip)", ["h"], False),
                                  ("box union", ["h"], True), ("vertical flip, anchor average", ["v"], False),
                                  ("four mirror images, anchor average", ["h", "v", "hv"], False)]:

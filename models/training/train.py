@@ -145,6 +145,42 @@ def points(h, w, device="cpu"):
     return torch.cat(out)
 
 
+def mirror_index(size, kind="h"):
+    """Index of each anchor's mirror anchor for a left-right ("h"), top-bottom ("v") or both ("hv") mirror of the
+    input: levels in stride order, row-major within a level (the layout of points() and of the exported output)."""
+    idx, off = [], 0
+    for s in STRIDES:
+        n = (size + s - 1) // s
+        g = np.arange(n * n).reshape(n, n)
+        g = g[:, ::-1] if kind == "h" else g[::-1, :] if kind == "v" else g[::-1, ::-1]
+        idx.append(off + g.flatten())
+        off += n * n
+    return torch.from_numpy(np.ascontiguousarray(np.concatenate(idx)))
+
+
+def flip_teacher(teacher, xb, mirror):
+    """The test-time flip as xray runs it: class probabilities and box distances averaged, anchor by mirror anchor,
+    over the input and its left-right mirror image."""
+    with torch.no_grad():
+        c1, r1 = teacher(xb)
+        c2, r2 = teacher(torch.flip(xb, [3]))
+        p = (c1.float().sigmoid() + c2.float().sigmoid()[:, :, mirror]) / 2
+        r = (r1.float() + r2.float()[:, :, mirror][:, [2, 1, 0, 3]]) / 2
+    return p, r
+
+
+def distill_loss(cls, reg, tp, tr, strides, npos):
+    """Self-distillation towards the flipped teacher: a quality-focal BCE on the class logits against its averaged
+    probabilities (normalised like loss_fn's focal term), plus L1 on the box distances in strides where the teacher
+    is fairly sure (max probability > 0.3)."""
+    cls, reg = cls.float(), reg.float()
+    ce = F.binary_cross_entropy_with_logits(cls, tp, reduction="none")
+    lc = (ce * (cls.sigmoid() - tp).abs().pow(2.0)).sum() / npos
+    sure = (tp.amax(1) > 0.3).float()  # [B, N]
+    lr = (((reg - tr).abs() / strides[None, None, :]).sum(1) * sure).sum() / sure.sum().clamp(min=1)
+    return lc + lr
+
+
 def level_of(size):
     lv = []
     for i, s in enumerate(STRIDES):
@@ -434,6 +470,9 @@ def main():
                     help="network size (ARCHS): s (the bundled model's versions 1-2, the CT model) or m (version 3); default: --init's, else s")
     ap.add_argument("--ema", type=float, default=0, help="keep, validate and save an exponential moving average of the weights with this decay (e.g. 0.9995); 0: off")
     ap.add_argument("--deadline", type=float, default=0, help="seconds: stop training at this wall time whatever the schedule (the best weights so far are kept)")
+    ap.add_argument("--distill-flip", default=None, metavar="TEACHER.npz",
+                    help="add a self-distillation loss towards these weights run with the test-time flip (an experiment: can one pass learn what the flip adds?)")
+    ap.add_argument("--distill-weight", type=float, default=1.0, help="weight of the --distill-flip loss")
     ap.add_argument("--freeze-backbone", action="store_true",
                     help="fine-tuning: keep the backbone (stem and stages 3-5, BatchNorm statistics included) as loaded; train the neck and head only")
     a = ap.parse_args()
@@ -482,6 +521,16 @@ def main():
     pts = points(a.imgsz, a.imgsz, dev)
     lv = level_of(a.imgsz).to(dev)
     strides = torch.tensor(STRIDES, dtype=torch.float, device=dev)[lv]
+    teacher = None
+    if a.distill_flip:
+        t_state = load_weights(a.distill_flip)
+        teacher = Detector(**arch_of(t_state))
+        teacher.load_state_dict(t_state)
+        teacher.to(dev).eval()
+        for p_ in teacher.parameters():
+            p_.requires_grad = False
+        mirror = mirror_index(a.imgsz).to(dev)
+        log("distilling towards", a.distill_flip, "with the test-time flip, weight", a.distill_weight)
     Xt = torch.from_numpy(X).to(dev) if dev.type == "cuda" else torch.from_numpy(X)
     Yall, Vall = pad_boxes([torch.from_numpy(y) for y in Y], "cpu")
     Yall, Vall = Yall.to(dev), Vall.to(dev)
@@ -512,7 +561,7 @@ def main():
             json.dump({"history": history, "best_val_map50": best[0], "best_epoch": best[2], "seconds": time.time() - t0,
                        "train_images": len(X), "val_images": len(VX), "imgsz": a.imgsz, "epochs": epochs, "batch": a.batch, "time_budget": a.time_budget,
                        "lr": a.lr, "seed": a.seed, "arch": arch, "ema": a.ema, "device": str(dev) + (f" ({torch.cuda.get_device_name(0)})" if dev.type == "cuda" else ""),
-                       "torch": torch.__version__, "init": a.init, "ct": a.ct, "freeze_backbone": a.freeze_backbone, "data": a.data, "val": a.val}, open(a.log, "w"), indent=1)
+                       "torch": torch.__version__, "init": a.init, "distill_flip": a.distill_flip, "distill_weight": a.distill_weight, "ct": a.ct, "freeze_backbone": a.freeze_backbone, "data": a.data, "val": a.val}, open(a.log, "w"), indent=1)
 
     val_seconds = 0.0
     ep = -1
@@ -542,6 +591,9 @@ def main():
             labels, gboxes = assign(G, valid, pts, lv, strides)
             cls, reg = model(xb)
             loss, lc, lb = loss_fn(cls, reg, labels, gboxes, pts)
+            if teacher is not None:
+                tp, tr = flip_teacher(teacher, xb, mirror)
+                loss = loss + a.distill_weight * distill_loss(cls, reg, tp, tr, strides, (labels >= 0).sum().clamp(min=1).float())
             opt.zero_grad(set_to_none=True); loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 10.0)
             opt.step()
