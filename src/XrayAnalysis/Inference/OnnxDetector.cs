@@ -20,7 +20,7 @@ internal sealed class OnnxDetector : IDisposable
     private readonly int[]? _mirror;
     private bool _disposed;
 
-    private OnnxDetector(InferenceSession session, ModelInfo model, DetectorOptions options, DetectorSettings settings, int rows, int cols)
+    private OnnxDetector(InferenceSession session, ModelInfo model, DetectorOptions options, DetectorSettings settings, int rows, int cols, int[]? mirror)
     {
         _session = session;
         Model = model;
@@ -29,7 +29,7 @@ internal sealed class OnnxDetector : IDisposable
         OutputRows = rows;
         OutputCols = cols;
         _outputNames = [model.DecodedOutput.Name];
-        _mirror = settings.TestTimeFlip ? FlipFusion.MirrorIndex(cols, model.InputWidth, model.InputHeight) : null;
+        _mirror = settings.TestTimeFlip ? mirror : null;
     }
 
     /// <summary>What was learnt about the model when it was opened.</summary>
@@ -324,7 +324,9 @@ internal sealed class OnnxDetector : IDisposable
             ClassNamesSource = namesSource,
             Metadata = metadata,
         };
-        var detector = new OnnxDetector(session, model, options, Settle(model, options, layout.Cols), layout.Rows, layout.Cols) { Device = device };
+        // Anchor grids that tile the input have a mirror index (the test-time flip needs one; Settle refuses it without).
+        int[]? mirror = model.Layout == OutputLayout.UltralyticsV8 ? FlipFusion.MirrorIndex(layout.Cols, inW, inH) : null;
+        var detector = new OnnxDetector(session, model, options, Settle(model, options, mirror is not null), layout.Rows, layout.Cols, mirror) { Device = device };
         if (device.Cuda && detector.MaxBatch > 1 && detector.InputFloatsPerImage > 0)
         {
             // A full batch once, so the first scan's time is not CUDA's kernel selection for this shape.
@@ -335,16 +337,16 @@ internal sealed class OnnxDetector : IDisposable
     }
 
     /// <summary>Layers the caller's options over the profile and the defaults.</summary>
-    private static DetectorSettings Settle(ModelInfo model, DetectorOptions options, int outputCols)
+    private static DetectorSettings Settle(ModelInfo model, DetectorOptions options, bool flipPossible)
     {
         ModelProfile? p = model.Profile;
         (bool flip, SettingSource flipSrc) = options.TestTimeFlip is { } f ? (f, SettingSource.Option)
             : p?.TestTimeFlip is { } pf ? (pf, SettingSource.Profile)
             : (false, SettingSource.Default);
-        if (flip && (model.Layout != OutputLayout.UltralyticsV8 || FlipFusion.MirrorIndex(outputCols, model.InputWidth, model.InputHeight) is null))
+        if (flip && !flipPossible)
         {
             throw new ModelLoadException($"{model.Path}: the test-time flip ({(flipSrc == SettingSource.Option ? "asked for" : "named by the profile")}) needs an anchor-free grid output " +
-                $"(layout v8 with strides 8-32, 8-64 or 4-32 tiling the {model.InputWidth}x{model.InputHeight} input); this model's output is {LayoutNames.Of(model.Layout)} [{outputCols} columns]");
+                $"(layout v8 with strides 8-32, 8-64 or 4-32 tiling the {model.InputWidth}x{model.InputHeight} input); this model's output is {LayoutNames.Of(model.Layout)} [{string.Join(", ", model.ObservedOutputShape)}]");
         }
 
         (float conf, SettingSource confSrc) = options.Confidence is { } c ? (c, SettingSource.Option)
