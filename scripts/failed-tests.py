@@ -15,7 +15,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 
 NS = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
-LOW_DISK_BYTES = 2 << 30
+LOW_DISK_BYTES = 4 << 30
 
 
 def parse(path):

@@ -267,7 +267,9 @@ def loss_fn(cls, reg, labels, gboxes, pts):
 
 class Ema:
     """Exponential moving average of the weights (BatchNorm statistics included), as Ultralytics keeps: the averaged
-    model is the one validated, kept and exported. decay ramps up over the first `tau` steps."""
+    model is the one validated, kept and exported. decay ramps up over the first `tau` steps; tau 0 keeps it at decay from
+    the first step (a fine-tune from good weights: the average then starts from them instead of following the first,
+    noisiest steps)."""
 
     def __init__(self, model, decay, tau=1000):
         import copy
@@ -282,7 +284,7 @@ class Ema:
     @torch.no_grad()
     def update(self):
         self.steps += 1
-        d = self.decay * (1 - math.exp(-self.steps / self.tau))
+        d = self.decay if self.tau <= 0 else self.decay * (1 - math.exp(-self.steps / self.tau))
         e, m = [p[0] for p in self.fl], [p[1] for p in self.fl]
         torch._foreach_mul_(e, d)
         torch._foreach_add_(e, m, alpha=1 - d)
@@ -469,6 +471,8 @@ def main():
     ap.add_argument("--arch", default=None, choices=sorted(ARCHS),
                     help="network size (ARCHS): s (the bundled model's versions 1-2, the CT model) or m (version 3); default: --init's, else s")
     ap.add_argument("--ema", type=float, default=0, help="keep, validate and save an exponential moving average of the weights with this decay (e.g. 0.9995); 0: off")
+    ap.add_argument("--ema-from-init", action="store_true",
+                    help="with --init and --ema: the average starts from the --init weights at its full decay (no ramp), and the --init weights are validated first as epoch 0")
     ap.add_argument("--deadline", type=float, default=0, help="seconds: stop training at this wall time whatever the schedule (the best weights so far are kept)")
     ap.add_argument("--distill-flip", default=None, metavar="TEACHER.npz",
                     help="add a self-distillation loss towards these weights run with the test-time flip (an experiment: can one pass learn what the flip adds?)")
@@ -516,7 +520,9 @@ def main():
             p_.requires_grad = False
     log("parameters:", sum(p.numel() for p in model.parameters()), "arch", arch,
         f"({sum(p.numel() for p in model.parameters() if p.requires_grad)} trained)" if frozen else "")
-    ema = Ema(model, a.ema) if a.ema > 0 else None
+    if a.ema_from_init and (init is None or a.ema <= 0):
+        raise SystemExit("--ema-from-init needs --init and --ema")
+    ema = Ema(model, a.ema, tau=0 if a.ema_from_init else 1000) if a.ema > 0 else None
     kept = ema.model if ema else model  # the weights that are validated, mined for hard negatives and saved
     pts = points(a.imgsz, a.imgsz, dev)
     lv = level_of(a.imgsz).to(dev)
@@ -565,6 +571,14 @@ def main():
 
     val_seconds = 0.0
     ep = -1
+    if a.ema_from_init:
+        # The starting point is a candidate: a fine-tune that never beats it keeps it, and the log shows the gain.
+        tv = time.time()
+        m = map50(predict(kept, VX, pts, device=dev), VY)
+        val_seconds = time.time() - tv
+        best = (m, {k: v.detach().cpu().contiguous().clone() for k, v in kept.state_dict().items()}, 0)
+        history.append({"epoch": 0, "val_map50": m, "seconds": 0.0})
+        log(f"epoch 0 (the --init weights) val mAP50 {m:.4f} ({val_seconds:.0f} s)")
     while ep + 1 < epochs:
         if a.deadline > 0 and time.time() - t0 > a.deadline:
             log(f"deadline {a.deadline:.0f} s reached after {ep + 1} of {epochs} epochs: stopping")
