@@ -13,8 +13,8 @@ if bash scripts/prereqs.sh chromium; then
 else
   echo "xray: chromium could not be installed; the review page's browser tests will be skipped" >&2
 fi
-# A fresh clone's build and test run take about 4 GB (3.7 GB at its peak here: bin/obj, NuGet restore, scans written by the tests); a full disk fails dozens of
-# unrelated tests at once, so say so before starting.
+# A fresh clone's build and test run take about 4 GB (3.7 GB at its peak here: bin/obj, NuGet restore, scans written
+# by the tests); a full disk fails dozens of unrelated tests at once, so say so before starting.
 free_kb=$(df -Pk . | awk 'NR==2 {print $4}')
 if [ -n "$free_kb" ] && [ "$free_kb" -lt $((4 * 1024 * 1024)) ]; then
   echo "xray: only $((free_kb / 1024)) MB free on the disk holding $(pwd); the build and tests need about 4 GB" >&2

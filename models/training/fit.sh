@@ -18,12 +18,7 @@ cd "$(dirname "$0")/../.."
 packed=$1; out=$2; shift 2
 PY=${PY:-/usr/bin/python3}
 mkdir -p "$out"
-TRAIN=""
-for s in train-mail train-express train-baggage train-cargo train-cargo2 train-ct train-ct2 \
-         fresh-mail fresh-express fresh-baggage tip-baggage tip-express tip-mail more-mail more-express more-baggage; do
-  TRAIN="$TRAIN $packed/$s"
-done
-VAL="$packed/val-mail $packed/val-express $packed/val-baggage $packed/val-cargo $packed/val-ct"
+source models/training/sets.sh
 fit() {
   $PY models/training/train.py --data $TRAIN --val $VAL --arch m --ema 0.9995 --batch 64 --warmup-epochs 1 \
     --device "${DEVICE:-auto}" --threads "$(nproc)" --no-export "$@"
