@@ -19,8 +19,10 @@ packed=$1; out=$2; shift 2
 PY=${PY:-/usr/bin/python3}
 mkdir -p "$out"
 source models/training/sets.sh
+source models/training/cpu-malloc.sh
+[ "${DEVICE:-auto}" = cpu ] || CPU_MALLOC=()
 fit() {
-  $PY models/training/train.py --data $TRAIN --val $VAL --arch m --ema 0.9995 --batch 64 --warmup-epochs 1 \
+  "${CPU_MALLOC[@]}" $PY models/training/train.py --data $TRAIN --val $VAL --arch m --ema 0.9995 --batch 64 --warmup-epochs 1 \
     --device "${DEVICE:-auto}" --threads "$(nproc)" --no-export "$@"
 }
 fit --epochs 45 --lr 0.003 --val-every 10 --out "$out/stage1.npz" --log "$out/stage1.json" "$@"

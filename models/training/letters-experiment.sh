@@ -13,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-models/training/eval-out/letters}
 PY=${PYTHON:-/usr/bin/python3}
+source models/training/cpu-malloc.sh
 data=models/training/data
 packed=$data/packed3
 [ -f "$packed/fresh-mail/labels.json" ] || PACK_ONLY=1 bash models/training/train.sh
@@ -37,7 +38,7 @@ json.dump(keep, open(os.path.join(dst, "labels.json"), "w"))
 print(f"{len(keep)} of {len(d['images'])} fresh-mail scenes hold a letter threat -> {dst}")
 PY
 p=$packed
-[ -f "$out/letters.onnx" ] || $PY models/training/train.py --init models/xray-concealment-s.npz \
+[ -f "$out/letters.onnx" ] || "${CPU_MALLOC[@]}" $PY models/training/train.py --init models/xray-concealment-s.npz \
   --data $p/train-mail $p/fresh-mail $p/letters-1110 $p/letters-1110 $p/letters-1110 $p/train-express $p/train-baggage \
   --val $p/val-mail $p/val-express $p/val-baggage --epochs 5 --warmup-epochs 1 --lr 0.0005 --batch 32 --seed 5 --threads 2 \
   --out "$out/letters.onnx" --log "$out/log.json" --description "letters fine-tune experiment"

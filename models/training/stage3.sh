@@ -26,5 +26,5 @@ VAL="$packed/val-mail $packed/val-express $packed/val-baggage $packed/val-cargo 
 DEVICE=${TRAIN_DEVICE:-auto}
 # One warm-up epoch at a tenth of the rate, then a one-cycle cosine from 0.0005: gentle, as for any fine-tune; the epoch
 # that is best on the standard validation sets is kept.
-$PY models/training/train.py --init "$init" --data $TRAIN $NEW --val $VAL --epochs "${STAGE3_EPOCHS:-6}" --warmup-epochs 1 \
+"${CPU_MALLOC[@]}" $PY models/training/train.py --init "$init" --data $TRAIN $NEW --val $VAL --epochs "${STAGE3_EPOCHS:-6}" --warmup-epochs 1 \
   --lr 0.0005 --batch 32 --seed 3 --device "$DEVICE" --threads "$(nproc)" --no-export --out "$out" --log "$log"

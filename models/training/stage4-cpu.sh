@@ -15,7 +15,7 @@ packed=models/training/data/packed3
 out=${OUT:-models/training/data/stage/v3-cpu4}
 mkdir -p "$out"
 source models/training/sets.sh
-$PY models/training/train.py --data $TRAIN --val $VAL --arch m --init models/xray-concealment-s.npz \
+"${CPU_MALLOC[@]}" $PY models/training/train.py --data $TRAIN --val $VAL --arch m --init models/xray-concealment-s.npz \
   --ema 0.9995 --ema-from-init --distill-flip models/xray-concealment-s.npz --distill-weight "${DISTILL_WEIGHT:-0.5}" \
-  --batch 64 --lr "${LR:-0.0003}" --epochs 40 --time-budget "${BUDGET:-5000}" --val-every 1 \
+  --batch "${BATCH:-32}" --lr "${LR:-0.0003}" --epochs 40 --time-budget "${BUDGET:-5000}" --val-every 1 \
   --threads "$(nproc)" --device "${DEVICE:-auto}" --no-export --out "$out/stage4.npz" --log "$out/stage4.json" "$@"

@@ -17,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-models/training/eval-out/finetune}
 PY=${PYTHON:-/usr/bin/python3}
+source models/training/cpu-malloc.sh
 dotnet build src/XrayAnalysis.Cli -c Release -v quiet -nologo >/dev/null
 xray() { dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll "$@"; }
 mkdir -p "$out"
@@ -40,7 +41,7 @@ freeze=(); [ "${FREEZE:-0}" = 1 ] && freeze=(--freeze-backbone)
 # fine-tunes on the standard set alone, to tell what the TIP set adds from what more training adds).
 tip=(); for _ in $(seq 1 "${TIP_WEIGHT:-2}"); do tip+=("$out/packed/tip-train"); done
 # A finished fine-tune in OUT is reused (to evaluate it again, e.g. with TTA=off); RETRAIN=1 trains it again.
-[ -f "$out/finetuned.onnx" ] && [ "${RETRAIN:-0}" != 1 ] || $PY models/training/train.py --init models/xray-concealment-s.npz "${freeze[@]}" \
+[ -f "$out/finetuned.onnx" ] && [ "${RETRAIN:-0}" != 1 ] || "${CPU_MALLOC[@]}" $PY models/training/train.py --init models/xray-concealment-s.npz "${freeze[@]}" \
   --data "${tip[@]}" models/training/data/packed/train-baggage \
   --val "$out/packed/tip-val" \
   --epochs "${EPOCHS:-8}" --warmup-epochs 1 --lr "${LR:-0.0005}" --batch 32 --seed 1 --device "${TRAIN_DEVICE:-auto}" \

@@ -26,7 +26,7 @@ DEVICE=${TRAIN_DEVICE:-auto}
 if [ "$DEVICE" = auto ]; then DEVICE=$($PY -c "import torch; print('cuda' if torch.cuda.is_available() else 'cpu')"); fi
 stage=$data/ct-stage
 mkdir -p $stage
-$PY models/training/train.py --data $packed/train-ct3 --val $packed/val-ct2 --init models/xray-concealment-s.npz --ct \
+"${CPU_MALLOC[@]}" $PY models/training/train.py --data $packed/train-ct3 --val $packed/val-ct2 --init models/xray-concealment-s.npz --ct \
   --batch 32 --lr 0.001 --epochs 100 --time-budget "${TIME_BUDGET:-2700}" --device "$DEVICE" --threads "$(nproc)" \
   --no-export --out $stage/ct.onnx --log models/training/train-ct-log.json
 description="XrayAnalysis reference CT slice detector (synthetic data only)"
