@@ -5,6 +5,6 @@
 # (/tmp probe, 2026-11-27, beside a training run). CPU_MALLOC is the prefix for a CPU training command.
 JEMALLOC=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 CPU_MALLOC=()
-[ -f "$JEMALLOC" ] && CPU_MALLOC=(env LD_PRELOAD="$JEMALLOC" MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1)
+if [ -f "$JEMALLOC" ]; then CPU_MALLOC=(env LD_PRELOAD="$JEMALLOC" MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1); fi
 # A GPU machine keeps the system allocator (the activations live on the GPU there).
-command -v nvidia-smi >/dev/null 2>&1 && CPU_MALLOC=()
+if command -v nvidia-smi >/dev/null 2>&1; then CPU_MALLOC=(); fi
