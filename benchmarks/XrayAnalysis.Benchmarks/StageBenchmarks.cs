@@ -150,7 +150,7 @@ public class MergeBenchmarks
         for (int i = 0; i < N; i++)
         {
             float x = (float)rng.NextDouble() * 20000, y = (float)rng.NextDouble() * 4000, w = 20 + ((float)rng.NextDouble() * 150), h = 20 + ((float)rng.NextDouble() * 100);
-            _boxes.Add(new MergeCandidate(new Detection(rng.Next(3), (float)rng.NextDouble(), x, y, x + w, y + h), rng.Next(5) == 0));
+            _boxes.Add(new MergeCandidate(new Detection(rng.Next(3), (float)rng.NextDouble(), x, y, x + w, y + h), rng.Next(5) == 0, rng.Next(8)));
         }
     }
 

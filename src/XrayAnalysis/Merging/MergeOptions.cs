@@ -6,7 +6,11 @@ public enum MergeMethod
     /// <summary>Keep the highest-scored box of each group, drop the rest.</summary>
     Nms,
 
-    /// <summary>Greedy non-maximum merging: the group becomes one box enclosing its members, with the highest score and that box's class (SAHI's default).</summary>
+    /// <summary>
+    /// Greedy non-maximum merging (SAHI's default, changed so that boxes grow only to reassemble a seam): the group keeps
+    /// the highest score and that box's class; a kept box cut by an inner tile edge grows to enclose the matching boxes of
+    /// other tiles that score at least half as high; a complete box keeps its own extent.
+    /// </summary>
     GreedyNmm,
 }
 

@@ -82,8 +82,9 @@ internal sealed class TiledDetector(OnnxDetector detector, TileOptions tiles, fl
                 var post = Stopwatch.StartNew();
                 for (int k = 0; k < current.Length; k++)
                 {
-                    (Tile t, bool whole) = jobs[(b * maxBatch) + k];
-                    AddCandidates(candidates, dets[k], current[k], t, whole);
+                    int job = (b * maxBatch) + k;
+                    (Tile t, bool whole) = jobs[job];
+                    AddCandidates(candidates, dets[k], current[k], t, whole, job);
                 }
 
                 postMs += dec.TotalMilliseconds + post.Elapsed.TotalMilliseconds;
@@ -119,7 +120,7 @@ internal sealed class TiledDetector(OnnxDetector detector, TileOptions tiles, fl
     }
 
     /// <summary>Maps one tile's boxes back to scan pixels; a box touching an inner tile edge is marked truncated for the merge.</summary>
-    private void AddCandidates(List<MergeCandidate> candidates, List<Detection> dets, LetterboxTransform transform, Tile t, bool whole)
+    private void AddCandidates(List<MergeCandidate> candidates, List<Detection> dets, LetterboxTransform transform, Tile t, bool whole, int source)
     {
         float inv = (float)(1 / tiles.Scale);
         foreach (Detection d in dets)
@@ -134,7 +135,7 @@ internal sealed class TiledDetector(OnnxDetector detector, TileOptions tiles, fl
                                         (t.InnerRight && local.X2 >= t.Width - 1) || (t.InnerBottom && local.Y2 >= t.Height - 1));
             candidates.Add(new MergeCandidate(
                 local with { X1 = (local.X1 + t.X) * inv, Y1 = (local.Y1 + t.Y) * inv, X2 = (local.X2 + t.X) * inv, Y2 = (local.Y2 + t.Y) * inv },
-                truncated));
+                truncated, source));
         }
     }
 

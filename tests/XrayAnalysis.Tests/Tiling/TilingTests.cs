@@ -56,16 +56,16 @@ public sealed class TilingTests
         // another cut at its left edge; the full object also lies inside tile C in the overlap pass.
         var candidates = new List<MergeCandidate>
         {
-            new(new Detection(0, 0.70f, 300, 50, 399, 110), true),
-            new(new Detection(0, 0.60f, 320, 50, 420, 110), true),
+            new(new Detection(0, 0.70f, 300, 50, 399, 110), true, 0),
+            new(new Detection(0, 0.60f, 320, 50, 420, 110), true, 1),
         };
         List<Detection> merged = BoxMerger.Merge(candidates, new MergeOptions());
         Assert.That(merged, Has.Count.EqualTo(1));
         Assert.That(merged[0], Is.EqualTo(new Detection(0, 0.70f, 300, 50, 420, 110)));
 
-        candidates.Add(new(new Detection(0, 0.65f, 301, 51, 419, 109), false));
+        candidates.Add(new(new Detection(0, 0.75f, 301, 51, 419, 109), false, 2));
         merged = BoxMerger.Merge(candidates, new MergeOptions());
-        Assert.That(merged, Has.Count.EqualTo(1), "fragments are absorbed by the complete box");
+        Assert.That(merged, Is.EqualTo(new[] { new Detection(0, 0.75f, 301, 51, 419, 109) }), "fragments are absorbed by the complete box");
     }
 
     [Test]
@@ -73,25 +73,60 @@ public sealed class TilingTests
     {
         var c = new List<MergeCandidate>
         {
-            new(new Detection(0, 0.9f, 100, 100, 200, 160), false),
-            new(new Detection(0, 0.5f, 150, 100, 260, 160), true),
+            new(new Detection(0, 0.9f, 100, 100, 200, 160), false, 0),
+            new(new Detection(0, 0.5f, 150, 100, 260, 160), true, 1),
         };
         Assert.That(BoxMerger.Merge(c, new MergeOptions { Threshold = 0.4f }), Is.EqualTo(new[] { new Detection(0, 0.9f, 100, 100, 200, 160) }));
     }
 
     [Test]
-    public void Nms_keeps_the_best_box_and_nmm_encloses_and_classes_stay_apart_unless_agnostic()
+    public void A_fragment_grows_only_by_other_tiles_boxes_scoring_at_least_half_as_high()
+    {
+        // A fragment cut at tile 0's right edge (x = 200); three matching boxes around it.
+        var fragment = new MergeCandidate(new Detection(0, 0.8f, 120, 100, 200, 160), true, 0);
+        var sameTile = new MergeCandidate(new Detection(0, 0.7f, 100, 100, 180, 190), false, 0);
+        var weakOther = new MergeCandidate(new Detection(0, 0.39f, 150, 100, 300, 160), true, 1);
+        var strongOther = new MergeCandidate(new Detection(0, 0.4f, 160, 100, 240, 160), true, 1);
+        var opts = new MergeOptions();
+
+        Assert.That(BoxMerger.Merge([fragment, sameTile], opts), Is.EqualTo(new[] { fragment.Box }), "its own tile's box is another prediction");
+        Assert.That(BoxMerger.Merge([fragment, weakOther], opts), Is.EqualTo(new[] { fragment.Box }), "0.39 < half of 0.8");
+        Assert.That(BoxMerger.Merge([fragment, strongOther], opts), Is.EqualTo(new[] { new Detection(0, 0.8f, 120, 100, 240, 160) }));
+    }
+
+    [Test]
+    public void A_complete_box_keeps_its_extent_however_many_low_scored_boxes_lie_around_it()
+    {
+        // What mAP's confidence floor of 0.001 lets through next to a confident box: it must come out as it does at 0.5.
+        var keep = new MergeCandidate(new Detection(0, 0.9f, 100, 100, 200, 160), false, 0);
+        var c = new List<MergeCandidate> { keep };
+        var rng = new Random(3);
+        for (int i = 0; i < 200; i++)
+        {
+            float x = 60 + ((float)rng.NextDouble() * 100), y = 60 + ((float)rng.NextDouble() * 80);
+            c.Add(new(new Detection(0, 0.001f + ((float)rng.NextDouble() * 0.3f), x, y, x + 40 + ((float)rng.NextDouble() * 80), y + 30 + ((float)rng.NextDouble() * 60)), rng.Next(2) == 0, rng.Next(4)));
+        }
+
+        Assert.That(BoxMerger.Merge(c, new MergeOptions())[0], Is.EqualTo(keep.Box));
+        Assert.That(BoxMerger.Merge(c, new MergeOptions { Metric = MatchMetric.Iou, Threshold = 0.3f })[0], Is.EqualTo(keep.Box));
+    }
+
+    [Test]
+    public void Nms_keeps_the_best_box_and_nmm_grows_only_fragments_and_classes_stay_apart_unless_agnostic()
     {
         var c = new List<MergeCandidate>
         {
-            new(new Detection(1, 0.9f, 0, 0, 100, 100), false),
-            new(new Detection(1, 0.8f, 10, 0, 110, 100), false),
-            new(new Detection(2, 0.7f, 0, 0, 100, 100), false),
+            new(new Detection(1, 0.9f, 0, 0, 100, 100), false, 0),
+            new(new Detection(1, 0.8f, 10, 0, 110, 100), false, 1),
+            new(new Detection(2, 0.7f, 0, 0, 100, 100), false, 1),
         };
         Assert.That(BoxMerger.Merge(c, new MergeOptions { Method = MergeMethod.Nms, Metric = MatchMetric.Iou }),
             Is.EqualTo(new[] { c[0].Box, c[2].Box }));
         Assert.That(BoxMerger.Merge(c, new MergeOptions { Method = MergeMethod.GreedyNmm, Metric = MatchMetric.Iou }),
-            Is.EqualTo(new[] { new Detection(1, 0.9f, 0, 0, 110, 100), c[2].Box }));
+            Is.EqualTo(new[] { c[0].Box, c[2].Box }), "complete boxes keep their extent");
+        c[0] = c[0] with { Truncated = true };
+        Assert.That(BoxMerger.Merge(c, new MergeOptions { Method = MergeMethod.GreedyNmm, Metric = MatchMetric.Iou }),
+            Is.EqualTo(new[] { new Detection(1, 0.9f, 0, 0, 110, 100), c[2].Box }), "a fragment encloses the other tile's box");
         Assert.That(BoxMerger.Merge(c, new MergeOptions { Method = MergeMethod.Nms, ClassAgnostic = true }), Has.Count.EqualTo(1));
     }
 
@@ -116,7 +151,7 @@ public sealed class TilingTests
                 3 => (-1e30f, 2e30f),
                 _ => (x, w),
             };
-            c.Add(new MergeCandidate(new Detection(rng.Next(3), i % 89 == 0 ? -0f : score, x, y, x + w, y + h), rng.Next(4) == 0));
+            c.Add(new MergeCandidate(new Detection(rng.Next(3), i % 89 == 0 ? -0f : score, x, y, x + w, y + h), rng.Next(4) == 0, rng.Next(6)));
         }
 
         var opts = new MergeOptions { Method = method, Metric = metric, Threshold = threshold, ClassAgnostic = agnostic };
@@ -141,7 +176,7 @@ public sealed class TilingTests
                 if (!done[j] && (agnostic || c[j].Box.ClassId == keep.ClassId) && BoxMerger.Match(keep, c[j].Box, metric) >= threshold)
                 {
                     done[j] = true;
-                    if (method == MergeMethod.GreedyNmm && (c[i].Truncated || !c[j].Truncated))
+                    if (method == MergeMethod.GreedyNmm && c[i].Truncated && c[j].Source != c[i].Source && c[j].Box.Score >= 0.5f * keep.Score)
                     {
                         x1 = MathF.Min(x1, c[j].Box.X1);
                         y1 = MathF.Min(y1, c[j].Box.Y1);
