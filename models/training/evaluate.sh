@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces the model card's figures: makes the held-out test sets (seeds 3100+ and 4100, never used in training or
+# Reproduces the model card's figures: makes the held-out test sets (seeds 3100-3107, 3200 and 4100, never used in training or
 # validation), picks the operating threshold on the validation sets (target FAR 0.05), then evaluates the 2D routes,
 # cargo (tiled), the robustness shifts and CT volumes with that threshold. Writes every report to models/training/eval-out/
 # and a summary table to models/training/eval-out/summary.md. MODEL and OUT evaluate another model into another folder;
@@ -22,6 +22,7 @@ synth $data/test-mail     --kind mail    --count 150 --seed 3100
 synth $data/test-express  --kind express --count 150 --seed 3101
 synth $data/test-baggage  --kind baggage --count 200 --seed 3102
 synth $data/test-cargo    --kind cargo   --count 6   --seed 3104 --no-raw
+synth $data/test-cargo24  --kind cargo   --count 24  --seed 3107 --no-raw
 synth $data/test-ct       --kind ct      --count 10  --seed 4100 --no-slices --slice-step 8
 # Robustness: one held-out baggage scene set (seed 3200) rendered under each shift; none of these looks is in training
 # except the standard one (cyan never; grey, JPEG and downscaling only as --varied draws them at other settings).
@@ -43,7 +44,7 @@ thr=$(python3 -c "import json;print(json.load(open('$out/val/report.json'))['scr
 echo "operating threshold from validation: $thr"
 ev() { local name=$1; shift; $xray eval --model "$model" "${tta[@]}" --data "$@" --iou $iou --threshold "$thr" --out $out/$name >/dev/null; }
 ev test-2d $data/test-mail $data/test-express $data/test-baggage
-for r in mail express baggage cargo; do ev test-$r $data/test-$r; done
+for r in mail express baggage cargo cargo24; do ev test-$r $data/test-$r; done
 for s in standard cyan grey jpeg50 half clutter2 lowdose unseen; do ev shift-$s $data/shift-$s; done
 ev test-ct-slices $data/test-ct
 $xray volume $data/test-ct/volumes/*.mhd --model "$model" "${tta[@]}" --iou $iou --conf "$thr" --out $out/test-ct-volumes --no-pictures >/dev/null || true
@@ -51,7 +52,7 @@ python3 - "$out" "$thr" <<'PY'
 import json, os, sys
 out, thr = sys.argv[1], float(sys.argv[2])
 rows = ["| set | mAP@0.5:0.95 | mAP@0.5 | scan Pd | scan FAR |", "|---|---|---|---|---|"]
-for name in ["val", "test-2d", "test-mail", "test-express", "test-baggage", "test-cargo", "shift-standard", "shift-cyan", "shift-grey",
+for name in ["val", "test-2d", "test-mail", "test-express", "test-baggage", "test-cargo", "test-cargo24", "shift-standard", "shift-cyan", "shift-grey",
              "shift-jpeg50", "shift-half", "shift-clutter2", "shift-lowdose", "shift-unseen", "test-ct-slices"]:
     r = json.load(open(os.path.join(out, name, "report.json")))
     c, s = r["coco"], r["screening"]

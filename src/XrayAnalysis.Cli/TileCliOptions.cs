@@ -28,6 +28,12 @@ internal sealed class TileCliOptions
 
     public Option<bool> MergeAgnostic { get; } = new("--merge-agnostic") { Description = "Merge boxes of different classes." };
 
+    public Option<float> GrowRatio { get; } = new("--merge-grow-ratio")
+    {
+        Description = "nmm: a box cut by a tile edge grows only by other tiles' matching boxes scoring at least this fraction of its score (0-1; complete boxes never grow).",
+        DefaultValueFactory = _ => 0.5f,
+    };
+
     public TileCliOptions()
     {
         Merge.AcceptOnlyFromAmong("nmm", "nms");
@@ -36,7 +42,7 @@ internal sealed class TileCliOptions
 
     public void AddTo(Command c)
     {
-        foreach (Option o in new Option[] { Tile, Overlap, FullImage, Scale, Merge, Match, MergeThreshold, MergeAgnostic })
+        foreach (Option o in new Option[] { Tile, Overlap, FullImage, Scale, Merge, Match, MergeThreshold, MergeAgnostic, GrowRatio })
         {
             c.Add(o);
         }
@@ -44,7 +50,7 @@ internal sealed class TileCliOptions
 
     /// <summary>True when any tiling option was given on the command line (not defaulted).</summary>
     public bool AnyGiven(ParseResult r) =>
-        new Option[] { Tile, Overlap, FullImage, Scale, Merge, Match, MergeThreshold, MergeAgnostic }.Any(o => r.GetResult(o) is { Implicit: false });
+        new Option[] { Tile, Overlap, FullImage, Scale, Merge, Match, MergeThreshold, MergeAgnostic, GrowRatio }.Any(o => r.GetResult(o) is { Implicit: false });
 
     public TileOptions Build(ParseResult r)
     {
@@ -69,6 +75,7 @@ internal sealed class TileCliOptions
                 Metric = r.GetValue(Match) == "iou" ? MatchMetric.Iou : MatchMetric.Ios,
                 Threshold = r.GetValue(MergeThreshold),
                 ClassAgnostic = r.GetValue(MergeAgnostic),
+                GrowScoreRatio = r.GetValue(GrowRatio),
             },
         };
     }

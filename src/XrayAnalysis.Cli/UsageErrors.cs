@@ -26,6 +26,7 @@ internal static partial class UsageErrors
         ["Overlap"] = "--overlap",
         ["Scale"] = "--scale",
         ["Threshold"] = "--merge-threshold",
+        ["GrowScoreRatio"] = "--merge-grow-ratio",
         ["AlarmThreshold"] = "--alarm-threshold",
         ["DisplayFloor"] = "--display-floor",
     };

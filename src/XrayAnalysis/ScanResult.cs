@@ -149,4 +149,5 @@ public sealed record TilingInfo(
     Merging.MatchMetric MatchMetric,
     float MatchThreshold,
     bool ClassAgnostic,
+    float GrowScoreRatio,
     int Candidates);

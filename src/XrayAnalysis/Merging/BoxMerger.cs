@@ -10,7 +10,7 @@ internal readonly record struct MergeCandidate(Detection Box, bool Truncated, in
 /// Merges boxes from overlapping tiles: greedy by score; each kept box absorbs the still-unassigned boxes that match it
 /// (IoU or IoS ≥ threshold, same class unless agnostic). With greedy NMM only a kept fragment (a box cut by an inner
 /// tile edge) grows, to enclose what it absorbs from other tiles scoring at least half as high
-/// (<see cref="GrowScoreRatio"/>): that reassembles an object cut by a seam. A complete box never grows, since the tile
+/// (<see cref="MergeOptions.GrowScoreRatio"/>): that reassembles an object cut by a seam. A complete box never grows, since the tile
 /// that saw the whole object decided its extent; and boxes from the keeper's own tile never enlarge it, since they
 /// already passed that tile's NMS as other predictions. SAHI's rule (every kept box encloses all it absorbs) let
 /// low-scored neighbours stretch boxes, so the same detection came out larger at a lower confidence floor: on tiled
@@ -20,13 +20,6 @@ internal readonly record struct MergeCandidate(Detection Box, bool Truncated, in
 /// </summary>
 internal static class BoxMerger
 {
-    /// <summary>
-    /// A fragment grows only by boxes scoring at least this fraction of its own score: the other tile's view of the
-    /// same object, not the low-scored guesses around it (on 24 held-out tiled trucks, 0.5 gave mAP@0.5 0.859 against
-    /// 0.735 with no such floor and 0.700 at 0.75; docs/BENCHMARKS.md, "Merging tiles").
-    /// </summary>
-    internal const float GrowScoreRatio = 0.5f;
-
     /// <summary>Returns merged detections, highest score first.</summary>
     public static List<Detection> Merge(IReadOnlyList<MergeCandidate> candidates, MergeOptions options)
     {
@@ -77,7 +70,7 @@ internal static class BoxMerger
         int query = 0;
         bool agnostic = options.ClassAgnostic, nmm = options.Method == MergeMethod.GreedyNmm;
         MatchMetric metric = options.Metric;
-        float threshold = options.Threshold;
+        float threshold = options.Threshold, growRatio = options.GrowScoreRatio;
         foreach (ulong key in keys)
         {
             int i = (int)(key & 0x7FFF_FFFF);
@@ -103,7 +96,7 @@ internal static class BoxMerger
                 }
 
                 assigned[j] = true;
-                if (nmm && keepTruncated && sources[j] != keepSource && other.Score >= GrowScoreRatio * keep.Score)
+                if (nmm && keepTruncated && sources[j] != keepSource && other.Score >= growRatio * keep.Score)
                 {
                     x1 = MathF.Min(x1, other.X1);
                     y1 = MathF.Min(y1, other.Y1);

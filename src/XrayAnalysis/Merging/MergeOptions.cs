@@ -38,4 +38,15 @@ public sealed record MergeOptions
 
     /// <summary>Match boxes of any class (default false: per class).</summary>
     public bool ClassAgnostic { get; init; }
+
+    /// <summary>
+    /// Greedy NMM: a box cut by an inner tile edge grows only by matching boxes of other tiles scoring at least this
+    /// fraction of its own score (default 0.5; 0 lets any of them enlarge it). Weak neighbours are still absorbed.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not in [0, 1].</exception>
+    public float GrowScoreRatio
+    {
+        get;
+        init => field = value is >= 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(GrowScoreRatio), value, "must be in [0, 1]");
+    } = 0.5f;
 }

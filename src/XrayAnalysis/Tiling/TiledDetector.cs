@@ -108,7 +108,7 @@ internal sealed class TiledDetector(OnnxDetector detector, TileOptions tiles, fl
             double mergeMs = mergeClock.Elapsed.TotalMilliseconds;
             MergeOptions m = tiles.Merge;
             var info = new TilingInfo(size, tiles.Overlap, jobs.Count - (tiles.FullImagePass ? 1 : 0), tiles.FullImagePass, tiles.Scale,
-                m.Method, m.Metric, m.Threshold, m.ClassAgnostic, candidates.Count);
+                m.Method, m.Metric, m.Threshold, m.ClassAgnostic, m.GrowScoreRatio, candidates.Count);
             return new TiledRun(merged, info, preprocessMs, inferenceMs, postMs, mergeMs);
         }
         finally

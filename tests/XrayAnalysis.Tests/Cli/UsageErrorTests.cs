@@ -22,6 +22,7 @@ public sealed class UsageErrorTests : TempDirTest
     [TestCase("volume", "--link-iou", "1.5", "--link-iou must be in (0, 1] (got 1.5)")]
     [TestCase("volume", "--window-width", "0", "--window-width must be a positive number (got 0)")]
     [TestCase("detect", "--overlap", "3", "--overlap must be in [0, 1) (got 3)")]
+    [TestCase("detect", "--merge-grow-ratio", "1.5", "--merge-grow-ratio must be in [0, 1] (got 1.5)")]
     [TestCase("detect", "--conf", "1.01", "--conf must be in [0, 1] (got 1.01)")]
     [TestCase("detect", "--scale", "0", "--scale must be in (0, 1] (got 0)")]
     public void An_out_of_range_option_is_one_line_naming_the_option(string command, string option, string value, string expected)

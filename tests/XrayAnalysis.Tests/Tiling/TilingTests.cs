@@ -92,6 +92,9 @@ public sealed class TilingTests
         Assert.That(BoxMerger.Merge([fragment, sameTile], opts), Is.EqualTo(new[] { fragment.Box }), "its own tile's box is another prediction");
         Assert.That(BoxMerger.Merge([fragment, weakOther], opts), Is.EqualTo(new[] { fragment.Box }), "0.39 < half of 0.8");
         Assert.That(BoxMerger.Merge([fragment, strongOther], opts), Is.EqualTo(new[] { new Detection(0, 0.8f, 120, 100, 240, 160) }));
+        Assert.That(BoxMerger.Merge([fragment, weakOther], opts with { GrowScoreRatio = 0 }), Is.EqualTo(new[] { new Detection(0, 0.8f, 120, 100, 300, 160) }),
+            "ratio 0: any other tile's match");
+        Assert.That(() => new MergeOptions { GrowScoreRatio = 1.01f }, Throws.TypeOf<ArgumentOutOfRangeException>());
     }
 
     [Test]
@@ -130,10 +133,10 @@ public sealed class TilingTests
         Assert.That(BoxMerger.Merge(c, new MergeOptions { Method = MergeMethod.Nms, ClassAgnostic = true }), Has.Count.EqualTo(1));
     }
 
-    [TestCase(MergeMethod.Nms, MatchMetric.Iou, 0.3f, false)]
-    [TestCase(MergeMethod.GreedyNmm, MatchMetric.Ios, 0.5f, false)]
-    [TestCase(MergeMethod.GreedyNmm, MatchMetric.Iou, 0.4f, true)]
-    public void Merging_with_the_grid_index_equals_brute_force(MergeMethod method, MatchMetric metric, float threshold, bool agnostic)
+    [TestCase(MergeMethod.Nms, MatchMetric.Iou, 0.3f, false, 0.5f)]
+    [TestCase(MergeMethod.GreedyNmm, MatchMetric.Ios, 0.5f, false, 0.5f)]
+    [TestCase(MergeMethod.GreedyNmm, MatchMetric.Iou, 0.4f, true, 0f)]
+    public void Merging_with_the_grid_index_equals_brute_force(MergeMethod method, MatchMetric metric, float threshold, bool agnostic, float grow)
     {
         var rng = new Random(5);
         var c = new List<MergeCandidate>();
@@ -154,7 +157,7 @@ public sealed class TilingTests
             c.Add(new MergeCandidate(new Detection(rng.Next(3), i % 89 == 0 ? -0f : score, x, y, x + w, y + h), rng.Next(4) == 0, rng.Next(6)));
         }
 
-        var opts = new MergeOptions { Method = method, Metric = metric, Threshold = threshold, ClassAgnostic = agnostic };
+        var opts = new MergeOptions { Method = method, Metric = metric, Threshold = threshold, ClassAgnostic = agnostic, GrowScoreRatio = grow };
         List<Detection> fast = BoxMerger.Merge(c, opts);
 
         // Brute force with the same order: every pair compared.
@@ -176,7 +179,7 @@ public sealed class TilingTests
                 if (!done[j] && (agnostic || c[j].Box.ClassId == keep.ClassId) && BoxMerger.Match(keep, c[j].Box, metric) >= threshold)
                 {
                     done[j] = true;
-                    if (method == MergeMethod.GreedyNmm && c[i].Truncated && c[j].Source != c[i].Source && c[j].Box.Score >= 0.5f * keep.Score)
+                    if (method == MergeMethod.GreedyNmm && c[i].Truncated && c[j].Source != c[i].Source && c[j].Box.Score >= opts.GrowScoreRatio * keep.Score)
                     {
                         x1 = MathF.Min(x1, c[j].Box.X1);
                         y1 = MathF.Min(y1, c[j].Box.Y1);
