@@ -6,9 +6,7 @@
 # TTA=flip or TTA=off overrides the model profile's test-time flip.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bash scripts/prereqs.sh
-dotnet build src/XrayAnalysis.Cli -c Release -v quiet -nologo >/dev/null
-xray="dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll"
+source models/training/cli.sh
 model=${MODEL:-models/xray-concealment-s.onnx}
 data=models/training/data
 out=${OUT:-models/training/eval-out}

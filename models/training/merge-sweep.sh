@@ -5,9 +5,7 @@
 # (e.g. models/training/data/test-cargo24 to see the test set, after the choice). Prints a markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bash scripts/prereqs.sh
-dotnet build src/XrayAnalysis.Cli -c Release -v quiet -nologo >/dev/null
-xray="dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll"
+source models/training/cli.sh
 model=${MODEL:-models/xray-concealment-s.onnx}
 set_dir=${SET:-models/training/data/val-cargo24}
 out=${OUT:-$(mktemp -d)}

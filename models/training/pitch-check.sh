@@ -6,9 +6,7 @@
 # OUT=DIR keeps the sets and reports (default: a temporary folder).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bash scripts/prereqs.sh
-dotnet build src/XrayAnalysis.Cli -c Release -v quiet -nologo >/dev/null
-xray="dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll"
+source models/training/cli.sh
 model=models/xray-concealment-s.onnx
 data=models/training/data
 out=${OUT:-$(mktemp -d)}
