@@ -9,8 +9,8 @@ internal readonly record struct MergeCandidate(Detection Box, bool Truncated, in
 /// <summary>
 /// Merges boxes from overlapping tiles: greedy by score; each kept box absorbs the still-unassigned boxes that match it
 /// (IoU or IoS ≥ threshold, same class unless agnostic). With greedy NMM only a kept fragment (a box cut by an inner
-/// tile edge) grows, to enclose what it absorbs from other tiles scoring at least half as high
-/// (<see cref="MergeOptions.GrowScoreRatio"/>): that reassembles an object cut by a seam. A complete box never grows, since the tile
+/// tile edge) grows, to enclose what it absorbs from other tiles scoring at least <see cref="MergeOptions.GrowScoreRatio"/>
+/// times its score (default half): that reassembles an object cut by a seam. A complete box never grows, since the tile
 /// that saw the whole object decided its extent; and boxes from the keeper's own tile never enlarge it, since they
 /// already passed that tile's NMS as other predictions. SAHI's rule (every kept box encloses all it absorbs) let
 /// low-scored neighbours stretch boxes, so the same detection came out larger at a lower confidence floor: on tiled

@@ -9,7 +9,8 @@ public enum MergeMethod
     /// <summary>
     /// Greedy non-maximum merging (SAHI's default, changed so that boxes grow only to reassemble a seam): the group keeps
     /// the highest score and that box's class; a kept box cut by an inner tile edge grows to enclose the matching boxes of
-    /// other tiles that score at least half as high; a complete box keeps its own extent.
+    /// other tiles that score at least <see cref="MergeOptions.GrowScoreRatio"/> times as high (default half); a complete
+    /// box keeps its own extent.
     /// </summary>
     GreedyNmm,
 }
