@@ -33,7 +33,9 @@ PY
 python3 - config/routes.json "$out/routes-auto.json" <<'PY'
 import re, sys
 s = open(sys.argv[1]).read()
-s = re.sub(r'("baggage": \{.*?)\s*"tiles": \{ "mode": "off" \},', r'\1', s, count=1, flags=re.S)
+s, n = re.subn(r'("baggage": \{[^}]*?)\s*"tiles": \{ "mode": "off" \},', r'\1', s, count=1, flags=re.S)
+if n != 1:
+    sys.exit("pitch-check: the baggage route in config/routes.json no longer has tiles off; nothing to compare")
 s = s.replace('"../models/', '"' + __import__("os").path.abspath("models") + '/')
 open(sys.argv[2], "w").write(s)
 PY
