@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using XrayAnalysis.Inference;
 using XrayAnalysis.Loading;
+using XrayAnalysis.Merging;
 using XrayAnalysis.Pipeline;
 using XrayAnalysis.Tiling;
 
@@ -112,7 +113,7 @@ internal static class BenchCommand
         ScanResult last = t.Result;
         o.WriteLine();
         o.WriteLine($"{Path.GetFileName(input.Path)}{(input.LowEnergyPath is null ? "" : " + low")}: {last.Width}x{last.Height}, " +
-                    $"{(last.Tiling is { } ti ? $"{ti.Tiles} tiles of {ti.TileSize} px, overlap {ti.Overlap}, {JsonNamingPolicy.SnakeCaseLower.ConvertName(ti.MergeMethod.ToString())}/{ti.MatchMetric.ToString().ToLowerInvariant()} {ti.MatchThreshold}" : "whole image")}, " +
+                    $"{(last.Tiling is { } ti ? $"{ti.Tiles} tiles of {ti.TileSize} px, overlap {ti.Overlap}, {JsonNamingPolicy.SnakeCaseLower.ConvertName(ti.MergeMethod.ToString())}/{ti.MatchMetric.ToString().ToLowerInvariant()} {ti.MatchThreshold}{(ti.MergeMethod == MergeMethod.GreedyNmm ? $", grow ratio {ti.GrowScoreRatio}" : "")}" : "whole image")}, " +
                     $"{last.Detections.Count} detections; median of {t.Repeats} runs");
         foreach ((string stage, double ms) in t.StageMedians.Stages())
         {
