@@ -2,10 +2,14 @@
 # Chooses the bundled 2D model's thresholds on the validation sets and writes them (train.sh runs it after export):
 # each is the lowest score with scan-level FAR <= 0.05 (xray eval --iou 0.45 --target-far 0.05), rounded down to four
 # decimals so that nothing the choice alarms on is lost:
-#   models/models.json   operating_threshold               val-mail + val-express + val-baggage, with the test-time flip
+#   models/models.json   operating_threshold               the six sets below together, with the test-time flip
 #                        operating_threshold_without_flip  the same sets, one pass (--tta off)
-#   config/routes.json   alarm_threshold of mail, express and baggage: that route's validation set, with the flip
-# The validation sets are evaluate.sh's (100 varied scenes per route, seeds 2101 / 2103 / 2100), made here when missing.
+#   config/routes.json   alarm_threshold of mail, express and baggage: that route's two sets, with the flip
+# Per route, the validation set (100 varied scenes: val-mail, val-express, val-baggage, seeds 2101 / 2103 / 2100) and a
+# calibration set (300 more: cal-mail, cal-express, cal-baggage, seeds 2140 / 2141 / 2142), made here when missing.
+# With the validation sets alone a route's FAR rested on 45-58 clean scans, and the mail threshold so chosen (0.2411
+# for version 4) alarmed on 7 of 73 clean test scans; the calibration sets bring each route to about 220 clean scans.
+# evaluate.sh chooses its threshold on the same six sets (calibration_sets below).
 # CHECK=1 writes nothing and exits 1 when a committed value differs from the one chosen (more than 0.0001 apart).
 #   bash models/training/calibrate.sh
 set -euo pipefail
@@ -16,20 +20,17 @@ data=models/training/data
 out=${OUT:-models/training/eval-out/calibrate}
 model=models/xray-concealment-s.onnx
 mkdir -p "$out"
-synth() { local d=$1; shift; [ -f "$d/annotations.coco.json" ] || $xray synth "$@" --out "$d" >/dev/null; }
-synth $data/val-baggage --kind baggage --count 100 --seed 2100 --varied --no-raw
-synth $data/val-mail    --kind mail    --count 100 --seed 2101 --varied --no-raw
-synth $data/val-express --kind express --count 100 --seed 2103 --varied --no-raw
+source models/training/calibration-sets.sh
 choose() {  # NAME TTA SET... -> the threshold, unrounded
   local name=$1 tta=$2; shift 2
   $xray eval --model "$model" --tta "$tta" --data "$@" --iou 0.45 --target-far 0.05 --no-plots --out "$out/$name" >/dev/null
   python3 -c "import json; print(json.load(open('$out/$name/report.json'))['screening']['threshold'])"
 }
-flip=$(choose all-flip flip $data/val-mail $data/val-express $data/val-baggage)
-one=$(choose all-one off $data/val-mail $data/val-express $data/val-baggage)
-mail=$(choose mail flip $data/val-mail)
-express=$(choose express flip $data/val-express)
-baggage=$(choose baggage flip $data/val-baggage)
+flip=$(choose all-flip flip $CAL_ALL)
+one=$(choose all-one off $CAL_ALL)
+mail=$(choose mail flip $CAL_MAIL)
+express=$(choose express flip $CAL_EXPRESS)
+baggage=$(choose baggage flip $CAL_BAGGAGE)
 python3 - "$flip" "$one" "$mail" "$express" "$baggage" "${CHECK:-0}" <<'PY'
 import json, math, re, sys
 flip, one, mail, express, baggage = (math.floor(float(v) * 10000) / 10000 for v in sys.argv[1:6])
