@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace XrayAnalysis.Tests.Models;
 
@@ -47,17 +48,80 @@ public sealed class TrainingScriptsTests : TempDirTest
         }
 
         const string Body = "set -euo pipefail; packed=/packed; source models/training/sets.sh; "
-            + "source models/training/cpu-malloc.sh; echo \"${#CPU_MALLOC[@]} $(echo $TRAIN | wc -w) $(echo $VAL | wc -w)\"";
+            + "source models/training/cpu-malloc.sh; echo \"${#CPU_MALLOC[@]} $(echo $TRAIN | wc -w) $(echo $VAL | wc -w) $(echo $TRAIN4 | wc -w)\"";
         (int code, string output, string err) = Bash(["-c", Body], path);
         Assert.That(code, Is.Zero, err);
         string[] counts = output.Trim().Split(' ');
         Assert.That(counts[1], Is.EqualTo("16"), "training sets");
         Assert.That(counts[2], Is.EqualTo("5"), "validation sets");
+        Assert.That(counts[3], Is.EqualTo("20"), "stage 4's training sets: the 16 and four more");
         bool jemalloc = File.Exists("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
         Assert.That(counts[0], Is.EqualTo(!gpu && jemalloc ? "3" : "0"), "CPU_MALLOC: env, LD_PRELOAD, MALLOC_CONF on a CPU machine with jemalloc");
     }
 
-    private static (int Code, string Output, string Error) Bash(string[] args, string? path)
+    /// <summary>
+    /// fit.sh's stages chain through their weights: each stage after the first starts from the one before, stages 4
+    /// and 5 train on TRAIN4, and START_STAGE skips the stages before it only when the weights it needs are there. Run
+    /// with a stand-in interpreter that records each train.py call and writes its --out file.
+    /// </summary>
+    [TestCase(1, new[] { 1, 2, 3, 4, 5 })]
+    [TestCase(4, new[] { 4, 5 })]
+    [TestCase(5, new[] { 5 })]
+    public void Fit_runs_its_stages_in_a_chain_from_the_start_stage(int start, int[] expected)
+    {
+        string calls = Path.Combine(Dir, "calls.txt");
+        string py = Path.Combine(Dir, "py");
+        File.WriteAllText(py, "#!/bin/bash\necho \"$*\" >> \"$CALLS\"\n"
+            + "while [ $# -gt 0 ]; do [ \"$1\" = --out ] && touch \"$2\"; shift; done\n");
+        MakeExecutable(py);
+        string output = Directory.CreateDirectory(Path.Combine(Dir, "out")).FullName;
+        if (start > 1)
+        {
+            File.WriteAllText(Path.Combine(output, $"stage{start - 1}.npz"), "");
+        }
+
+        (int code, _, string err) = Bash(["models/training/fit.sh", "/packed", output], null, new()
+        {
+            ["PY"] = py, ["DEVICE"] = "cuda", ["CALLS"] = calls, ["START_STAGE"] = start.ToString(CultureInfo.InvariantCulture),
+        });
+        Assert.That(code, Is.Zero, err);
+        string[] lines = File.ReadAllLines(calls);
+        Assert.That(lines, Has.Length.EqualTo(expected.Length));
+        for (int i = 0; i < lines.Length; i++)
+        {
+            int stage = expected[i];
+            string line = lines[i];
+            Assert.That(line, Does.Contain($"--out {output}/stage{stage}.npz"), line);
+            Assert.That(line, stage == 1 ? Does.Not.Contain("--init") : Does.Contain($"--init {output}/stage{stage - 1}.npz"), line);
+            Assert.That(line, stage >= 4 ? Does.Contain("/packed/clutter-mail") : Does.Not.Contain("clutter-mail"), line);
+            Assert.That(line, stage >= 4 ? Does.Contain("--ema-from-init") : Does.Not.Contain("--ema-from-init"), line);
+        }
+    }
+
+    [Test]
+    public void Fit_refuses_a_start_stage_without_the_weights_before_it()
+    {
+        string output = Directory.CreateDirectory(Path.Combine(Dir, "out")).FullName;
+        foreach (string start in new[] { "4", "0", "6" })
+        {
+            (int code, _, string err) = Bash(["models/training/fit.sh", "/packed", output], null, new()
+            {
+                ["PY"] = "/bin/false", ["DEVICE"] = "cuda", ["START_STAGE"] = start,
+            });
+            Assert.That(code, Is.EqualTo(2), start);
+            Assert.That(err, Does.Contain("START_STAGE"), start);
+        }
+    }
+
+    private static void MakeExecutable(string file)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    private static (int Code, string Output, string Error) Bash(string[] args, string? path, Dictionary<string, string>? env = null)
     {
         var psi = new ProcessStartInfo("bash", args)
         {
@@ -68,6 +132,11 @@ public sealed class TrainingScriptsTests : TempDirTest
         if (path is not null)
         {
             psi.Environment["PATH"] = path;
+        }
+
+        foreach ((string key, string value) in env ?? [])
+        {
+            psi.Environment[key] = value;
         }
 
         using Process p = Process.Start(psi)!;
