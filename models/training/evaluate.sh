@@ -13,9 +13,6 @@ out=${OUT:-models/training/eval-out}
 tta=(); [ -z "${TTA:-}" ] || tta=(--tta "$TTA")
 mkdir -p $out
 synth() { local d=$1; shift; [ -f "$d/annotations.coco.json" ] || $xray synth "$@" --out "$d" >/dev/null; }
-synth $data/val-baggage   --kind baggage --count 100 --seed 2100 --varied --no-raw
-synth $data/val-mail      --kind mail    --count 100 --seed 2101 --varied --no-raw
-synth $data/val-express   --kind express --count 100 --seed 2103 --varied --no-raw
 synth $data/test-mail     --kind mail    --count 150 --seed 3100
 synth $data/test-express  --kind express --count 150 --seed 3101
 synth $data/test-baggage  --kind baggage --count 200 --seed 3102
