@@ -74,10 +74,9 @@ internal sealed class DetectorCliOptions
         Description = "Input size for models with dynamic spatial dimensions: N or W,H.",
     };
 
-    public Option<double> MaxUpscale { get; } = new("--max-upscale")
+    public Option<double?> MaxUpscale { get; } = new("--max-scale", "--max-upscale")
     {
-        Description = "Largest factor by which a whole picture is enlarged to fit the model input; smaller pictures are padded instead.",
-        DefaultValueFactory = _ => 2.0,
+        Description = "Largest factor from scan pixels to model-input pixels for a whole picture; a picture that would be resized by more is placed at this scale and padded (default: the route's max_scale, else 2). Below 1 for a scanner with finer pixels than the model learned on (docs/ROUTES.md).",
     };
 
     public Option<int?> MinSide { get; } = new("--min-side")
@@ -214,7 +213,7 @@ internal sealed class DetectorCliOptions
         AgnosticNms = r.GetValue(AgnosticNms),
         Layout = ParseLayout(r.GetValue(Layout)),
         Preprocessing = Contract(r),
-        MaxUpscale = r.GetValue(MaxUpscale),
+        MaxUpscale = r.GetValue(MaxUpscale) ?? DetectorOptions.DefaultMaxUpscale,
         MinInputSide = r.GetValue(MinSide),
         IntraOpThreads = r.GetValue(Threads),
         SpinWait = r.GetValue(SpinWait),

@@ -13,7 +13,7 @@ internal static partial class UsageErrors
     {
         ["Confidence"] = "--conf",
         ["Iou"] = "--iou",
-        ["MaxUpscale"] = "--max-upscale",
+        ["MaxUpscale"] = "--max-scale",
         ["MinInputSide"] = "--min-side",
         ["MaxDetections"] = "--max-det",
         ["BatchSize"] = "--batch",

@@ -77,7 +77,13 @@ internal static class EvalCommand
             XrayDetector? detector = null;
             if (modelPath is not null)
             {
-                DetectorOptions options = run ? new DetectorOptions { Confidence = r.GetValue(conf), Iou = r.GetValue(iou) ?? profile?.Iou, TestTimeFlip = DetectorCliOptions.TtaValue(r, tta) } : new DetectorOptions();
+                DetectorOptions options = run ? new DetectorOptions
+                {
+                    Confidence = r.GetValue(conf),
+                    Iou = r.GetValue(iou) ?? profile?.Iou,
+                    TestTimeFlip = DetectorCliOptions.TtaValue(r, tta),
+                    MaxUpscale = Math.Min(DetectorOptions.DefaultMaxUpscale, profile?.MaxScale ?? double.PositiveInfinity),
+                } : new DetectorOptions();
                 int code = DetectorCliOptions.OpenModel(modelPath, options, stderr, out OnnxDetector? engine);
                 if (engine is null)
                 {

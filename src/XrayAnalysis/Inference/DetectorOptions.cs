@@ -16,10 +16,13 @@ public sealed record DetectorOptions
     /// <summary>NMS IoU used when neither the caller nor the profile gives one (Ultralytics' default).</summary>
     public const float DefaultIou = 0.7f;
 
+    /// <summary>The default <see cref="MaxUpscale"/>: a whole picture is enlarged at most twice.</summary>
+    public const double DefaultMaxUpscale = 2.0;
+
     private readonly float? _confidence;
     private readonly float? _iou;
     private readonly float? _confidenceCeiling;
-    private readonly double _maxUpscale = 2.0;
+    private readonly double _maxUpscale = DefaultMaxUpscale;
     private readonly int? _minInputSide;
     private readonly int _maxDetections = 300;
     private readonly int? _batchSize;
@@ -68,14 +71,18 @@ public sealed record DetectorOptions
     public PreprocessSettings? Preprocessing { get; init; }
 
     /// <summary>
-    /// Largest factor by which a whole picture is enlarged to fit the input (default 2). A small picture is placed at
-    /// this scale with more padding instead of being blown up: enlarged thumbnails show smooth blobs at object sizes the
-    /// model never saw, and the bundled model alarmed on 70% of 32 × 32 noise images enlarged 12×. Letterbox modes only.
+    /// Largest factor from scan pixels to model-input pixels for a whole picture (letterbox modes; default
+    /// <see cref="DefaultMaxUpscale"/>). A picture that would be resized by more is placed at this scale, centred, with
+    /// more padding. Above 1 it limits enlargement: enlarged thumbnails show smooth blobs at object sizes the model never
+    /// saw, and the bundled model alarmed on 70% of 32 × 32 noise images enlarged 12×. Below 1 it also shrinks pictures
+    /// that would fit: a scanner with a finer pitch than the model learned on shows each object in as many model pixels
+    /// as the model knows (a route's <c>max_scale</c>; docs/ROUTES.md). Tiles are not affected: they have
+    /// <see cref="Tiling.TileOptions.Scale"/>.
     /// </summary>
     public double MaxUpscale
     {
         get => _maxUpscale;
-        init => _maxUpscale = value >= 1 && !double.IsNaN(value) ? value : throw new ArgumentOutOfRangeException(nameof(MaxUpscale), value, "must be at least 1");
+        init => _maxUpscale = value > 0 && !double.IsNaN(value) ? value : throw new ArgumentOutOfRangeException(nameof(MaxUpscale), value, "must be positive");
     }
 
     /// <summary>

@@ -26,7 +26,7 @@ public sealed record DetectorSettings
     /// <summary>The preprocessing contract.</summary>
     public required InputContract Contract { get; init; }
 
-    /// <summary>Largest whole-picture enlargement.</summary>
+    /// <summary>Largest factor from scan pixels to model-input pixels for a whole picture (<see cref="DetectorOptions.MaxUpscale"/>).</summary>
     public required double MaxUpscale { get; init; }
 
     /// <summary>Shortest accepted picture side.</summary>

@@ -14,6 +14,17 @@ public sealed class LetterboxTests
     }
 
     [Test]
+    public void A_scale_cap_below_one_shrinks_a_picture_that_would_fit_and_centres_it()
+    {
+        // A 640 x 480 mail scan fits a 384 input at 0.6; capped at 0.375 it is 240 x 180, centred with 72 / 102 px of padding.
+        LetterboxTransform t = LetterboxTransform.Create(640, 480, 384, 384, ResizeMode.Letterbox, 0.375);
+        Assert.That((t.ResizedWidth, t.ResizedHeight, t.PadLeft, t.PadTop), Is.EqualTo((240, 180, 72, 102)));
+        Assert.That(t.ScaleX, Is.EqualTo(0.375));
+        LetterboxTransform big = LetterboxTransform.Create(2048, 1536, 384, 384, ResizeMode.Letterbox, 0.375);
+        Assert.That(big.ScaleX, Is.EqualTo(0.1875), "a scan that needs more shrinking than the cap is unchanged by it");
+    }
+
+    [Test]
     public void Half_way_resize_rounds_half_to_even_like_python()
     {
         // 641·(640/1282) = 320 exactly; 1282 → 640. Then 3·(640/1282)=1.4976 etc. Check a .5 case: 5 px at r = 0.5 → 2.5 → 2.
