@@ -74,9 +74,15 @@ internal sealed class DetectorCliOptions
         Description = "Input size for models with dynamic spatial dimensions: N or W,H.",
     };
 
-    public Option<double?> MaxUpscale { get; } = new("--max-scale", "--max-upscale")
+    public Option<double> MaxUpscale { get; } = new("--max-upscale")
     {
-        Description = "Largest factor from scan pixels to model-input pixels for a whole picture; a picture that would be resized by more is placed at this scale and padded (default: the route's max_scale, else 2). Below 1 for a scanner with finer pixels than the model learned on (docs/ROUTES.md).",
+        Description = "Largest factor by which a whole picture is enlarged to fit the model input; smaller pictures are padded instead.",
+        DefaultValueFactory = _ => 2.0,
+    };
+
+    public Option<double?> Fill { get; } = new("--fill")
+    {
+        Description = "Largest fraction of the model input a whole picture fills, 0.05-1 (default: the route's fill, else 1); below 1 the picture is letterboxed smaller and padded, for a scanner whose field is smaller than the model learned on (docs/ROUTES.md).",
     };
 
     public Option<int?> MinSide { get; } = new("--min-side")
@@ -170,6 +176,7 @@ internal sealed class DetectorCliOptions
         c.Add(AgnosticNms);
         AddContractTo(c);
         c.Add(MaxUpscale);
+        c.Add(Fill);
         c.Add(MinSide);
         c.Add(Batch);
         c.Add(Threads);
@@ -213,7 +220,8 @@ internal sealed class DetectorCliOptions
         AgnosticNms = r.GetValue(AgnosticNms),
         Layout = ParseLayout(r.GetValue(Layout)),
         Preprocessing = Contract(r),
-        MaxUpscale = r.GetValue(MaxUpscale) ?? DetectorOptions.DefaultMaxUpscale,
+        MaxUpscale = r.GetValue(MaxUpscale),
+        Fill = r.GetValue(Fill) ?? 1.0,
         MinInputSide = r.GetValue(MinSide),
         IntraOpThreads = r.GetValue(Threads),
         SpinWait = r.GetValue(SpinWait),

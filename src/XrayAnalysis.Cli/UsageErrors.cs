@@ -13,7 +13,8 @@ internal static partial class UsageErrors
     {
         ["Confidence"] = "--conf",
         ["Iou"] = "--iou",
-        ["MaxUpscale"] = "--max-scale",
+        ["MaxUpscale"] = "--max-upscale",
+        ["Fill"] = "--fill",
         ["MinInputSide"] = "--min-side",
         ["MaxDetections"] = "--max-det",
         ["BatchSize"] = "--batch",

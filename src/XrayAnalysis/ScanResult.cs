@@ -133,7 +133,8 @@ public sealed record PreprocessingRecord(
     double MaxUpscale,
     IReadOnlyDictionary<string, string> Sources,
     double? AppliedScale = null,
-    int? ExifOrientation = null);
+    int? ExifOrientation = null,
+    double Fill = 1.0);
 
 /// <summary>One detection as written to JSON: box corners in original-image pixels.</summary>
 public sealed record DetectionRecord(int ClassId, string ClassName, float Score, float X1, float Y1, float X2, float Y2);

@@ -135,7 +135,7 @@ internal static class DetectCommand
                     Confidence = o.Confidence ?? profile?.Confidence,
                     Iou = o.Iou ?? profile?.Iou,
                     ConfidenceCeiling = r.GetValue(alarmThreshold) is double at ? (float)at : profile?.AlarmThreshold,
-                    MaxUpscale = r.GetValue(det.MaxUpscale) is null && profile?.MaxScale is double ms ? Math.Min(o.MaxUpscale, ms) : o.MaxUpscale,
+                    Fill = r.GetValue(det.Fill) is null && profile?.Fill is double f ? Math.Min(o.Fill, f) : o.Fill,
                 }, fallbackModel: profile?.Model);
             if (detector is null)
             {

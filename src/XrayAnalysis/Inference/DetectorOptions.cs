@@ -16,13 +16,11 @@ public sealed record DetectorOptions
     /// <summary>NMS IoU used when neither the caller nor the profile gives one (Ultralytics' default).</summary>
     public const float DefaultIou = 0.7f;
 
-    /// <summary>The default <see cref="MaxUpscale"/>: a whole picture is enlarged at most twice.</summary>
-    public const double DefaultMaxUpscale = 2.0;
-
     private readonly float? _confidence;
     private readonly float? _iou;
     private readonly float? _confidenceCeiling;
-    private readonly double _maxUpscale = DefaultMaxUpscale;
+    private readonly double _maxUpscale = 2.0;
+    private readonly double _fill = 1.0;
     private readonly int? _minInputSide;
     private readonly int _maxDetections = 300;
     private readonly int? _batchSize;
@@ -71,18 +69,28 @@ public sealed record DetectorOptions
     public PreprocessSettings? Preprocessing { get; init; }
 
     /// <summary>
-    /// Largest factor from scan pixels to model-input pixels for a whole picture (letterbox modes; default
-    /// <see cref="DefaultMaxUpscale"/>). A picture that would be resized by more is placed at this scale, centred, with
-    /// more padding. Above 1 it limits enlargement: enlarged thumbnails show smooth blobs at object sizes the model never
-    /// saw, and the bundled model alarmed on 70% of 32 × 32 noise images enlarged 12×. Below 1 it also shrinks pictures
-    /// that would fit: a scanner with a finer pitch than the model learned on shows each object in as many model pixels
-    /// as the model knows (a route's <c>max_scale</c>; docs/ROUTES.md). Tiles are not affected: they have
-    /// <see cref="Tiling.TileOptions.Scale"/>.
+    /// Largest factor by which a whole picture is enlarged to fit the input (default 2). A small picture is placed at
+    /// this scale with more padding instead of being blown up: enlarged thumbnails show smooth blobs at object sizes the
+    /// model never saw, and the bundled model alarmed on 70% of 32 × 32 noise images enlarged 12×. Letterbox modes only.
     /// </summary>
     public double MaxUpscale
     {
         get => _maxUpscale;
-        init => _maxUpscale = value > 0 && !double.IsNaN(value) ? value : throw new ArgumentOutOfRangeException(nameof(MaxUpscale), value, "must be positive");
+        init => _maxUpscale = value >= 1 && !double.IsNaN(value) ? value : throw new ArgumentOutOfRangeException(nameof(MaxUpscale), value, "must be at least 1");
+    }
+
+    /// <summary>
+    /// Largest fraction of the model input a whole picture may fill (letterbox modes; default 1: fit the input). At 0.625
+    /// a picture is letterboxed as if the input were 0.625 of its size and padded around: the size of an object in model
+    /// pixels then follows the scan's field of view, not its pixel count, so a scanner whose small field would show
+    /// objects larger than the model learned (the mail route: 38 cm across in 640 px) shows them at a size it knows,
+    /// and a downscaled archive of the same scanner is treated the same (a route's <c>fill</c>; docs/ROUTES.md). Tiles
+    /// are not affected: they have <see cref="Tiling.TileOptions.Scale"/>.
+    /// </summary>
+    public double Fill
+    {
+        get => _fill;
+        init => _fill = value is > 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Fill), value, "must be in (0, 1]");
     }
 
     /// <summary>

@@ -26,8 +26,11 @@ public sealed record DetectorSettings
     /// <summary>The preprocessing contract.</summary>
     public required InputContract Contract { get; init; }
 
-    /// <summary>Largest factor from scan pixels to model-input pixels for a whole picture (<see cref="DetectorOptions.MaxUpscale"/>).</summary>
+    /// <summary>Largest whole-picture enlargement.</summary>
     public required double MaxUpscale { get; init; }
+
+    /// <summary>Largest fraction of the input a whole picture fills (<see cref="DetectorOptions.Fill"/>).</summary>
+    public double Fill { get; init; } = 1.0;
 
     /// <summary>Shortest accepted picture side.</summary>
     public required int MinInputSide { get; init; }

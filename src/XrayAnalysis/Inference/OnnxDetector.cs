@@ -385,6 +385,7 @@ internal sealed class OnnxDetector : IDisposable
             OperatingThreshold = p?.OperatingThreshold,
             Contract = model.Contract,
             MaxUpscale = options.MaxUpscale,
+            Fill = options.Fill,
             MinInputSide = options.MinInputSide ?? p?.MinInputSide ?? 32,
             TestTimeFlip = flip,
             TestTimeFlipSource = flipSrc,

@@ -33,8 +33,9 @@ internal sealed class TensorBatch<T>(OnnxDetector detector)
     /// <param name="picture">8-bit BGR.</param>
     /// <param name="item">What the picture stands for.</param>
     /// <param name="maxUpscale">Largest enlargement (a thumbnail is not blown up past it); none by default.</param>
+    /// <param name="fill">Largest fraction of the input the picture fills; 1 to fit it.</param>
     /// <returns>The letterbox used.</returns>
-    public LetterboxTransform Add(Mat picture, T item, double maxUpscale = double.PositiveInfinity)
+    public LetterboxTransform Add(Mat picture, T item, double maxUpscale = double.PositiveInfinity, double fill = 1.0)
     {
         if (Full)
         {
@@ -43,7 +44,7 @@ internal sealed class TensorBatch<T>(OnnxDetector detector)
 
         int per = detector.InputFloatsPerImage;
         Span<float> slot = _tensor.AsSpan(_items.Count * per, per);
-        LetterboxTransform t = InputTensorWriter.Write(picture, detector.Contract, slot, maxUpscale);
+        LetterboxTransform t = InputTensorWriter.Write(picture, detector.Contract, slot, maxUpscale, fill);
         _items.Add((item, t));
         return t;
     }

@@ -171,7 +171,7 @@ internal sealed class DetectionPipeline
         var prep = Stopwatch.StartNew();
         try
         {
-            p.Transform = _batch.Add(p.Rendered, p, _detector.Settings.MaxUpscale);
+            p.Transform = _batch.Add(p.Rendered, p, _detector.Settings.MaxUpscale, _detector.Settings.Fill);
             p.Timings = p.Timings with { Preprocess = prep.Elapsed.TotalMilliseconds };
             failure = null;
             return true;

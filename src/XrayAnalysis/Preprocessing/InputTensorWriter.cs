@@ -25,10 +25,10 @@ internal static class InputTensorWriter
 
     /// <summary>
     /// Fills <paramref name="dst"/> (length 3·H·W) from <paramref name="bgr"/> (8-bit, 3 channels, BGR) as
-    /// <paramref name="contract"/> says, upscaling by at most <paramref name="maxUpscale"/> in the letterbox modes.
-    /// Returns the geometric map back to the picture.
+    /// <paramref name="contract"/> says, upscaling by at most <paramref name="maxUpscale"/> and filling at most the
+    /// fraction <paramref name="fill"/> of the input in the letterbox modes. Returns the geometric map back to the picture.
     /// </summary>
-    public static unsafe LetterboxTransform Write(Mat bgr, InputContract contract, Span<float> dst, double maxUpscale = double.PositiveInfinity)
+    public static unsafe LetterboxTransform Write(Mat bgr, InputContract contract, Span<float> dst, double maxUpscale = double.PositiveInfinity, double fill = 1.0)
     {
         ArgumentNullException.ThrowIfNull(bgr);
         ArgumentNullException.ThrowIfNull(contract);
@@ -43,7 +43,7 @@ internal static class InputTensorWriter
             throw new ArgumentException($"expected an 8-bit 3-channel picture, got {bgr.Type()}", nameof(bgr));
         }
 
-        LetterboxTransform t = LetterboxTransform.Create(bgr.Cols, bgr.Rows, inW, inH, contract.Resize, maxUpscale);
+        LetterboxTransform t = LetterboxTransform.Create(bgr.Cols, bgr.Rows, inW, inH, contract.Resize, maxUpscale, fill);
         byte pad = contract.PadValue;
         (Mat canvas, Mat asFloat) = Rent(inW, inH);
         try

@@ -22,7 +22,8 @@ internal readonly record struct LetterboxTransform(
 {
     /// <summary>Computes the transform for fitting a <paramref name="srcW"/> × <paramref name="srcH"/> image into the input.</summary>
     /// <param name="maxUpscale">Largest scale factor applied (letterbox modes only); +∞ for none.</param>
-    public static LetterboxTransform Create(int srcW, int srcH, int inW, int inH, ResizeMode mode, double maxUpscale = double.PositiveInfinity)
+    /// <param name="fill">Largest fraction of the input the picture fills (letterbox modes only, (0, 1]); 1 to fit it.</param>
+    public static LetterboxTransform Create(int srcW, int srcH, int inW, int inH, ResizeMode mode, double maxUpscale = double.PositiveInfinity, double fill = 1.0)
     {
         if (srcW <= 0 || srcH <= 0 || inW <= 0 || inH <= 0)
         {
@@ -34,7 +35,12 @@ internal readonly record struct LetterboxTransform(
             return new LetterboxTransform(srcW, srcH, inW, inH, inW, inH, (double)inW / srcW, (double)inH / srcH, 0, 0);
         }
 
-        double r = Math.Min(Math.Min((double)inH / srcH, (double)inW / srcW), maxUpscale > 0 ? maxUpscale : double.PositiveInfinity);
+        if (!(fill is > 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(fill), fill, "must be in (0, 1]");
+        }
+
+        double r = Math.Min(Math.Min((double)inH / srcH, (double)inW / srcW) * fill, maxUpscale > 0 ? maxUpscale : double.PositiveInfinity);
         if (mode == ResizeMode.LetterboxTopLeft)
         {
             int tw = Math.Clamp((int)(srcW * r), 1, inW), th = Math.Clamp((int)(srcH * r), 1, inH);

@@ -159,7 +159,7 @@ public sealed class RouteConfig
         {
             string at = "routes." + name;
             JsonElement o = Object(e, at);
-            Keys(o, at, "description", "model", "confidence", "iou", "alarm_threshold", "tiles", "max_scale", "window", "view", "overlay", "shield");
+            Keys(o, at, "description", "model", "confidence", "iou", "alarm_threshold", "tiles", "fill", "window", "view", "overlay", "shield");
             string? model = String(o, "model", at);
             if (model is not null)
             {
@@ -185,7 +185,7 @@ public sealed class RouteConfig
                 Iou = (float?)Number(o, "iou", at, 0, 1),
                 AlarmThreshold = (float?)Number(o, "alarm_threshold", at, 0, 1),
                 Tiles = Tiles(o, at),
-                MaxScale = Number(o, "max_scale", at, 0.01, 100),
+                Fill = Number(o, "fill", at, 0.05, 1),
                 Render = Window(o, at),
                 View = view,
                 Overlay = Overlay(o, at),

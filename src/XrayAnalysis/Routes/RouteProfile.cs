@@ -34,12 +34,12 @@ public sealed record RouteProfile
     public TileOptions Tiles { get; init; } = TileOptions.Default;
 
     /// <summary>
-    /// Largest factor from scan pixels to model-input pixels when a scan is screened whole (null: the caller's, by default
-    /// 2). Below 1 for a scanner whose pixels are finer than the model's training scans, so that an object is as many model
-    /// pixels wide as the model learned: the mail route's 640 × 480 scans at 0.6 mm a pixel would otherwise show the model
-    /// objects twice to three times the size it learned on the other routes (docs/ROUTES.md, "Pixel pitch").
+    /// Largest fraction of the model input a scan screened whole may fill (null: the caller's, by default 1). Below 1 for
+    /// a scanner whose field is smaller than the model's training scans': the mail route's 38 × 29 cm field in 640 × 480
+    /// pixels would otherwise show the model objects two to three times the size it learned on the other routes
+    /// (docs/ROUTES.md, "Field of view").
     /// </summary>
-    public double? MaxScale { get; init; }
+    public double? Fill { get; init; }
 
     /// <summary>Rendering of 16-bit scans for the model.</summary>
     public RenderOptions Render { get; init; } = RenderOptions.Default;
@@ -55,8 +55,8 @@ public sealed record RouteProfile
 
     /// <summary>
     /// <paramref name="options"/> with this route's tiling, rendering, shield, alarm threshold and name, and its
-    /// confidence and IoU where the options leave them unset (options given explicitly win). The route's
-    /// <see cref="MaxScale"/> caps the options' <see cref="Inference.DetectorOptions.MaxUpscale"/>: the smaller applies. The alarm threshold in
+    /// confidence and IoU where the options leave them unset (options given explicitly win). The route's <see cref="Fill"/>
+    /// caps the options' <see cref="Inference.DetectorOptions.Fill"/>: the smaller applies. The alarm threshold in
     /// force is also the detector's <see cref="Inference.DetectorOptions.ConfidenceCeiling"/>: a route that alarms below
     /// the model's operating threshold keeps every box that alarms.
     /// </summary>
@@ -71,7 +71,7 @@ public sealed record RouteProfile
                 Confidence = options.Detector.Confidence ?? Confidence,
                 Iou = options.Detector.Iou ?? Iou,
                 ConfidenceCeiling = options.Detector.ConfidenceCeiling ?? options.OperatingThreshold ?? AlarmThreshold,
-                MaxUpscale = Math.Min(options.Detector.MaxUpscale, MaxScale ?? double.PositiveInfinity),
+                Fill = Math.Min(options.Detector.Fill, Fill ?? 1.0),
             },
             Tiles = Tiles,
             Render = Render,

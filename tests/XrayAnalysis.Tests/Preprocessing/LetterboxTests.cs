@@ -14,14 +14,19 @@ public sealed class LetterboxTests
     }
 
     [Test]
-    public void A_scale_cap_below_one_shrinks_a_picture_that_would_fit_and_centres_it()
+    public void A_fill_below_one_letterboxes_into_that_fraction_of_the_input_whatever_the_pictures_pixel_count()
     {
-        // A 640 x 480 mail scan fits a 384 input at 0.6; capped at 0.375 it is 240 x 180, centred with 72 / 102 px of padding.
-        LetterboxTransform t = LetterboxTransform.Create(640, 480, 384, 384, ResizeMode.Letterbox, 0.375);
+        // A 640 x 480 mail scan fits a 384 input at 0.6; at fill 0.625 it is 240 x 180, centred with 72 / 102 px of
+        // padding. The same field downscaled to 320 x 240 lands on the same 240 x 180: objects keep their model size.
+        LetterboxTransform t = LetterboxTransform.Create(640, 480, 384, 384, ResizeMode.Letterbox, fill: 0.625);
         Assert.That((t.ResizedWidth, t.ResizedHeight, t.PadLeft, t.PadTop), Is.EqualTo((240, 180, 72, 102)));
-        Assert.That(t.ScaleX, Is.EqualTo(0.375));
-        LetterboxTransform big = LetterboxTransform.Create(2048, 1536, 384, 384, ResizeMode.Letterbox, 0.375);
-        Assert.That(big.ScaleX, Is.EqualTo(0.1875), "a scan that needs more shrinking than the cap is unchanged by it");
+        Assert.That(t.ScaleX, Is.EqualTo(0.375).Within(1e-12));
+        LetterboxTransform half = LetterboxTransform.Create(320, 240, 384, 384, ResizeMode.Letterbox, fill: 0.625);
+        Assert.That((half.ResizedWidth, half.ResizedHeight, half.PadLeft, half.PadTop), Is.EqualTo((240, 180, 72, 102)));
+        Assert.That(LetterboxTransform.Create(100, 80, 384, 384, ResizeMode.Letterbox, 2, 0.625).ScaleX, Is.EqualTo(2), "the enlargement cap still holds");
+        Assert.That(LetterboxTransform.Create(640, 480, 384, 384, ResizeMode.Stretch, fill: 0.5).ResizedWidth, Is.EqualTo(384), "stretch fills the input by definition");
+        Assert.That(() => LetterboxTransform.Create(640, 480, 384, 384, ResizeMode.Letterbox, fill: 0), Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => LetterboxTransform.Create(640, 480, 384, 384, ResizeMode.Letterbox, fill: 1.5), Throws.InstanceOf<ArgumentOutOfRangeException>());
     }
 
     [Test]

@@ -47,8 +47,9 @@ public sealed class RouteConfigTests : TempDirTest
     [TestCase("\"mail\": {\"shield\": {\"min_area_pixels\": 0}}", "routes.mail.shield.min_area_pixels: 0 is outside")]
     [TestCase("\"mail\": {\"shield\": {\"min_thickness_pixels\": 0}}", "routes.mail.shield.min_thickness_pixels: 0 is outside")]
     [TestCase("\"mail\": {\"overlay\": {\"suggestions\": 1}}", "routes.mail.overlay.suggestions: expected true or false")]
-    [TestCase("\"mail\": {\"max_scale\": 0}", "routes.mail.max_scale: 0 is outside")]
-    [TestCase("\"mail\": {\"max_scale\": \"fine\"}", "routes.mail.max_scale: expected a number, found string")]
+    [TestCase("\"mail\": {\"fill\": 0}", "routes.mail.fill: 0 is outside 0.05–1")]
+    [TestCase("\"mail\": {\"fill\": 1.5}", "routes.mail.fill: 1.5 is outside 0.05–1")]
+    [TestCase("\"mail\": {\"fill\": \"small\"}", "routes.mail.fill: expected a number, found string")]
     [TestCase("\"ma il\": {}", "a route name is 1–40 letters")]
     [TestCase("\"mail\": [1]", "routes.mail: expected an object, found array")]
     [TestCase("", "routes: no routes defined")]
@@ -193,41 +194,40 @@ public sealed class RouteConfigTests : TempDirTest
     }
 
     [Test]
-    public void A_routes_max_scale_caps_the_whole_scan_scale_and_the_smaller_of_it_and_the_callers_applies()
+    public void A_routes_fill_caps_the_fraction_of_the_input_a_whole_scan_fills_and_the_smaller_of_it_and_the_callers_applies()
     {
-        RouteProfile p = RouteConfig.Load(WriteRoutes("\"fine\": {\"description\": \"test\", \"max_scale\": 0.375}")).Get("fine");
-        Assert.That(p.MaxScale, Is.EqualTo(0.375));
-        Assert.That(p.Apply(new XrayDetectorOptions()).Detector.MaxUpscale, Is.EqualTo(0.375), "the route's cap replaces the default 2");
-        Assert.That(p.Apply(new XrayDetectorOptions { Detector = new() { MaxUpscale = 0.25 } }).Detector.MaxUpscale, Is.EqualTo(0.25));
+        RouteProfile p = RouteConfig.Load(WriteRoutes("\"small-field\": {\"description\": \"test\", \"fill\": 0.625}")).Get("small-field");
+        Assert.That(p.Fill, Is.EqualTo(0.625));
+        Assert.That(p.Apply(new XrayDetectorOptions()).Detector.Fill, Is.EqualTo(0.625));
+        Assert.That(p.Apply(new XrayDetectorOptions { Detector = new() { Fill = 0.5 } }).Detector.Fill, Is.EqualTo(0.5));
         RouteProfile plain = RouteConfig.Load(WriteRoutes("\"plain\": {\"description\": \"test\"}")).Get("plain");
-        Assert.That(plain.MaxScale, Is.Null);
-        Assert.That(plain.Apply(new XrayDetectorOptions()).Detector.MaxUpscale, Is.EqualTo(DetectorOptions.DefaultMaxUpscale));
-        Assert.That(() => new DetectorOptions { MaxUpscale = 0 }, Throws.InstanceOf<ArgumentOutOfRangeException>());
-        Assert.That(() => new DetectorOptions { MaxUpscale = double.NaN }, Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(plain.Fill, Is.Null);
+        Assert.That(plain.Apply(new XrayDetectorOptions()).Detector.Fill, Is.EqualTo(1.0));
+        Assert.That(() => new DetectorOptions { Fill = 0 }, Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => new DetectorOptions { Fill = 1.01 }, Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => new DetectorOptions { Fill = double.NaN }, Throws.InstanceOf<ArgumentOutOfRangeException>());
     }
 
     [Test]
-    public void Cli_detect_with_a_fine_pitch_route_shrinks_each_scan_to_the_routes_scale_and_maps_boxes_back_to_the_scan()
+    public void Cli_detect_with_a_small_field_route_letterboxes_each_scan_smaller_and_maps_boxes_back_to_the_scan()
     {
-        // A mail scan (640 x 480) would fill the 384-px input at 0.6; the route says 0.375, so it is placed at 0.375 with
-        // more padding. Its boxes must come back in the scan's own pixels. --max-scale given here wins over the route.
+        // A mail scan (640 x 480) fills the 384-px input at 0.6; the route's fill 0.625 places it at 0.375 with more
+        // padding. Its boxes must come back in the scan's own pixels, on the labelled threats. --fill given here wins.
         string model = JsonSerializer.Serialize(TestData.BundledModel);
-        string routes = WriteRoutes("\"fine\": {\"description\": \"test\", \"model\": " + model + ", \"tiles\": {\"mode\": \"off\"}, \"max_scale\": 0.375, \"shield\": {\"enabled\": false}}");
+        string routes = WriteRoutes("\"small-field\": {\"description\": \"test\", \"model\": " + model + ", \"tiles\": {\"mode\": \"off\"}, \"fill\": 0.625, \"shield\": {\"enabled\": false}}");
         string images = Path.Combine(TestData.SampleImages, "mail", "images");
         JsonElement[] Results(string dir) => Directory.GetFiles(Path.Combine(dir, "results"), "*.json").Order(StringComparer.Ordinal)
             .Select(f => JsonDocument.Parse(File.ReadAllBytes(f)).RootElement).ToArray();
-        (int code, string stdout, string stderr) = DetectCliTests.Run("detect", images, "--route", "fine", "--routes", routes, "--conf", "0.05", "--out", Path.Combine(Dir, "fine"));
+        (int code, string stdout, string stderr) = DetectCliTests.Run("detect", images, "--route", "small-field", "--routes", routes, "--conf", "0.05", "--out", Path.Combine(Dir, "small"));
         Assert.That(code, Is.Zero, stdout + stderr);
-        JsonElement[] fine = Results(Path.Combine(Dir, "fine"));
-        Assert.That(fine, Is.Not.Empty);
-        int boxes = 0;
-        foreach (JsonElement d in fine)
+        JsonElement[] small = Results(Path.Combine(Dir, "small"));
+        Assert.That(small, Is.Not.Empty);
+        foreach (JsonElement d in small)
         {
             JsonElement pre = d.GetProperty("parameters").GetProperty("preprocessing");
             int w = d.GetProperty("width").GetInt32(), h = d.GetProperty("height").GetInt32();
-            double fits = Math.Min(384.0 / w, 384.0 / h);
-            Assert.That(pre.GetProperty("max_upscale").GetDouble(), Is.EqualTo(0.375));
-            Assert.That(pre.GetProperty("applied_scale").GetDouble(), Is.EqualTo(Math.Min(fits, 0.375)).Within(1e-9), $"{w} x {h}");
+            Assert.That(pre.GetProperty("fill").GetDouble(), Is.EqualTo(0.625));
+            Assert.That(pre.GetProperty("applied_scale").GetDouble(), Is.EqualTo(Math.Min(384.0 / w, 384.0 / h) * 0.625).Within(1e-6), $"{w} x {h}");
             foreach (JsonElement b in d.GetProperty("detections").EnumerateArray())
             {
                 double[] xyxy = new[] { "x1", "y1", "x2", "y2" }.Select(k => b.GetProperty(k).GetDouble()).ToArray();
@@ -235,7 +235,6 @@ public sealed class RouteConfigTests : TempDirTest
                 Assert.That(xyxy[1], Is.GreaterThanOrEqualTo(0).And.LessThan(xyxy[3]));
                 Assert.That(xyxy[2], Is.LessThanOrEqualTo(w));
                 Assert.That(xyxy[3], Is.LessThanOrEqualTo(h));
-                boxes++;
             }
         }
 
@@ -245,23 +244,22 @@ public sealed class RouteConfigTests : TempDirTest
         foreach (JsonElement a in gt.RootElement.GetProperty("annotations").EnumerateArray())
         {
             double[] g = a.GetProperty("bbox").EnumerateArray().Select(v => v.GetDouble()).ToArray();
-            JsonElement res = fine.Single(d => d.GetProperty("name").GetString() == names[a.GetProperty("image_id").GetInt32()]);
-            double best = res.GetProperty("detections").EnumerateArray().Max(b =>
+            JsonElement res = small.Single(d => d.GetProperty("name").GetString() == names[a.GetProperty("image_id").GetInt32()]);
+            double best = res.GetProperty("detections").EnumerateArray().Select(b =>
             {
                 double x1 = b.GetProperty("x1").GetDouble(), y1 = b.GetProperty("y1").GetDouble(), x2 = b.GetProperty("x2").GetDouble(), y2 = b.GetProperty("y2").GetDouble();
                 double iw = Math.Max(0, Math.Min(x2, g[0] + g[2]) - Math.Max(x1, g[0])), ih = Math.Max(0, Math.Min(y2, g[1] + g[3]) - Math.Max(y1, g[1]));
                 return iw * ih / (((x2 - x1) * (y2 - y1)) + (g[2] * g[3]) - (iw * ih));
-            });
+            }).DefaultIfEmpty(0).Max();
             Assert.That(best, Is.GreaterThanOrEqualTo(0.5), $"{names[a.GetProperty("image_id").GetInt32()]}: {string.Join(",", g)}");
         }
 
-        Assert.That(boxes, Is.Positive, "the sample mail scans still give boxes at the smaller scale");
-        (code, _, stderr) = DetectCliTests.Run("detect", images, "--route", "fine", "--routes", routes, "--max-scale", "2", "--out", Path.Combine(Dir, "option"));
+        (code, _, stderr) = DetectCliTests.Run("detect", images, "--route", "small-field", "--routes", routes, "--fill", "1", "--out", Path.Combine(Dir, "option"));
         Assert.That(code, Is.Zero, stderr);
-        Assert.That(Results(Path.Combine(Dir, "option")).Select(d => d.GetProperty("parameters").GetProperty("preprocessing").GetProperty("max_upscale").GetDouble()), Is.All.EqualTo(2.0));
-        (code, _, stderr) = DetectCliTests.Run("detect", images, "--model", TestData.BundledModel, "--max-scale", "0", "--out", Path.Combine(Dir, "zero"));
+        Assert.That(Results(Path.Combine(Dir, "option")).Select(d => d.GetProperty("parameters").GetProperty("preprocessing").GetProperty("fill").GetDouble()), Is.All.EqualTo(1.0));
+        (code, _, stderr) = DetectCliTests.Run("detect", images, "--model", TestData.BundledModel, "--fill", "0", "--out", Path.Combine(Dir, "zero"));
         Assert.That(code, Is.EqualTo(2));
-        Assert.That(stderr, Does.Contain("--max-scale"));
+        Assert.That(stderr, Does.Contain("--fill"));
     }
 
     [Test]
