@@ -21,21 +21,22 @@ out=${OUT:-models/training/eval-out/calibrate}
 model=models/xray-concealment-s.onnx
 mkdir -p "$out"
 source models/training/calibration-sets.sh
-choose() {  # NAME TTA SET... -> the threshold, unrounded
+choose() {  # NAME TTA SET... -> the threshold, unrounded (RUN: how the model is run, default the model alone)
   local name=$1 tta=$2; shift 2
-  $xray eval --model "$model" --tta "$tta" --data "$@" --iou 0.45 --target-far 0.05 --no-plots --out "$out/$name" >/dev/null
+  $xray eval ${RUN:---model $model} --tta "$tta" --data "$@" --iou 0.45 --target-far 0.05 --no-plots --out "$out/$name" >/dev/null
   python3 -c "import json; print(json.load(open('$out/$name/report.json'))['screening']['threshold'])"
 }
 flip=$(choose all-flip flip $CAL_ALL)
 one=$(choose all-one off $CAL_ALL)
 # A route's threshold must keep FAR <= 0.05 on each look it may be fed: the higher of the two chosen on its varied
-# 8-bit sets and on its 16-bit pairs. Pooled, the looks hid a difference: mail's pooled choice (0.2411) gave FAR 0.032
+# 8-bit sets and on its 16-bit pairs, each run as the route runs it in service (xray eval --route: its model, tiling,
+# fill and shield). Pooled, the looks hid a difference: mail's pooled choice (0.2411) gave FAR 0.032
 # on its varied scans and 0.092 on its pairs, and 0.096 on the (pairs) test set.
 route() {  # ROUTE -> the higher of the two looks' thresholds
   local r=$1 varied pairs v p
   varied=CAL_VARIED_${r^^}; pairs=CAL_PAIRS_${r^^}
-  v=$(choose $r-varied flip ${!varied})
-  p=$(choose $r-pairs flip ${!pairs})
+  v=$(RUN="--route $r" choose $r-varied flip ${!varied})
+  p=$(RUN="--route $r" choose $r-pairs flip ${!pairs})
   python3 -c "print(max($v, $p))"
 }
 mail=$(route mail)

@@ -3,6 +3,8 @@
 # For each route: 40 clean scenes (xray synth --threat-rate 0, seed 9100, never used in training), one synthetic
 # threat projected into each 16-bit pair (xray synth --backgrounds, physically exact per energy), the backgrounds kept
 # as negatives; then xray eval at the route's alarm threshold (read from config/routes.json) and at the threshold for FAR 0.05.
+# Each set is run as its route runs in service (xray eval --route: tiling, fill, shield), with MODEL in place of
+# the route's model.
 # Every model is run with the same NMS IoU (IOU, default 0.45: the bundled model's), so that a model without a profile
 # (a fine-tune's export) is not compared at the default 0.7 against the bundled model's 0.45.
 #   bash models/training/tip-eval.sh [MODEL] [OUT]
@@ -22,7 +24,7 @@ for spec in baggage:1 express:1 mail:0.6; do
   xray synth --kind "$kind" --count 40 --seed 9100 --threat-rate 0 --out "$out/bg-$kind" >/dev/null
   xray synth --backgrounds "$out/bg-$kind/raw" --out "$out/tip-$kind" --per-background 1 --threats 1 --seed 9100 --mm-per-pixel "$pitch"
   echo "== $kind: route threshold $threshold"
-  xray eval --model "$model" --data "$out/tip-$kind" --out "$out/eval-$kind" --iou "$iou" --threshold "$threshold" | grep mAP
+  xray eval --route "$kind" --model "$model" --data "$out/tip-$kind" --out "$out/eval-$kind" --iou "$iou" --threshold "$threshold" | grep mAP
   echo "== $kind: threshold for FAR <= 0.05"
-  xray eval --model "$model" --data "$out/tip-$kind" --out "$out/eval-far-$kind" --iou "$iou" --target-far 0.05 | grep mAP
+  xray eval --route "$kind" --model "$model" --data "$out/tip-$kind" --out "$out/eval-far-$kind" --iou "$iou" --target-far 0.05 | grep mAP
 done

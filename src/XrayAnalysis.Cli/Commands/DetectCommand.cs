@@ -225,7 +225,7 @@ internal static class DetectCommand
                          $"{(report.Resumed > 0 ? $", {report.Resumed} read back from an earlier run" : "")}, model {model.Name} ({model.Layout})");
         DetectorSettings st = batch.Pipeline.Detector.Settings;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  settings:   confidence {st.Confidence:0.####} ({Names.Of(st.ConfidenceSource)}), NMS IoU {st.Iou:0.###} ({Names.Of(st.IouSource)}){(st.TestTimeFlip ? $", test-time flip ({Names.Of(st.TestTimeFlipSource)})" : "")}; preprocessing {st.Contract}; device {model.Device}, batch {batch.Pipeline.Detector.MaxBatch}; pictures under {st.MinInputSide} px a side not screened"));
+            $"  settings:   confidence {st.Confidence:0.####} ({Names.Of(st.ConfidenceSource)}), NMS IoU {st.Iou:0.###} ({Names.Of(st.IouSource)}){(st.TestTimeFlip ? $", test-time flip ({Names.Of(st.TestTimeFlipSource)})" : "")}; preprocessing {st.Contract}{(st.Fill < 1 ? $", whole scans fill {st.Fill:0.###} of the input" : "")}; device {model.Device}, batch {batch.Pipeline.Detector.MaxBatch}; pictures under {st.MinInputSide} px a side not screened"));
         stdout.WriteLine($"  inputs:     {report.Results.Count} = " + string.Join(" + ", byStatus.Select(kv => $"{kv.Value} {kv.Key.ToString().ToLowerInvariant()}")));
         stdout.WriteLine("  detections: " + (byClass.Count == 0 ? "none" : string.Join(", ", byClass.Select(kv => $"{kv.Key} {kv.Value}"))));
         List<string> shielded = report.Results.Where(r => r.UnableToClear).Select(r => r.Name).ToList();

@@ -220,6 +220,7 @@ public sealed class RouteConfigTests : TempDirTest
             .Select(f => JsonDocument.Parse(File.ReadAllBytes(f)).RootElement).ToArray();
         (int code, string stdout, string stderr) = DetectCliTests.Run("detect", images, "--route", "small-field", "--routes", routes, "--conf", "0.05", "--out", Path.Combine(Dir, "small"));
         Assert.That(code, Is.Zero, stdout + stderr);
+        Assert.That(stdout, Does.Contain("whole scans fill 0.625 of the input"));
         JsonElement[] small = Results(Path.Combine(Dir, "small"));
         Assert.That(small, Is.Not.Empty);
         foreach (JsonElement d in small)
