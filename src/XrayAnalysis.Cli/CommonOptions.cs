@@ -82,7 +82,7 @@ internal sealed class DetectorCliOptions
 
     public Option<double?> Fill { get; } = new("--fill")
     {
-        Description = "Largest fraction of the model input a whole picture fills, 0.05-1 (default: the route's fill, else 1); below 1 the picture is letterboxed smaller and padded, for a scanner whose field is smaller than the model learned on (docs/ROUTES.md).",
+        Description = "Largest fraction of the model input a whole picture fills, in (0, 1] (default: the route's fill, else 1); below 1 the picture is letterboxed smaller and padded, for a scanner whose field is smaller than the model learned on (docs/ROUTES.md).",
     };
 
     public Option<int?> MinSide { get; } = new("--min-side")
