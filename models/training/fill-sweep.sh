@@ -3,7 +3,9 @@
 # candidate fill, the route is run as xray eval --route runs it with fill set to that value, its alarm threshold
 # is chosen as calibrate.sh chooses it (the higher of the lowest thresholds with scan FAR <= 0.05 on its varied 8-bit
 # scans and on its 16-bit pairs), and the table gives mAP@0.5 and scan Pd / FAR at that threshold over both looks.
+# A candidate of several comma-separated fills runs each scan at each and fuses the boxes (the route's "fill": [..]).
 #   ROUTE=mail FILLS="none 0.8333 0.75 0.625 0.5 0.4167" bash models/training/fill-sweep.sh
+#   ROUTE=mail FILLS="0.625 0.625,1 0.5,1 0.625,0.8,1 0.5,0.625,1" bash models/training/fill-sweep.sh
 # "none" is the route without fill (a whole scan fills the model input, fill 1). OUT keeps the reports (default: a
 # temporary folder). With TEST=1 the held-out test set of the route (seed as evaluate.sh) is evaluated too, at the
 # threshold chosen on calibration: for the card, after the choice.
@@ -33,9 +35,10 @@ text = open(src).read()
 m = re.search(r'("%s"\s*:\s*\{)([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}' % route, text)
 if not m:
     sys.exit(f"fill-sweep: no route {route} in {src}")
-body = re.sub(r'\s*"fill"\s*:\s*[0-9.]+\s*,', '', m.group(2))
+body = re.sub(r'\s*"fill"\s*:\s*(\[[^\]]*\]|[0-9.]+)\s*,', '', m.group(2))
 if scale != "none":
-    body = re.sub(r'("tiles"\s*:\s*\{[^{}]*\}\s*,)', r'\1 "fill": %s,' % scale, body, count=1)
+    value = "[%s]" % ", ".join(scale.split(",")) if "," in scale else scale
+    body = re.sub(r'("tiles"\s*:\s*\{[^{}]*\}\s*,)', r'\1 "fill": %s,' % value, body, count=1)
     if '"fill"' not in body:
         sys.exit(f"fill-sweep: route {route} has no tiles entry to put fill after")
 text = text[:m.start()] + m.group(1) + body + "}" + text[m.end():]

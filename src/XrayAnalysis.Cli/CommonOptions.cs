@@ -80,9 +80,9 @@ internal sealed class DetectorCliOptions
         DefaultValueFactory = _ => 2.0,
     };
 
-    public Option<double?> Fill { get; } = new("--fill")
+    public Option<string?> Fill { get; } = new("--fill")
     {
-        Description = "Largest fraction of the model input a whole picture fills, in (0, 1] (default: the route's fill, else 1); below 1 the picture is letterboxed smaller and padded, for a scanner whose field is smaller than the model learned on (docs/ROUTES.md).",
+        Description = "Largest fraction of the model input a whole picture fills, in (0, 1] (default: the route's fill, else 1); below 1 the picture is letterboxed smaller and padded, for a scanner whose field is smaller than the model learned on. Several, comma-separated (e.g. 0.625,1; at most 4): each whole picture is run at each and the boxes fused, one more model pass per fill (docs/ROUTES.md, \"Field of view\").",
     };
 
     public Option<int?> MinSide { get; } = new("--min-side")
@@ -221,7 +221,7 @@ internal sealed class DetectorCliOptions
         Layout = ParseLayout(r.GetValue(Layout)),
         Preprocessing = Contract(r),
         MaxUpscale = r.GetValue(MaxUpscale),
-        Fill = r.GetValue(Fill) ?? 1.0,
+        Fills = r.GetValue(Fill) is { } fill ? Floats(fill, "--fill").Select(f => (double)f).ToArray() : [1.0],
         MinInputSide = r.GetValue(MinSide),
         IntraOpThreads = r.GetValue(Threads),
         SpinWait = r.GetValue(SpinWait),

@@ -15,6 +15,7 @@ internal static partial class UsageErrors
         ["Iou"] = "--iou",
         ["MaxUpscale"] = "--max-upscale",
         ["Fill"] = "--fill",
+        ["Fills"] = "--fill",
         ["MinInputSide"] = "--min-side",
         ["MaxDetections"] = "--max-det",
         ["BatchSize"] = "--batch",

@@ -119,7 +119,11 @@ public sealed record DetectParameters(
     PreprocessingRecord? Preprocessing = null,
     bool TestTimeFlip = false);
 
-/// <summary>The preprocessing contract a result was made with, the source of each value, and the scale actually applied to this picture.</summary>
+/// <summary>
+/// The preprocessing contract a result was made with, the source of each value, and the scale actually applied to this
+/// picture. <c>Fill</c> is the largest fraction of the input a whole picture filled (its first pass); <c>Fills</c>, written
+/// only when there were several, every fill it was run at, the passes' boxes fused (<see cref="Inference.DetectorOptions.Fills"/>).
+/// </summary>
 public sealed record PreprocessingRecord(
     string ChannelOrder,
     float Scale,
@@ -134,7 +138,9 @@ public sealed record PreprocessingRecord(
     IReadOnlyDictionary<string, string> Sources,
     double? AppliedScale = null,
     int? ExifOrientation = null,
-    double Fill = 1.0);
+    double Fill = 1.0,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyList<double>? Fills = null);
 
 /// <summary>One detection as written to JSON: box corners in original-image pixels.</summary>
 public sealed record DetectionRecord(int ClassId, string ClassName, float Score, float X1, float Y1, float X2, float Y2);

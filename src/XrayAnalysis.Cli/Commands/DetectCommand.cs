@@ -135,7 +135,7 @@ internal static class DetectCommand
                     Confidence = o.Confidence ?? profile?.Confidence,
                     Iou = o.Iou ?? profile?.Iou,
                     ConfidenceCeiling = r.GetValue(alarmThreshold) is double at ? (float)at : profile?.AlarmThreshold,
-                    Fill = r.GetValue(det.Fill) is null && profile?.Fill is double f ? Math.Min(o.Fill, f) : o.Fill,
+                    Fills = r.GetValue(det.Fill) is null && profile is not null ? profile.FillsOver(o.Fills) : o.Fills,
                 }, fallbackModel: profile?.Model);
             if (detector is null)
             {
@@ -225,7 +225,7 @@ internal static class DetectCommand
                          $"{(report.Resumed > 0 ? $", {report.Resumed} read back from an earlier run" : "")}, model {model.Name} ({model.Layout})");
         DetectorSettings st = batch.Pipeline.Detector.Settings;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  settings:   confidence {st.Confidence:0.####} ({Names.Of(st.ConfidenceSource)}), NMS IoU {st.Iou:0.###} ({Names.Of(st.IouSource)}){(st.TestTimeFlip ? $", test-time flip ({Names.Of(st.TestTimeFlipSource)})" : "")}; preprocessing {st.Contract}{(st.Fill < 1 ? $", whole scans fill {st.Fill:0.###} of the input" : "")}; device {model.Device}, batch {batch.Pipeline.Detector.MaxBatch}; pictures under {st.MinInputSide} px a side not screened"));
+            $"  settings:   confidence {st.Confidence:0.####} ({Names.Of(st.ConfidenceSource)}), NMS IoU {st.Iou:0.###} ({Names.Of(st.IouSource)}){(st.TestTimeFlip ? $", test-time flip ({Names.Of(st.TestTimeFlipSource)})" : "")}; preprocessing {st.Contract}{FillNote(st.Fills)}; device {model.Device}, batch {batch.Pipeline.Detector.MaxBatch}; pictures under {st.MinInputSide} px a side not screened"));
         stdout.WriteLine($"  inputs:     {report.Results.Count} = " + string.Join(" + ", byStatus.Select(kv => $"{kv.Value} {kv.Key.ToString().ToLowerInvariant()}")));
         stdout.WriteLine("  detections: " + (byClass.Count == 0 ? "none" : string.Join(", ", byClass.Select(kv => $"{kv.Key} {kv.Value}"))));
         List<string> shielded = report.Results.Where(r => r.UnableToClear).Select(r => r.Name).ToList();
@@ -245,4 +245,9 @@ internal static class DetectCommand
             stdout.WriteLine($"  cleaned:    {report.TempFilesRemoved} temp files left by an earlier killed run");
         }
     }
+
+    /// <summary>The settings line's note on whole-scan fills: nothing at the plain 1.</summary>
+    private static string FillNote(IReadOnlyList<double> fills) => fills.Count > 1
+        ? $", whole scans run at fills {string.Join(" and ", fills.Select(f => f.ToString("0.###", CultureInfo.InvariantCulture)))} of the input, boxes fused"
+        : fills[0] < 1 ? $", whole scans fill {fills[0].ToString("0.###", CultureInfo.InvariantCulture)} of the input" : "";
 }

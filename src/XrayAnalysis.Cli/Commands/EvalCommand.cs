@@ -82,7 +82,7 @@ internal static class EvalCommand
                     Confidence = r.GetValue(conf),
                     Iou = r.GetValue(iou) ?? profile?.Iou,
                     TestTimeFlip = DetectorCliOptions.TtaValue(r, tta),
-                    Fill = profile?.Fill ?? 1.0,
+                    Fills = profile?.Fills ?? [1.0],
                 } : new DetectorOptions();
                 int code = DetectorCliOptions.OpenModel(modelPath, options, stderr, out OnnxDetector? engine);
                 if (engine is null)

@@ -20,7 +20,7 @@ public sealed record DetectorOptions
     private readonly float? _iou;
     private readonly float? _confidenceCeiling;
     private readonly double _maxUpscale = 2.0;
-    private readonly double _fill = 1.0;
+    private readonly IReadOnlyList<double> _fills = [1.0];
     private readonly int? _minInputSide;
     private readonly int _maxDetections = 300;
     private readonly int? _batchSize;
@@ -89,8 +89,45 @@ public sealed record DetectorOptions
     /// </summary>
     public double Fill
     {
-        get => _fill;
-        init => _fill = value is > 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Fill), value, "must be in (0, 1]");
+        get => _fills[0];
+        init => _fills = [value is > 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Fill), value, "must be in (0, 1]")];
+    }
+
+    /// <summary>Most fills <see cref="Fills"/> takes (each one is a pass of the model over every whole picture).</summary>
+    public const int MaxFills = 4;
+
+    /// <summary>
+    /// Every fill a whole picture is run at (default: the one <see cref="Fill"/>, 1). With two or more, each whole
+    /// picture goes through the model once per fill and the passes' boxes are fused (weighted boxes fusion: a box
+    /// scores the mean over the passes of each pass's best matching box, 0 for a pass that does not see it; docs/ROUTES.md,
+    /// "Field of view"). The mail route runs <c>[0.625, 1]</c>: a small object is found whole at 1, a large one at
+    /// 0.625, and a box both passes agree on outscores clutter that only one of them takes for a threat. The first fill
+    /// is <see cref="Fill"/>, the one whose scale a result records. Setting <see cref="Fill"/> sets a list of one.
+    /// Each in (0, 1], no repeats, at most <see cref="MaxFills"/>. Tiles are not affected.
+    /// </summary>
+    public IReadOnlyList<double> Fills
+    {
+        get => _fills;
+        init => _fills = CheckFills(value);
+    }
+
+    private static double[] CheckFills(IReadOnlyList<double> value)
+    {
+        ArgumentNullException.ThrowIfNull(value, nameof(Fills));
+        if (value.Count is 0 or > MaxFills)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Fills), value.Count, $"give 1 to {MaxFills} fills");
+        }
+
+        foreach (double f in value)
+        {
+            if (f is not (> 0 and <= 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(Fills), f, "each fill must be in (0, 1]");
+            }
+        }
+
+        return value.Distinct().Count() == value.Count ? [.. value] : throw new ArgumentException("a fill is repeated", nameof(Fills));
     }
 
     /// <summary>

@@ -29,8 +29,11 @@ public sealed record DetectorSettings
     /// <summary>Largest whole-picture enlargement.</summary>
     public required double MaxUpscale { get; init; }
 
-    /// <summary>Largest fraction of the input a whole picture fills (<see cref="DetectorOptions.Fill"/>).</summary>
-    public double Fill { get; init; } = 1.0;
+    /// <summary>Largest fraction of the input a whole picture fills in the first pass (<see cref="DetectorOptions.Fill"/>).</summary>
+    public double Fill => Fills[0];
+
+    /// <summary>Every fill a whole picture is run at, the passes fused when there are several (<see cref="DetectorOptions.Fills"/>).</summary>
+    public IReadOnlyList<double> Fills { get; init; } = [1.0];
 
     /// <summary>Shortest accepted picture side.</summary>
     public required int MinInputSide { get; init; }

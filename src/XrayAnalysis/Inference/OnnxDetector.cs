@@ -385,7 +385,7 @@ internal sealed class OnnxDetector : IDisposable
             OperatingThreshold = p?.OperatingThreshold,
             Contract = model.Contract,
             MaxUpscale = options.MaxUpscale,
-            Fill = options.Fill,
+            Fills = options.Fills,
             MinInputSide = options.MinInputSide ?? p?.MinInputSide ?? 32,
             TestTimeFlip = flip,
             TestTimeFlipSource = flipSrc,
@@ -439,8 +439,10 @@ internal sealed class OnnxDetector : IDisposable
     /// Runs the model on <paramref name="batch"/> images already written into <paramref name="input"/>
     /// (NCHW float32, <see cref="InputFloatsPerImage"/> floats each) and returns each image's detections in model-input
     /// pixels after NMS. Adds the time spent in <c>Session.Run</c> and in decoding + NMS to the given stopwatches' totals.
+    /// <paramref name="forFusion"/>: the images are passes to be fused (<see cref="Merging.FillFusion"/>), so they are
+    /// decoded at <see cref="Merging.FillFusion.PassFloor"/> and per-class thresholds are left to the fusion.
     /// </summary>
-    public List<Detection>[] Run(float[] input, int batch, out TimeSpan inference, out TimeSpan decoding)
+    public List<Detection>[] Run(float[] input, int batch, out TimeSpan inference, out TimeSpan decoding, bool forFusion = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(input);
@@ -451,7 +453,7 @@ internal sealed class OnnxDetector : IDisposable
 
         if (Settings.TestTimeFlip)
         {
-            return RunWithFlip(input, batch, out inference, out decoding);
+            return RunWithFlip(input, batch, out inference, out decoding, forFusion);
         }
 
         var sw = Stopwatch.StartNew();
@@ -465,7 +467,7 @@ internal sealed class OnnxDetector : IDisposable
         for (int b = 0; b < batch; b++)
         {
             candidates.Clear();
-            Decode(output.Slice(b * per, per), candidates);
+            Decode(output.Slice(b * per, per), candidates, forFusion);
             all[b] = Suppress(candidates);
         }
 
@@ -477,7 +479,7 @@ internal sealed class OnnxDetector : IDisposable
     /// <see cref="Run"/> with the test-time flip: each image and its mirror image go through the model (in one
     /// <c>Session.Run</c> where the batch is dynamic) and the outputs are fused (<see cref="FlipFusion"/>).
     /// </summary>
-    private List<Detection>[] RunWithFlip(float[] input, int batch, out TimeSpan inference, out TimeSpan decoding)
+    private List<Detection>[] RunWithFlip(float[] input, int batch, out TimeSpan inference, out TimeSpan decoding, bool forFusion)
     {
         var sw = Stopwatch.StartNew();
         float[] outputs = FlippedOutputs(input, batch);
@@ -491,7 +493,7 @@ internal sealed class OnnxDetector : IDisposable
         {
             candidates.Clear();
             FlipFusion.AverageV8(outputs.AsSpan(b * per, per), outputs.AsSpan((batch + b) * per, per), OutputRows, OutputCols, _mirror!, Model.InputWidth, fused);
-            Decode(fused, candidates);
+            Decode(fused, candidates, forFusion);
             all[b] = Suppress(candidates);
         }
 
@@ -537,12 +539,14 @@ internal sealed class OnnxDetector : IDisposable
         return output;
     }
 
-    private void Decode(ReadOnlySpan<float> output, List<Detection> candidates)
+    private void Decode(ReadOnlySpan<float> output, List<Detection> candidates, bool forFusion)
     {
         OutputDecoder.Decode(Model.Layout, output, OutputRows, OutputCols, Model.InputWidth, Model.InputHeight,
-            Settings.Confidence, Options.Classes, candidates);
-        Clean(candidates, Settings.ClassConfidence);
+            forFusion ? MathF.Min(Settings.Confidence, Merging.FillFusion.PassFloor) : Settings.Confidence, Options.Classes, candidates);
+        Clean(candidates, forFusion ? EmptyThresholds : Settings.ClassConfidence);
     }
+
+    private static readonly IReadOnlyDictionary<int, float> EmptyThresholds = new Dictionary<int, float>();
 
     private List<Detection> Suppress(List<Detection> candidates) =>
         Model.Layout is OutputLayout.EndToEnd or OutputLayout.RtDetr

@@ -49,14 +49,18 @@ internal sealed class TensorBatch<T>(OnnxDetector detector)
         return t;
     }
 
+    /// <summary>Takes back the last <paramref name="count"/> pictures added (their slots are reused).</summary>
+    public void RemoveLast(int count) => _items.RemoveRange(_items.Count - count, count);
+
     /// <summary>Empties the batch without running it (the caller frees the items).</summary>
     public void Clear() => _items.Clear();
 
     /// <summary>
     /// Runs the pictures waiting and empties the batch (also when the run throws). Batch-wide times are in milliseconds:
-    /// <c>DecodeMs</c> covers decoding the output, NMS and mapping boxes back.
+    /// <c>DecodeMs</c> covers decoding the output, NMS and mapping boxes back. <paramref name="forFusion"/>: the pictures
+    /// are passes whose boxes will be fused (<see cref="OnnxDetector.Run"/>).
     /// </summary>
-    public (List<(T Item, List<Detection> Boxes)> Results, double InferenceMs, double DecodeMs) Run()
+    public (List<(T Item, List<Detection> Boxes)> Results, double InferenceMs, double DecodeMs) Run(bool forFusion = false)
     {
         if (_items.Count == 0)
         {
@@ -66,7 +70,7 @@ internal sealed class TensorBatch<T>(OnnxDetector detector)
         try
         {
             BeforeRun?.Invoke(_tensor, _items.Count);
-            List<Detection>[] dets = detector.Run(_tensor, _items.Count, out TimeSpan inf, out TimeSpan dec);
+            List<Detection>[] dets = detector.Run(_tensor, _items.Count, out TimeSpan inf, out TimeSpan dec, forFusion);
             var map = Stopwatch.StartNew();
             var results = new List<(T, List<Detection>)>(_items.Count);
             for (int i = 0; i < _items.Count; i++)

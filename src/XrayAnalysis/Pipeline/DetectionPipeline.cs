@@ -22,7 +22,7 @@ internal sealed class DetectionPipeline
     private readonly ScanLoader _loader;
     private readonly RenderOptions _render;
     private readonly TileOptions _tiles;
-    private readonly TensorBatch<PreparedScan> _batch;
+    private readonly TensorBatch<(PreparedScan Scan, int Pass)> _batch;
     private readonly TiledDetector _tiled;
     private readonly ResultFactory _results;
 
@@ -33,7 +33,7 @@ internal sealed class DetectionPipeline
         _loader = loader ?? new ScanLoader();
         _render = render ?? RenderOptions.Default;
         _tiles = tiles ?? TileOptions.Default;
-        _batch = new TensorBatch<PreparedScan>(detector);
+        _batch = new TensorBatch<(PreparedScan Scan, int Pass)>(detector);
         _tiled = new TiledDetector(detector, _tiles, [new float[detector.MaxBatch * detector.InputFloatsPerImage], new float[detector.MaxBatch * detector.InputFloatsPerImage]]);
         _results = new ResultFactory(detector);
     }
@@ -116,7 +116,7 @@ internal sealed class DetectionPipeline
                     outbox[p.Slot] = RunTiled(p, keepRendered);
                 }
                 #pragma warning disable CA2000 // the failure outcome goes to the outbox, which hands it to the caller or disposes it
-                else if (TryPrepare(p, out ScanOutcome? prepFailure))
+                else if (TryPrepare(p, outbox, keepRendered, out ScanOutcome? prepFailure))
                 #pragma warning restore CA2000
                 {
                     if (_batch.Full)
@@ -146,7 +146,7 @@ internal sealed class DetectionPipeline
         {
             // Reached with work left only when the caller stopped early or something outside one input failed; the
             // prefetcher (disposed after this) frees the loads still in flight when they end.
-            foreach (PreparedScan p in _batch.Items.ToList())
+            foreach (PreparedScan p in _batch.Items.Select(x => x.Scan).Distinct().Where(p => !p.Done).ToList())
             {
                 p.Dispose();
             }
@@ -165,21 +165,54 @@ internal sealed class DetectionPipeline
             $"timed out: reading and rendering took longer than the {InputTimeout.TotalSeconds:0.#} s per-input limit",
             new StageTimings { Decode = elapsed.TotalMilliseconds }, null, slot);
 
-    /// <summary>Letterboxes one scan into the next slot of the batch; any failure becomes that scan's outcome.</summary>
-    private bool TryPrepare(PreparedScan p, out ScanOutcome? failure)
+    /// <summary>
+    /// Letterboxes one scan into the next slots of the batch, one per fill (running the batch when it fills up between
+    /// passes); a failure here becomes that scan's outcome. True when the scan is in (or already has an outcome from a
+    /// batch run in between).
+    /// </summary>
+    private bool TryPrepare(PreparedScan p, SortedDictionary<int, ScanOutcome> outbox, bool keepRendered, out ScanOutcome? failure)
     {
+        IReadOnlyList<double> fills = _detector.Settings.Fills;
+        p.Passes = new List<Detection>?[fills.Count];
         var prep = Stopwatch.StartNew();
+        double prepMs = 0;
+        int inBatch = 0;
         try
         {
-            p.Transform = _batch.Add(p.Rendered, p, _detector.Settings.MaxUpscale, _detector.Settings.Fill);
-            p.Timings = p.Timings with { Preprocess = prep.Elapsed.TotalMilliseconds };
+            for (int k = 0; k < fills.Count; k++)
+            {
+                if (_batch.Full)
+                {
+                    prepMs += prep.Elapsed.TotalMilliseconds;
+                    RunBatch(outbox, keepRendered);
+                    inBatch = 0;
+                    if (p.Done)
+                    {
+                        failure = null;
+                        return true;
+                    }
+
+                    prep.Restart();
+                }
+
+                LetterboxTransform t = _batch.Add(p.Rendered, (p, k), _detector.Settings.MaxUpscale, fills[k]);
+                inBatch++;
+                if (k == 0)
+                {
+                    p.Transform = t;
+                }
+            }
+
+            p.Timings = p.Timings with { Preprocess = prepMs + prep.Elapsed.TotalMilliseconds };
             failure = null;
             return true;
         }
         catch (Exception ex) when (IsPerInput(ex))
         {
-            p.Timings = p.Timings with { Preprocess = prep.Elapsed.TotalMilliseconds };
+            _batch.RemoveLast(inBatch);
+            p.Timings = p.Timings with { Preprocess = prepMs + prep.Elapsed.TotalMilliseconds };
             failure = _results.Failure(p.Input, ScanStatus.Failed, $"preprocessing failed: {Reasons.Of(ex)}", p.Timings, p.Scan, p.Slot);
+            p.Done = true;
             p.Dispose();
             return false;
         }
@@ -205,37 +238,60 @@ internal sealed class DetectionPipeline
             return;
         }
 
-        List<PreparedScan> members = _batch.Items.ToList();
-        List<(PreparedScan Item, List<Detection> Boxes)> results;
+        IReadOnlyList<double> fills = _detector.Settings.Fills;
+        List<PreparedScan> members = _batch.Items.Select(x => x.Scan).Distinct().ToList();
+        List<((PreparedScan Scan, int Pass) Item, List<Detection> Boxes)> results;
         double infMs, decMs;
         try
         {
-            (results, infMs, decMs) = _batch.Run();
+            (results, infMs, decMs) = _batch.Run(forFusion: fills.Count > 1);
         }
         catch (Exception ex) when (IsPerInput(ex))
         {
             foreach (PreparedScan p in members)
             {
                 outbox[p.Slot] = _results.Failure(p.Input, ScanStatus.Failed, $"inference failed: {Reasons.Of(ex)}", p.Timings, p.Scan, p.Slot);
+                p.Done = true;
                 p.Dispose();
             }
 
             return;
         }
 
-        // Batch-wide stage times are shared equally between the scans of the batch.
-        foreach ((PreparedScan p, List<Detection> boxes) in results)
+        // Batch-wide stage times are shared equally between the pictures of the batch (a scan's passes add up).
+        foreach (((PreparedScan p, int pass), List<Detection> boxes) in results)
         {
+            p.Timings = p.Timings with
+            {
+                Inference = (p.Timings.Inference ?? 0) + (infMs / results.Count),
+                Postprocess = (p.Timings.Postprocess ?? 0) + (decMs / results.Count),
+            };
+            p.Passes[pass] = boxes;
+            if (++p.PassesDone < fills.Count)
+            {
+                continue;
+            }
+
             try
             {
-                p.Timings = p.Timings with { Inference = infMs / results.Count, Postprocess = decMs / results.Count };
-                outbox[p.Slot] = _results.Success(p, boxes, null, keepRendered);
+                List<Detection> final = boxes;
+                if (fills.Count > 1)
+                {
+                    var fuse = Stopwatch.StartNew();
+                    DetectorSettings st = _detector.Settings;
+                    final = FillFusion.Fuse(p.Passes.Select(x => (IReadOnlyList<Detection>)x!).ToList(), _detector.Options.AgnosticNms, st.Confidence, st.ClassConfidence, _detector.Options.MaxDetections);
+                    p.Timings = p.Timings with { Postprocess = p.Timings.Postprocess + fuse.Elapsed.TotalMilliseconds };
+                }
+
+                outbox[p.Slot] = _results.Success(p, final, null, keepRendered);
             }
             catch (Exception ex) when (IsPerInput(ex))
             {
                 outbox[p.Slot] = _results.Failure(p.Input, ScanStatus.Failed, $"postprocessing failed: {Reasons.Of(ex)}", p.Timings, p.Scan, p.Slot);
                 p.Dispose();
             }
+
+            p.Done = true;
         }
     }
 

@@ -31,8 +31,17 @@ internal sealed class PreparedScan(int slot, ScanInput input, Scan scan, Mat ren
     /// <summary>Why there was no shield check (off, or not a transmission image); null when it ran.</summary>
     public string? ShieldNote { get; init; }
 
-    /// <summary>The letterbox used for a whole-scan run.</summary>
+    /// <summary>The letterbox used for a whole-scan run (its first pass when there are several fills).</summary>
     public LetterboxTransform Transform { get; set; }
+
+    /// <summary>Each pass's boxes in source pixels, one per fill (<see cref="Inference.DetectorSettings.Fills"/>); null until set.</summary>
+    public List<Detection>?[] Passes { get; set; } = [];
+
+    /// <summary>Passes whose boxes are in.</summary>
+    public int PassesDone { get; set; }
+
+    /// <summary>True once the scan has its outcome (it is then owned by that outcome or freed).</summary>
+    public bool Done { get; set; }
 
     /// <inheritdoc/>
     public void Dispose()

@@ -59,7 +59,7 @@ internal sealed class ResultFactory(OnnxDetector detector)
         InputContract c = st.Contract;
         var pre = new PreprocessingRecord(Names.Of(c.ChannelOrder), c.Scale, c.Mean, c.Std, Names.Of(c.Resize), c.PadValue, Names.Of(c.Interpolation),
             [c.Width, c.Height], c.Family, st.MaxUpscale, c.Sources.ToDictionary(kv => kv.Key, kv => Names.Of(kv.Value), StringComparer.Ordinal),
-            transform is { } t && tiling is null ? Math.Round(t.ScaleX, 6) : null, scan?.ExifOrientation, st.Fill);
+            transform is { } t && tiling is null ? Math.Round(t.ScaleX, 6) : null, scan?.ExifOrientation, st.Fill, st.Fills.Count > 1 ? st.Fills : null);
         return new ScanResult
         {
             Name = input.Name,

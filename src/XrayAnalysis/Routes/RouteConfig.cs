@@ -185,12 +185,46 @@ public sealed class RouteConfig
                 Iou = (float?)Number(o, "iou", at, 0, 1),
                 AlarmThreshold = (float?)Number(o, "alarm_threshold", at, 0, 1),
                 Tiles = Tiles(o, at),
-                Fill = Number(o, "fill", at, 0.05, 1),
+                Fills = Fills(o, at),
                 Render = Window(o, at),
                 View = view,
                 Overlay = Overlay(o, at),
                 Shield = Shield(o, at),
             };
+        }
+
+        /// <summary>"fill": one number, or an array of up to <see cref="Inference.DetectorOptions.MaxFills"/> different ones, each 0.05–1.</summary>
+        private double[]? Fills(JsonElement route, string at)
+        {
+            JsonElement? v = Get(route, "fill", at);
+            string key = Join(at, "fill");
+            if (v is null)
+            {
+                return null;
+            }
+
+            if (v.Value.ValueKind == JsonValueKind.Number)
+            {
+                return [Number(route, "fill", at, 0.05, 1)!.Value];
+            }
+
+            int max = Inference.DetectorOptions.MaxFills;
+            if (v.Value.ValueKind != JsonValueKind.Array || v.Value.GetArrayLength() is 0 || v.Value.GetArrayLength() > max
+                || v.Value.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number))
+            {
+                throw Error(key, $"expected a number or an array of 1 to {max} numbers, found {Kind(v.Value)}");
+            }
+
+            double[] f = v.Value.EnumerateArray().Select(x => x.GetDouble()).ToArray();
+            foreach (double x in f)
+            {
+                if (x is not (>= 0.05 and <= 1))
+                {
+                    throw Error(key, string.Create(CultureInfo.InvariantCulture, $"{x} is outside 0.05–1"));
+                }
+            }
+
+            return f.Distinct().Count() == f.Length ? f : throw Error(key, "a fill is repeated");
         }
 
         private TileOptions Tiles(JsonElement route, string at)

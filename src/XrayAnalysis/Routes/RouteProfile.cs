@@ -37,9 +37,30 @@ public sealed record RouteProfile
     /// Largest fraction of the model input a scan screened whole may fill (null: the caller's, by default 1). Below 1 for
     /// a scanner whose field is smaller than the model's training scans': the mail route's 38 × 29 cm field in 640 × 480
     /// pixels would otherwise show the model objects two to three times the size it learned on the other routes
-    /// (docs/ROUTES.md, "Field of view").
+    /// (docs/ROUTES.md, "Field of view"). With several <see cref="Fills"/>, the first.
     /// </summary>
-    public double? Fill { get; init; }
+    public double? Fill
+    {
+        get => Fills?[0];
+        init => Fills = value is { } f ? [f] : null;
+    }
+
+    /// <summary>
+    /// Every fill a scan screened whole is run at, the passes' boxes fused (null: the caller's;
+    /// <see cref="Inference.DetectorOptions.Fills"/>). The mail route runs <c>[0.625, 1]</c> (docs/ROUTES.md, "Field of view").
+    /// </summary>
+    public IReadOnlyList<double>? Fills { get; init; }
+
+    /// <summary>
+    /// The fills in force over a caller's: a caller's list of several wins; else each of this route's fills, capped by the
+    /// caller's one fill (the smaller applies); the caller's when the route gives none.
+    /// </summary>
+    /// <param name="caller">The caller's <see cref="Inference.DetectorOptions.Fills"/>.</param>
+    public IReadOnlyList<double> FillsOver(IReadOnlyList<double> caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return caller.Count > 1 || Fills is null ? caller : Fills.Select(f => Math.Min(f, caller[0])).Distinct().ToArray();
+    }
 
     /// <summary>Rendering of 16-bit scans for the model.</summary>
     public RenderOptions Render { get; init; } = RenderOptions.Default;
@@ -55,8 +76,8 @@ public sealed record RouteProfile
 
     /// <summary>
     /// <paramref name="options"/> with this route's tiling, rendering, shield, alarm threshold and name, and its
-    /// confidence and IoU where the options leave them unset (options given explicitly win). The route's <see cref="Fill"/>
-    /// caps the options' <see cref="Inference.DetectorOptions.Fill"/>: the smaller applies. The alarm threshold in
+    /// confidence and IoU where the options leave them unset (options given explicitly win). The route's <see cref="Fills"/>
+    /// apply as <see cref="FillsOver"/> says: each capped by the options' one <see cref="Inference.DetectorOptions.Fill"/>. The alarm threshold in
     /// force is also the detector's <see cref="Inference.DetectorOptions.ConfidenceCeiling"/>: a route that alarms below
     /// the model's operating threshold keeps every box that alarms.
     /// </summary>
@@ -71,7 +92,7 @@ public sealed record RouteProfile
                 Confidence = options.Detector.Confidence ?? Confidence,
                 Iou = options.Detector.Iou ?? Iou,
                 ConfidenceCeiling = options.Detector.ConfidenceCeiling ?? options.OperatingThreshold ?? AlarmThreshold,
-                Fill = Math.Min(options.Detector.Fill, Fill ?? 1.0),
+                Fills = FillsOver(options.Detector.Fills),
             },
             Tiles = Tiles,
             Render = Render,

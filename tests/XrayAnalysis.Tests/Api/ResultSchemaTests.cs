@@ -47,6 +47,17 @@ public sealed class ResultSchemaTests : TempDirTest
             }
         }
 
+        // Whole scans run at two fills, the passes fused: the result records both.
+        using (XrayDetector fused = XrayDetector.Open(TestData.BundledModel, new XrayDetectorOptions { Detector = new() { Fills = [0.625, 1] } }))
+        using (Mat grey = TestData.Grey16(640, 480))
+        {
+            grey.GetArray(out ushort[] pixels);
+            using ScanImage scan = ScanImage.FromGrey16(pixels, 640, 480, "two-fills");
+            ScanResult r = fused.Detect(scan);
+            Assert.That(r.Parameters!.Preprocessing!.Fills, Is.EqualTo(new[] { 0.625, 1.0 }));
+            samples.Add(ResultJson.Serialize(r));
+        }
+
         using (XrayDetector tiled = XrayDetector.Open(TestData.BundledModel, new XrayDetectorOptions { Tiles = TileOptions.Default with { Mode = TileMode.Always } }))
         using (ScanImage pair = ScanImage.FromDualEnergyFiles(
                    Path.Combine(TestData.SampleImages, "express", "raw", "express_00000_high.png"),

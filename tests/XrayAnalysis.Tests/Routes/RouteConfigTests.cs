@@ -49,7 +49,12 @@ public sealed class RouteConfigTests : TempDirTest
     [TestCase("\"mail\": {\"overlay\": {\"suggestions\": 1}}", "routes.mail.overlay.suggestions: expected true or false")]
     [TestCase("\"mail\": {\"fill\": 0}", "routes.mail.fill: 0 is outside 0.05–1")]
     [TestCase("\"mail\": {\"fill\": 1.5}", "routes.mail.fill: 1.5 is outside 0.05–1")]
-    [TestCase("\"mail\": {\"fill\": \"small\"}", "routes.mail.fill: expected a number, found string")]
+    [TestCase("\"mail\": {\"fill\": \"small\"}", "routes.mail.fill: expected a number or an array of 1 to 4 numbers, found string")]
+    [TestCase("\"mail\": {\"fill\": []}", "routes.mail.fill: expected a number or an array of 1 to 4 numbers, found array")]
+    [TestCase("\"mail\": {\"fill\": [0.2, 0.4, 0.6, 0.8, 1]}", "routes.mail.fill: expected a number or an array of 1 to 4 numbers")]
+    [TestCase("\"mail\": {\"fill\": [0.625, \"1\"]}", "routes.mail.fill: expected a number or an array of 1 to 4 numbers")]
+    [TestCase("\"mail\": {\"fill\": [0.625, 1.5]}", "routes.mail.fill: 1.5 is outside 0.05–1")]
+    [TestCase("\"mail\": {\"fill\": [0.625, 0.625]}", "routes.mail.fill: a fill is repeated")]
     [TestCase("\"ma il\": {}", "a route name is 1–40 letters")]
     [TestCase("\"mail\": [1]", "routes.mail: expected an object, found array")]
     [TestCase("", "routes: no routes defined")]
@@ -206,6 +211,29 @@ public sealed class RouteConfigTests : TempDirTest
         Assert.That(() => new DetectorOptions { Fill = 0 }, Throws.InstanceOf<ArgumentOutOfRangeException>());
         Assert.That(() => new DetectorOptions { Fill = 1.01 }, Throws.InstanceOf<ArgumentOutOfRangeException>());
         Assert.That(() => new DetectorOptions { Fill = double.NaN }, Throws.InstanceOf<ArgumentOutOfRangeException>());
+    }
+
+    [Test]
+    public void A_routes_list_of_fills_runs_each_capped_by_the_callers_one_fill_and_a_callers_list_wins()
+    {
+        RouteProfile p = RouteConfig.Load(WriteRoutes("\"small-field\": {\"description\": \"test\", \"fill\": [0.625, 1]}")).Get("small-field");
+        Assert.That(p.Fills, Is.EqualTo(new[] { 0.625, 1.0 }));
+        Assert.That(p.Fill, Is.EqualTo(0.625), "the first fill is the route's fill");
+        Assert.That(p.Apply(new XrayDetectorOptions()).Detector.Fills, Is.EqualTo(new[] { 0.625, 1.0 }));
+        Assert.That(p.Apply(new XrayDetectorOptions { Detector = new() { Fill = 0.8 } }).Detector.Fills, Is.EqualTo(new[] { 0.625, 0.8 }));
+        Assert.That(p.Apply(new XrayDetectorOptions { Detector = new() { Fill = 0.5 } }).Detector.Fills, Is.EqualTo(new[] { 0.5 }), "capped to the same value: one pass");
+        Assert.That(p.Apply(new XrayDetectorOptions { Detector = new() { Fills = [0.4, 0.9] } }).Detector.Fills, Is.EqualTo(new[] { 0.4, 0.9 }));
+
+        var o = new DetectorOptions { Fills = [0.5, 1] };
+        Assert.That(o.Fill, Is.EqualTo(0.5));
+        Assert.That(new DetectorOptions { Fill = 0.7 }.Fills, Is.EqualTo(new[] { 0.7 }));
+        Assert.That(new DetectorOptions().Fills, Is.EqualTo(new[] { 1.0 }));
+        Assert.That(() => new DetectorOptions { Fills = [] }, Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => new DetectorOptions { Fills = [0.2, 0.4, 0.6, 0.8, 1] }, Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => new DetectorOptions { Fills = [0.5, 0] }, Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => new DetectorOptions { Fills = [0.5, double.NaN] }, Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => new DetectorOptions { Fills = [0.5, 0.5] }, Throws.ArgumentException);
+        Assert.That(() => new DetectorOptions { Fills = null! }, Throws.ArgumentNullException);
     }
 
     [Test]
