@@ -7,6 +7,7 @@
 # the route's model.
 # Every model is run with the same NMS IoU (IOU, default 0.45: the bundled model's), so that a model without a profile
 # (a fine-tune's export) is not compared at the default 0.7 against the bundled model's 0.45.
+# KINDS picks the routes (default "baggage:1 express:1 mail:0.6": route:mm-per-pixel).
 #   bash models/training/tip-eval.sh [MODEL] [OUT]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,7 +18,7 @@ dotnet build src/XrayAnalysis.Cli -c Release -v quiet -nologo >/dev/null
 xray() { dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll "$@"; }
 # The route's alarm threshold, read from config/routes.json (JSON with whole-line // comments).
 route_threshold() { python3 -c "import json,re,sys; print(json.loads(re.sub(r'(?m)^\s*//.*$', '', open('config/routes.json').read()))['routes'][sys.argv[1]]['alarm_threshold'])" "$1"; }
-for spec in baggage:1 express:1 mail:0.6; do
+for spec in ${KINDS:-baggage:1 express:1 mail:0.6}; do
   IFS=: read -r kind pitch <<<"$spec"
   threshold=$(route_threshold "$kind")
   rm -rf "$out/bg-$kind" "$out/tip-$kind"
