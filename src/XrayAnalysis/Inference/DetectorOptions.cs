@@ -100,8 +100,8 @@ public sealed record DetectorOptions
     /// Every fill a whole picture is run at (default: the one <see cref="Fill"/>, 1). With two or more, each whole
     /// picture goes through the model once per fill and the passes' boxes are fused (weighted boxes fusion: a box
     /// scores the mean over the passes of each pass's best matching box, 0 for a pass that does not see it; docs/ROUTES.md,
-    /// "Field of view"). The mail route runs <c>[0.625, 1]</c>: a small object is found whole at 1, a large one at
-    /// 0.625, and a box both passes agree on outscores clutter that only one of them takes for a threat. The first fill
+    /// "Field of view"). The mail route runs <c>[0.5, 1]</c>: a thin layer or packet is found best at 1, a large brick at
+    /// 0.5, and a box both passes agree on outscores clutter that only one of them takes for a threat. The first fill
     /// is <see cref="Fill"/>, the one whose scale a result records. Setting <see cref="Fill"/> sets a list of one.
     /// Each in (0, 1], no repeats, at most <see cref="MaxFills"/>. Tiles are not affected.
     /// </summary>

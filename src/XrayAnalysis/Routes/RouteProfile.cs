@@ -47,7 +47,7 @@ public sealed record RouteProfile
 
     /// <summary>
     /// Every fill a scan screened whole is run at, the passes' boxes fused (null: the caller's;
-    /// <see cref="Inference.DetectorOptions.Fills"/>). The mail route runs <c>[0.625, 1]</c> (docs/ROUTES.md, "Field of view").
+    /// <see cref="Inference.DetectorOptions.Fills"/>). The mail route runs <c>[0.5, 1]</c> (docs/ROUTES.md, "Field of view").
     /// </summary>
     public IReadOnlyList<double>? Fills { get; init; }
 
