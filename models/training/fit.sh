@@ -2,8 +2,8 @@
 # The training step of train.sh alone, on sets already packed (train.sh's pack step, or a copy of its packed folder):
 # needs only Python with PyTorch, NumPy and OpenCV, so it runs on a GPU machine without .NET.
 #   bash models/training/fit.sh PACKED_DIR OUT_DIR [more train.py arguments, given to every stage]
-# Writes OUT_DIR/stage1.npz ... stage5.npz (stage 5: the bundled weights) with a log beside each. START_STAGE=N
-# (1-5) starts at stage N from OUT_DIR/stage(N-1).npz already there (START_STAGE=4 with version 3's weights copied to
+# Writes OUT_DIR/stage1.npz ... stage6.npz (stage 6: the bundled weights) with a log beside each. START_STAGE=N
+# (1-6) starts at stage N from OUT_DIR/stage(N-1).npz already there (START_STAGE=4 with version 3's weights copied to
 # OUT_DIR/stage3.npz is how version 4 was made).
 #
 # The 2D detector of version 3 was the "m" network (train.py ARCHS) trained from scratch in three stages, each
@@ -18,10 +18,14 @@
 # so that stage is kept unless beaten:
 #   stage 4: 75 epochs from stage 3, lr 0.001, validated every 5 (457 s on one H200);
 #   stage 5: 36 epochs from stage 4, lr 0.0005, validated every 5 (228 s).
+# Version 5 adds a sixth stage on new scenes only (sets.sh: TRAIN6 and VAL6, under PACKED_DIR's sibling packed6, or
+# PACKED6), with the weight average starting from stage 5 and validated first:
+#   stage 6: 45 epochs from stage 5, lr 0.0006, validated every 5, stopped at 480 s whatever the schedule.
 # PY picks the interpreter (default /usr/bin/python3); DEVICE cpu, cuda or auto.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 packed=$1; out=$2; shift 2
+packed6=${PACKED6:-$(dirname "$packed")/packed6}
 PY=${PY:-/usr/bin/python3}
 mkdir -p "$out"
 source models/training/sets.sh
@@ -32,7 +36,7 @@ fit() {
     --device "${DEVICE:-auto}" --threads "$(nproc)" --no-export "$@"
 }
 start=${START_STAGE:-1}
-[ "$start" -ge 1 ] && [ "$start" -le 5 ] || { echo "START_STAGE must be 1-5" >&2; exit 2; }
+[ "$start" -ge 1 ] && [ "$start" -le 6 ] || { echo "START_STAGE must be 1-6" >&2; exit 2; }
 if [ "$start" -gt 1 ] && [ ! -f "$out/stage$((start - 1)).npz" ]; then
   echo "START_STAGE=$start needs $out/stage$((start - 1)).npz" >&2; exit 2
 fi
@@ -41,5 +45,7 @@ fi
 [ "$start" -le 3 ] && fit --epochs 20 --lr 0.0006 --val-every 5 --init "$out/stage2.npz" --out "$out/stage3.npz" --log "$out/stage3.json" "$@"
 [ "$start" -le 4 ] && TRAIN=$TRAIN4 fit --epochs 75 --lr 0.001 --val-every 5 --init "$out/stage3.npz" --ema-from-init \
   --out "$out/stage4.npz" --log "$out/stage4.json" "$@"
-TRAIN=$TRAIN4 fit --epochs 36 --lr 0.0005 --val-every 5 --init "$out/stage4.npz" --ema-from-init \
+[ "$start" -le 5 ] && TRAIN=$TRAIN4 fit --epochs 36 --lr 0.0005 --val-every 5 --init "$out/stage4.npz" --ema-from-init \
   --out "$out/stage5.npz" --log "$out/stage5.json" "$@"
+TRAIN=$TRAIN6 VAL=$VAL6 fit --epochs 45 --lr 0.0006 --val-every 5 --init "$out/stage5.npz" --ema-from-init --deadline 480 \
+  --out "$out/stage6.npz" --log "$out/stage6.json" "$@"

@@ -9,3 +9,14 @@ done
 TRAIN4="$TRAIN"
 for s in clutter-mail clutter-express clutter-baggage more-cargo; do TRAIN4="$TRAIN4 $packed/$s"; done
 VAL="$packed/val-mail $packed/val-express $packed/val-baggage $packed/val-cargo $packed/val-ct"
+# Stage 6 (version 5; fit.sh) trains on new scenes only, packed apart (train.sh: packed6; set `packed6` first): the
+# same looks with new seeds, more baggage, mail and mail TIP also packed at the mail route's fill 0.5 (pack.py --fill),
+# and validates on the 2D validation sets, mail at both fills.
+packed6=${packed6:-$(dirname "$packed")/packed6}
+TRAIN6=""
+for s in s6-mail s6-mail-f50 s6-clutter-mail s6-express s6-clutter-express s6-baggage s6-clutter-baggage \
+         s6-tip-mail s6-tip-mail-f50 s6-tip-express s6-tip-baggage s6-cargo \
+         s6-baggage2 s6-mail2 s6-mail2-f50 s6-express2 s6-clutter-baggage2 s6-tip-baggage2; do
+  TRAIN6="$TRAIN6 $packed6/$s"
+done
+VAL6="$packed6/val-mail $packed6/val-mail-f50 $packed6/val-express $packed6/val-baggage $packed6/val-cargo"

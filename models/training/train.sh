@@ -18,8 +18,11 @@ data=models/training/data
 packed=$data/packed3
 dotnet build src/XrayAnalysis.Cli -c Release -v quiet -nologo >/dev/null
 xray="dotnet src/XrayAnalysis.Cli/bin/Release/net10.0/xray.dll"
-# Training seeds 1100-1106, 1110-1115 and 1120-1122, validation 2100-2104; held-out test sets in the model card use
+# Training seeds 1100-1106, 1110-1115, 1120-1122, 1130-1133 and 1140-1154, validation 2100-2104; held-out test sets in the model card use
 # 3100+ and 4100+.
+# With TRAIN_WEIGHTS (weights trained elsewhere) nothing is synthesised or packed: only the export and the thresholds
+# below run.
+if [ -z "${TRAIN_WEIGHTS:-}" ] || [ "${PACK_ONLY:-0}" = 1 ]; then
 # A folder is reused when it already holds a finished set (xray synth is deterministic: same arguments, same bytes).
 synth() { local out=$1; shift; [ -f "$out/annotations.coco.json" ] || $xray synth "$@" --out "$out"; }
 synth $data/train-mail     --kind mail    --count 800  --seed 1100 --varied --no-raw
@@ -47,6 +50,25 @@ synth $data/clutter-mail    --kind mail    --count 1000 --seed 1130 --varied --n
 synth $data/clutter-baggage --kind baggage --count 800  --seed 1131 --varied --no-raw --clutter 2
 synth $data/clutter-express --kind express --count 600  --seed 1132 --varied --no-raw --clutter 1.6
 synth $data/more-cargo      --kind cargo   --count 30   --seed 1133 --varied --no-raw --threat-rate 1
+# Stage 6 (version 5): new scenes only, new seeds: more baggage, heavier clutter, TIP composites, more trucks.
+synth $data/s6-mail            --kind mail    --count 1500 --seed 1140 --varied --no-raw
+synth $data/s6-clutter-mail    --kind mail    --count 600  --seed 1141 --varied --no-raw --clutter 1.6
+synth $data/s6-express         --kind express --count 1200 --seed 1142 --varied --no-raw
+synth $data/s6-clutter-express --kind express --count 400  --seed 1143 --varied --no-raw --clutter 1.6
+synth $data/s6-baggage         --kind baggage --count 2000 --seed 1144 --varied --no-raw
+synth $data/s6-clutter-baggage --kind baggage --count 800  --seed 1145 --varied --no-raw --clutter 2
+for spec in baggage:200:1146:1 express:150:1147:1 mail:150:1148:0.6; do
+  IFS=: read -r kind count seed pitch <<<"$spec"
+  synth $data/s6-tipbg-$kind --kind "$kind" --count "$count" --seed "$seed" --threat-rate 0
+  synth $data/s6-tip-$kind --backgrounds $data/s6-tipbg-$kind/raw --per-background 2 --threats 1-2 --seed "$seed" --mm-per-pixel "$pitch"
+done
+synth $data/s6-cargo           --kind cargo   --count 20   --seed 1149 --varied --no-raw --threat-rate 1
+synth $data/s6-baggage2        --kind baggage --count 2000 --seed 1150 --varied --no-raw
+synth $data/s6-mail2           --kind mail    --count 1200 --seed 1152 --varied --no-raw
+synth $data/s6-express2        --kind express --count 1000 --seed 1151 --varied --no-raw
+synth $data/s6-clutter-baggage2 --kind baggage --count 800 --seed 1153 --varied --no-raw --clutter 1.6
+synth $data/s6-tipbg-baggage2  --kind baggage --count 200  --seed 1154 --threat-rate 0
+synth $data/s6-tip-baggage2 --backgrounds $data/s6-tipbg-baggage2/raw --per-background 2 --threats 1-2 --seed 1154 --mm-per-pixel 1
 synth $data/val-baggage    --kind baggage --count 100  --seed 2100 --varied --no-raw
 synth $data/val-mail       --kind mail    --count 100  --seed 2101 --varied --no-raw
 synth $data/val-ct         --kind ct      --count 3    --seed 2102 --no-slices --slice-step 8
@@ -58,8 +80,25 @@ for s in train-mail train-express train-baggage fresh-mail fresh-express fresh-b
 pack train-ct --clean-share 0.15
 pack train-ct2 --clean-share 0.05
 for s in train-cargo train-cargo2 more-cargo val-cargo; do pack $s --tiles; done
-du -sh "$packed"
-[ "${PACK_ONLY:-0}" = 1 ] && { echo "packed into $packed: run models/training/fit.sh there (see its header)"; exit 0; }
+# Stage 6's sets go to packed6 (sets.sh): mail and mail TIP twice, whole and at the mail route's fill 0.5. WebP at
+# quality 75 (a quarter fewer bytes than 85) so that the sets and the weights fit one 64 MiB transfer; validation
+# stays at 85, as in packed3.
+packed6=$data/packed6
+pack6() { local set=$1 name=$2; shift 2; [ -f "$packed6/$name/labels.json" ] || $PY models/training/pack.py --set "$data/$set" --out "$packed6/$name" --format webp "$@"; }
+for s in s6-mail s6-clutter-mail s6-express s6-clutter-express s6-baggage s6-clutter-baggage s6-tip-mail s6-tip-express s6-tip-baggage \
+         s6-baggage2 s6-mail2 s6-express2 s6-clutter-baggage2 s6-tip-baggage2; do
+  pack6 $s $s --quality 75
+done
+pack6 s6-mail s6-mail-f50 --quality 75 --fill 0.5
+pack6 s6-mail2 s6-mail2-f50 --quality 75 --fill 0.5
+pack6 s6-tip-mail s6-tip-mail-f50 --quality 75 --fill 0.5
+pack6 s6-cargo s6-cargo --quality 75 --tiles
+for s in val-mail val-express val-baggage; do pack6 $s $s --quality 85; done
+pack6 val-mail val-mail-f50 --quality 85 --fill 0.5
+pack6 val-cargo val-cargo --quality 85 --tiles
+du -sh "$packed" "$packed6"
+fi
+[ "${PACK_ONLY:-0}" = 1 ] && { echo "packed into $packed and $packed6: run models/training/fit.sh there (see its header)"; exit 0; }
 stage=$data/stage/v3
 if [ -n "${TRAIN_WEIGHTS:-}" ]; then
   weights=$TRAIN_WEIGHTS
@@ -67,11 +106,11 @@ else
   DEVICE=${TRAIN_DEVICE:-auto}
   if [ "$DEVICE" = auto ]; then DEVICE=$($PY -c "import torch; print('cuda' if torch.cuda.is_available() else 'cpu')"); fi
   if [ "$DEVICE" = cpu ] && [ "${ALLOW_CPU:-0}" != 1 ]; then
-    echo "no CUDA GPU: fit.sh's 198 epochs would take about a day on 2 CPU cores; run fit.sh on a GPU machine (PACK_ONLY=1, see train.sh's header) or set ALLOW_CPU=1" >&2
+    echo "no CUDA GPU: fit.sh's 243 epochs would take about a day on 2 CPU cores; run fit.sh on a GPU machine (PACK_ONLY=1, see train.sh's header) or set ALLOW_CPU=1" >&2
     exit 2
   fi
   DEVICE=$DEVICE PY=$PY bash models/training/fit.sh "$packed" $stage
-  weights=$stage/stage5.npz
+  weights=$stage/stage6.npz
 fi
 # Export with the bundled model's description, move the parity fixture into place and re-pin the hash.
 $PY models/training/train.py --export-from $weights --out models/xray-concealment-s.onnx \
