@@ -2,8 +2,8 @@
 # The training step of train.sh alone, on sets already packed (train.sh's pack step, or a copy of its packed folder):
 # needs only Python with PyTorch, NumPy and OpenCV, so it runs on a GPU machine without .NET.
 #   bash models/training/fit.sh PACKED_DIR OUT_DIR [more train.py arguments, given to every stage]
-# Writes OUT_DIR/stage1.npz ... stage6.npz (stage 6: the bundled weights) with a log beside each. START_STAGE=N
-# (1-6) starts at stage N from OUT_DIR/stage(N-1).npz already there (START_STAGE=4 with version 3's weights copied to
+# Writes OUT_DIR/stage1.npz ... stage7.npz (stage 7: the bundled weights) with a log beside each. START_STAGE=N
+# (1-7) starts at stage N from OUT_DIR/stage(N-1).npz already there (START_STAGE=4 with version 3's weights copied to
 # OUT_DIR/stage3.npz is how version 4 was made).
 #
 # The 2D detector of version 3 was the "m" network (train.py ARCHS) trained from scratch in three stages, each
@@ -21,11 +21,15 @@
 # Version 5 adds a sixth stage on new scenes only (sets.sh: TRAIN6 and VAL6, under PACKED_DIR's sibling packed6, or
 # PACKED6), with the weight average starting from stage 5 and validated first:
 #   stage 6: 45 epochs from stage 5, lr 0.0006, validated every 5, stopped at 480 s whatever the schedule.
+# Version 6 adds a seventh on new scenes in the pipeline's own look with part of stage 6's replayed (TRAIN7, under
+# packed7 or PACKED7, and packed6):
+#   stage 7: 35 epochs from stage 6, lr 0.0004, validated every 5, stopped at 300 s whatever the schedule.
 # PY picks the interpreter (default /usr/bin/python3); DEVICE cpu, cuda or auto.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 packed=$1; out=$2; shift 2
 packed6=${PACKED6:-$(dirname "$packed")/packed6}
+packed7=${PACKED7:-$(dirname "$packed")/packed7}
 PY=${PY:-/usr/bin/python3}
 mkdir -p "$out"
 source models/training/sets.sh
@@ -36,7 +40,7 @@ fit() {
     --device "${DEVICE:-auto}" --threads "$(nproc)" --no-export "$@"
 }
 start=${START_STAGE:-1}
-[ "$start" -ge 1 ] && [ "$start" -le 6 ] || { echo "START_STAGE must be 1-6" >&2; exit 2; }
+[ "$start" -ge 1 ] && [ "$start" -le 7 ] || { echo "START_STAGE must be 1-7" >&2; exit 2; }
 if [ "$start" -gt 1 ] && [ ! -f "$out/stage$((start - 1)).npz" ]; then
   echo "START_STAGE=$start needs $out/stage$((start - 1)).npz" >&2; exit 2
 fi
@@ -47,5 +51,7 @@ fi
   --out "$out/stage4.npz" --log "$out/stage4.json" "$@"
 [ "$start" -le 5 ] && TRAIN=$TRAIN4 fit --epochs 36 --lr 0.0005 --val-every 5 --init "$out/stage4.npz" --ema-from-init \
   --out "$out/stage5.npz" --log "$out/stage5.json" "$@"
-TRAIN=$TRAIN6 VAL=$VAL6 fit --epochs 45 --lr 0.0006 --val-every 5 --init "$out/stage5.npz" --ema-from-init --deadline 480 \
-  --out "$out/stage6.npz" --log "$out/stage6.json" "$@"
+[ "$start" -le 6 ] && TRAIN=$TRAIN6 VAL=$VAL6 fit --epochs 45 --lr 0.0006 --val-every 5 --init "$out/stage5.npz" --ema-from-init \
+  --deadline 480 --out "$out/stage6.npz" --log "$out/stage6.json" "$@"
+TRAIN=$TRAIN7 VAL=$VAL7 fit --epochs 35 --lr 0.0004 --val-every 5 --init "$out/stage6.npz" --ema-from-init --deadline 300 \
+  --out "$out/stage7.npz" --log "$out/stage7.json" "$@"
