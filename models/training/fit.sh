@@ -2,7 +2,7 @@
 # The training step of train.sh alone, on sets already packed (train.sh's pack step, or a copy of its packed folder):
 # needs only Python with PyTorch, NumPy and OpenCV, so it runs on a GPU machine without .NET.
 #   bash models/training/fit.sh PACKED_DIR OUT_DIR [more train.py arguments, given to every stage]
-# Writes OUT_DIR/stage1.npz ... stage7.npz (stage 7: the bundled weights) with a log beside each. START_STAGE=N
+# Writes OUT_DIR/stage1.npz ... stage6.npz (stage 6: the bundled weights, version 5) with a log beside each. START_STAGE=N
 # (1-7) starts at stage N from OUT_DIR/stage(N-1).npz already there (START_STAGE=4 with version 3's weights copied to
 # OUT_DIR/stage3.npz is how version 4 was made).
 #
@@ -21,8 +21,8 @@
 # Version 5 adds a sixth stage on new scenes only (sets.sh: TRAIN6 and VAL6, under PACKED_DIR's sibling packed6, or
 # PACKED6), with the weight average starting from stage 5 and validated first:
 #   stage 6: 45 epochs from stage 5, lr 0.0006, validated every 5, stopped at 480 s whatever the schedule.
-# Version 6 adds a seventh on new scenes in the pipeline's own look with part of stage 6's replayed (TRAIN7, under
-# packed7 or PACKED7, and packed6):
+# A seventh stage was tried and not bundled (the model card): new scenes in the pipeline's own look with part of
+# stage 6's replayed (TRAIN7, under packed7 or PACKED7, and packed6). It runs only with STAGE7=1 or START_STAGE=7:
 #   stage 7: 35 epochs from stage 6, lr 0.0004, validated every 5, stopped at 300 s whatever the schedule.
 # PY picks the interpreter (default /usr/bin/python3); DEVICE cpu, cuda or auto.
 set -euo pipefail
@@ -53,5 +53,7 @@ fi
   --out "$out/stage5.npz" --log "$out/stage5.json" "$@"
 [ "$start" -le 6 ] && TRAIN=$TRAIN6 VAL=$VAL6 fit --epochs 45 --lr 0.0006 --val-every 5 --init "$out/stage5.npz" --ema-from-init \
   --deadline 480 --out "$out/stage6.npz" --log "$out/stage6.json" "$@"
-TRAIN=$TRAIN7 VAL=$VAL7 fit --epochs 35 --lr 0.0004 --val-every 5 --init "$out/stage6.npz" --ema-from-init --deadline 300 \
-  --out "$out/stage7.npz" --log "$out/stage7.json" "$@"
+if [ "$start" -ge 7 ] || [ "${STAGE7:-0}" = 1 ]; then
+  TRAIN=$TRAIN7 VAL=$VAL7 fit --epochs 35 --lr 0.0004 --val-every 5 --init "$out/stage6.npz" --ema-from-init --deadline 300 \
+    --out "$out/stage7.npz" --log "$out/stage7.json" "$@"
+fi

@@ -8,7 +8,7 @@
 #                        writing the stages' weights and logs to $FIT_OUT (default /tmp/fit)
 #   bash models/training/gpu-bundle.sh OUT [START_STAGE]      then, there:  bash OUT/run.sh [more train.py arguments]
 # Version 4 was trained so, with START_STAGE=4 (the model card, Training): 55.6 MB and 5.9 MB; version 5 with
-# START_STAGE=6 and version 6 with START_STAGE=7 (46 MB and 5.9 MB).
+# START_STAGE=6 (48.6 MB and 5.9 MB); the stage 7 tried after it with START_STAGE=7 (42 MB and 5.9 MB).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=$1; start=${2:-1}
@@ -20,7 +20,7 @@ source models/training/sets.sh
 need=""
 [ "$start" -le 5 ] && need="$need $TRAIN4 $VAL"
 [ "$start" -le 6 ] && need="$need $TRAIN6 $VAL6"
-need="$need $TRAIN7 $VAL7"
+{ [ "$start" -ge 7 ] || [ "${STAGE7:-0}" = 1 ]; } && need="$need $TRAIN7 $VAL7"
 # shellcheck disable=SC2086
 need=$(printf '%s\n' $need | sort -u)
 rel=()
@@ -51,6 +51,6 @@ if [ $start -gt 1 ]; then
   \$PY -c "import sys, numpy as np; z = np.load(sys.argv[1]); np.savez(sys.argv[2], **{k: (v.astype(np.float32) if v.dtype == np.float16 else v) for k, v in z.items()})" \\
     "\$here/stage$((start - 1)).npz" "\$fit_out/stage$((start - 1)).npz"
 fi
-START_STAGE=$start PY=\$PY DEVICE=\${DEVICE:-cuda} PACKED6=/tmp/packed6 PACKED7=/tmp/packed7 bash models/training/fit.sh /tmp/packed3 "\$fit_out" "\$@"
+STAGE7=\${STAGE7:-${STAGE7:-0}} START_STAGE=$start PY=\$PY DEVICE=\${DEVICE:-cuda} PACKED6=/tmp/packed6 PACKED7=/tmp/packed7 bash models/training/fit.sh /tmp/packed3 "\$fit_out" "\$@"
 RUN
 du -sh "$out"/*

@@ -69,10 +69,13 @@ synth $data/s6-express2        --kind express --count 1000 --seed 1151 --varied 
 synth $data/s6-clutter-baggage2 --kind baggage --count 800 --seed 1153 --varied --no-raw --clutter 1.6
 synth $data/s6-tipbg-baggage2  --kind baggage --count 200  --seed 1154 --threat-rate 0
 synth $data/s6-tip-baggage2 --backgrounds $data/s6-tipbg-baggage2/raw --per-background 2 --threats 1-2 --seed 1154 --mm-per-pixel 1
-# Stage 7 (version 6): scenes in the pipeline's own look (no --varied: what a route renders from a 16-bit pair).
-synth $data/s7-baggage --kind baggage --count 2500 --seed 1160 --no-raw
-synth $data/s7-express --kind express --count 1200 --seed 1161 --no-raw
-synth $data/s7-mail    --kind mail    --count 1200 --seed 1162 --no-raw
+# Stage 7 (tried, not bundled; fit.sh with STAGE7=1): scenes in the pipeline's own look (no --varied: what a route
+# renders from a 16-bit pair).
+if [ "${STAGE7:-0}" = 1 ]; then
+  synth $data/s7-baggage --kind baggage --count 2500 --seed 1160 --no-raw
+  synth $data/s7-express --kind express --count 1200 --seed 1161 --no-raw
+  synth $data/s7-mail    --kind mail    --count 1200 --seed 1162 --no-raw
+fi
 synth $data/val-baggage    --kind baggage --count 100  --seed 2100 --varied --no-raw
 synth $data/val-mail       --kind mail    --count 100  --seed 2101 --varied --no-raw
 synth $data/val-ct         --kind ct      --count 3    --seed 2102 --no-slices --slice-step 8
@@ -103,9 +106,11 @@ pack6 val-cargo val-cargo --quality 85 --tiles
 # Stage 7's new sets go to packed7 (it also replays some of packed6: sets.sh).
 packed7=$data/packed7
 pack7() { local set=$1 name=$2; shift 2; [ -f "$packed7/$name/labels.json" ] || $PY models/training/pack.py --set "$data/$set" --out "$packed7/$name" --format webp --quality 75 "$@"; }
-for s in s7-baggage s7-express s7-mail; do pack7 $s $s; done
-pack7 s7-mail s7-mail-f50 --fill 0.5
-du -sh "$packed" "$packed6" "$packed7"
+if [ "${STAGE7:-0}" = 1 ]; then
+  for s in s7-baggage s7-express s7-mail; do pack7 $s $s; done
+  pack7 s7-mail s7-mail-f50 --fill 0.5
+fi
+du -sh "$packed" "$packed6"
 fi
 [ "${PACK_ONLY:-0}" = 1 ] && { echo "packed into $packed, $packed6 and $packed7: run models/training/fit.sh there (see its header)"; exit 0; }
 stage=$data/stage/v3
@@ -115,11 +120,12 @@ else
   DEVICE=${TRAIN_DEVICE:-auto}
   if [ "$DEVICE" = auto ]; then DEVICE=$($PY -c "import torch; print('cuda' if torch.cuda.is_available() else 'cpu')"); fi
   if [ "$DEVICE" = cpu ] && [ "${ALLOW_CPU:-0}" != 1 ]; then
-    echo "no CUDA GPU: fit.sh's 278 epochs would take about a day on 2 CPU cores; run fit.sh on a GPU machine (PACK_ONLY=1, see train.sh's header) or set ALLOW_CPU=1" >&2
+    echo "no CUDA GPU: fit.sh's 243 epochs would take about a day on 2 CPU cores; run fit.sh on a GPU machine (PACK_ONLY=1, see train.sh's header) or set ALLOW_CPU=1" >&2
     exit 2
   fi
   DEVICE=$DEVICE PY=$PY bash models/training/fit.sh "$packed" $stage
-  weights=$stage/stage7.npz
+  weights=$stage/stage6.npz
+  [ "${STAGE7:-0}" = 1 ] && weights=$stage/stage7.npz
 fi
 # Export with the bundled model's description, move the parity fixture into place and re-pin the hash.
 $PY models/training/train.py --export-from $weights --out models/xray-concealment-s.onnx \
