@@ -4,12 +4,14 @@
 # models/models.json and choose its thresholds on validation (calibrate.sh: the profile's and the routes').
 #
 # On a CUDA machine (TRAIN_DEVICE=cuda, or auto when PyTorch sees a GPU) it runs the bundled model's recipe (fit.sh:
-# the "m" network, five stages, about 20 minutes on one H200). On CPU it refuses unless ALLOW_CPU=1: the m network
-# trained at 125-138 s an epoch of 2,200 inputs on 2 cores (tip-finetune.sh), so fit.sh's 87 epochs of 9,791 inputs
-# and 111 of 12,437 would take about 37 hours at that rate, or half that under cpu-malloc.sh (estimates, not runs).
-# PACK_ONLY=1 stops after packing: copy models/training/data/packed3 (57 MB; a .tar.gz of it travels best) to a GPU
-# machine and run fit.sh there, then TRAIN_WEIGHTS=stage5.npz bash train.sh exports them here (the bundled version 4
-# was made so; the model card gives the commands).
+# the "m" network, six stages, about 26 minutes on one H200). On CPU it refuses unless ALLOW_CPU=1: the m network
+# trained at 125-138 s an epoch of 2,200 inputs on 2 cores (tip-finetune.sh), so fit.sh's 243 epochs would take days
+# (an estimate, not a run).
+# PACK_ONLY=1 stops after packing: models/training/gpu-bundle.sh DIR START_STAGE then puts the packed sets that the
+# stages from START_STAGE on need into one folder (from stage 6 on it fits a 64 MiB transfer; all six stages' sets
+# take about 100 MB); run fit.sh there, then TRAIN_WEIGHTS=stage6.npz bash train.sh exports the
+# weights here and chooses the thresholds (with TRAIN_WEIGHTS nothing is synthesised). Versions 4 and 5 were made so
+# (the model card gives the commands). STAGE7=1 adds the seventh stage that was tried and not bundled.
 # Needs the distribution's PyTorch and OpenCV: python3-torch python3-onnx python3-opencv (installed below if missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
