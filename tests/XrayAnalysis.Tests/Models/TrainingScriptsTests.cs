@@ -48,26 +48,33 @@ public sealed class TrainingScriptsTests : TempDirTest
         }
 
         const string Body = "set -euo pipefail; packed=/packed; source models/training/sets.sh; "
-            + "source models/training/cpu-malloc.sh; echo \"${#CPU_MALLOC[@]} $(echo $TRAIN | wc -w) $(echo $VAL | wc -w) $(echo $TRAIN4 | wc -w)\"";
+            + "source models/training/cpu-malloc.sh; echo \"${#CPU_MALLOC[@]} $(echo $TRAIN | wc -w) $(echo $VAL | wc -w) $(echo $TRAIN4 | wc -w) "
+            + "$(echo $TRAIN6 | wc -w) $(echo $VAL6 | wc -w) $(echo $TRAIN7 | wc -w)\"";
         (int code, string output, string err) = Bash(["-c", Body], path);
         Assert.That(code, Is.Zero, err);
         string[] counts = output.Trim().Split(' ');
         Assert.That(counts[1], Is.EqualTo("16"), "training sets");
         Assert.That(counts[2], Is.EqualTo("5"), "validation sets");
         Assert.That(counts[3], Is.EqualTo("20"), "stage 4's training sets: the 16 and four more");
+        Assert.That(counts[4], Is.EqualTo("18"), "stage 6's training sets, all new");
+        Assert.That(counts[5], Is.EqualTo("5"), "stage 6's validation sets: the 2D ones, mail at two fills");
+        Assert.That(counts[6], Is.EqualTo("11"), "stage 7's: four new and seven of stage 6's");
         bool jemalloc = File.Exists("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
         Assert.That(counts[0], Is.EqualTo(!gpu && jemalloc ? "3" : "0"), "CPU_MALLOC: env, LD_PRELOAD, MALLOC_CONF on a CPU machine with jemalloc");
     }
 
     /// <summary>
     /// fit.sh's stages chain through their weights: each stage after the first starts from the one before, stages 4
-    /// and 5 train on TRAIN4, and START_STAGE skips the stages before it only when the weights it needs are there. Run
+    /// and 5 train on TRAIN4, stage 6 on packed6's new sets and validates on VAL6, stage 7 (tried, not bundled) runs
+    /// only when asked for, and START_STAGE skips the stages before it only when the weights it needs are there. Run
     /// with a stand-in interpreter that records each train.py call and writes its --out file.
     /// </summary>
-    [TestCase(1, new[] { 1, 2, 3, 4, 5 })]
-    [TestCase(4, new[] { 4, 5 })]
-    [TestCase(5, new[] { 5 })]
-    public void Fit_runs_its_stages_in_a_chain_from_the_start_stage(int start, int[] expected)
+    [TestCase(1, false, new[] { 1, 2, 3, 4, 5, 6 })]
+    [TestCase(4, false, new[] { 4, 5, 6 })]
+    [TestCase(6, false, new[] { 6 })]
+    [TestCase(6, true, new[] { 6, 7 })]
+    [TestCase(7, false, new[] { 7 })]
+    public void Fit_runs_its_stages_in_a_chain_from_the_start_stage(int start, bool stage7, int[] expected)
     {
         string calls = Path.Combine(Dir, "calls.txt");
         string py = Path.Combine(Dir, "py");
@@ -80,9 +87,10 @@ public sealed class TrainingScriptsTests : TempDirTest
             File.WriteAllText(Path.Combine(output, $"stage{start - 1}.npz"), "");
         }
 
-        (int code, _, string err) = Bash(["models/training/fit.sh", "/packed", output], null, new()
+        (int code, _, string err) = Bash(["models/training/fit.sh", "/data/packed", output], null, new()
         {
             ["PY"] = py, ["DEVICE"] = "cuda", ["CALLS"] = calls, ["START_STAGE"] = start.ToString(CultureInfo.InvariantCulture),
+            ["STAGE7"] = stage7 ? "1" : "0",
         });
         Assert.That(code, Is.Zero, err);
         string[] lines = File.ReadAllLines(calls);
@@ -93,8 +101,11 @@ public sealed class TrainingScriptsTests : TempDirTest
             string line = lines[i];
             Assert.That(line, Does.Contain($"--out {output}/stage{stage}.npz"), line);
             Assert.That(line, stage == 1 ? Does.Not.Contain("--init") : Does.Contain($"--init {output}/stage{stage - 1}.npz"), line);
-            Assert.That(line, stage >= 4 ? Does.Contain("/packed/clutter-mail") : Does.Not.Contain("clutter-mail"), line);
+            Assert.That(line, stage is 4 or 5 ? Does.Contain("/data/packed/clutter-mail") : Does.Not.Contain("/data/packed/clutter-mail"), line);
             Assert.That(line, stage >= 4 ? Does.Contain("--ema-from-init") : Does.Not.Contain("--ema-from-init"), line);
+            Assert.That(line, stage == 6 ? Does.Contain("/data/packed6/s6-mail-f50") : Does.Not.Contain("s6-mail-f50"), line);
+            Assert.That(line, stage >= 6 ? Does.Contain("/data/packed6/val-mail-f50") : Does.Contain("/data/packed/val-ct"), line);
+            Assert.That(line, stage == 7 ? Does.Contain("/data/packed7/s7-baggage") : Does.Not.Contain("packed7"), line);
         }
     }
 
@@ -102,7 +113,7 @@ public sealed class TrainingScriptsTests : TempDirTest
     public void Fit_refuses_a_start_stage_without_the_weights_before_it()
     {
         string output = Directory.CreateDirectory(Path.Combine(Dir, "out")).FullName;
-        foreach (string start in new[] { "4", "0", "6" })
+        foreach (string start in new[] { "4", "0", "6", "8" })
         {
             (int code, _, string err) = Bash(["models/training/fit.sh", "/packed", output], null, new()
             {
