@@ -20,9 +20,9 @@ for s in s6-mail s6-mail-f50 s6-clutter-mail s6-express s6-clutter-express s6-ba
   TRAIN6="$TRAIN6 $packed6/$s"
 done
 VAL6="$packed6/val-mail $packed6/val-mail-f50 $packed6/val-express $packed6/val-baggage $packed6/val-cargo"
-# Stage 7 (tried, not bundled; fit.sh runs it with STAGE7=1): new scenes in the pipeline's own look (xray synth without --varied: what a route renders from a
-# 16-bit pair, the look of the calibration pairs and the test sets), under packed7 (or PACKED7), with a share of
-# stage 6's sets replayed; validated as stage 6.
+# Stage 7 (tried, not bundled; fit.sh runs it with STAGE7=1): new scenes in the pipeline's own look (xray synth
+# without --varied: what a route renders from a 16-bit pair, the look of the calibration pairs and the test sets),
+# under packed7 (or PACKED7), with a share of stage 6's sets replayed; validated as stage 6.
 packed7=${packed7:-$(dirname "$packed")/packed7}
 TRAIN7=""
 for s in s7-baggage s7-express s7-mail s7-mail-f50; do TRAIN7="$TRAIN7 $packed7/$s"; done
