@@ -5,7 +5,8 @@
 # training mixes the TIP set (twice, so it weighs as much as the standard set) with the original baggage training set
 # (no forgetting), starts from the bundled weights and trains all layers at lr 0.0005 for 8 epochs, and keeps the
 # epoch that is best on TIP validation alone. About 100 s an epoch on 2 CPU cores for version 2's network, 125-138 s
-# for version 3's, plus the tests; set
+# for version 3's, 367-433 s for version 5's on a day the host ran 3.3 times slower (docs/BENCHMARKS.md), plus the
+# tests; set
 # TRAIN_DEVICE=cuda on a GPU machine. Knobs: EPOCHS, LR, FREEZE (1: backbone frozen, the earlier default that gave no
 # gain, see the model card); BG_ARGS adds xray synth options to the backgrounds (e.g. "--clutter 2" for bags
 # heavier than training's, "--palette cyan" for a scanner whose palette the model never saw); BG_DIR picks what the
