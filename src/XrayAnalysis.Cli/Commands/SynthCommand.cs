@@ -32,6 +32,7 @@ internal static class SynthCommand
         var downscale = new Option<double>("--downscale") { Description = "2D: write the scan at this scale, (0, 1] (0.5: half resolution; boxes scaled).", DefaultValueFactory = _ => 1.0 };
         var clutter = new Option<double>("--clutter") { Description = "Multiply the number of benign items (2: heavier clutter; for CT, half the extra items are look-alike blocks of cheese, soap or chocolate).", DefaultValueFactory = _ => 1.0 };
         var unseen = new Option<bool>("--unseen-concealment") { Description = "2D: hide every threat (not cargo's) in a carrier no training set has - hollowed book, shampoo bottle, coffee bag, stuffed toy, swallowed-style pellets: a held-out concealment for robustness tests." };
+        var concealed = new Option<double>("--concealed-share") { Description = "2D: share of threats (not cargo's) hidden inside an ordinary item - electronics, a food tin, a shoe sole or a false bottom, in equal parts; raise it to train on those concealments.", DefaultValueFactory = _ => 0.2 };
         var varied = new Option<bool>("--varied") { Description = "2D: each scene draws its own scanner (palette, dose, blur, downscale, JPEG) - for training sets." };
         var backgrounds = new Option<DirectoryInfo>("--backgrounds")
         {
@@ -48,7 +49,7 @@ internal static class SynthCommand
             cmd.Add(opt);
         }
 
-        foreach (Option opt in new Option[] { kind, count, seed, outDir, rate, width, height, depth, sliceStep, renderFormat, noRaw, compress, noSlices, dose, palette, jpegQuality, downscale, clutter, unseen, varied })
+        foreach (Option opt in new Option[] { kind, count, seed, outDir, rate, width, height, depth, sliceStep, renderFormat, noRaw, compress, noSlices, dose, palette, jpegQuality, downscale, clutter, concealed, unseen, varied })
         {
             cmd.Add(opt);
         }
@@ -58,9 +59,9 @@ internal static class SynthCommand
             TextWriter o = r.InvocationConfiguration.Output;
             int n = r.GetValue(count);
             if (n < 0 || r.GetValue(rate) is < 0 or > 1 || r.GetValue(dose) <= 0 || r.GetValue(jpegQuality) is < 0 or > 100
-                || r.GetValue(downscale) is <= 0 or > 1 || r.GetValue(clutter) is < 0 or > 10)
+                || r.GetValue(downscale) is <= 0 or > 1 || r.GetValue(clutter) is < 0 or > 10 || r.GetValue(concealed) is not (>= 0 and <= 1))
             {
-                r.InvocationConfiguration.Error.WriteLine("xray: --count must be >= 0, --threat-rate in [0, 1], --dose > 0, --jpeg-quality in [0, 100], --downscale in (0, 1], --clutter in [0, 10]");
+                r.InvocationConfiguration.Error.WriteLine("xray: --count must be >= 0, --threat-rate in [0, 1], --dose > 0, --jpeg-quality in [0, 100], --downscale in (0, 1], --clutter in [0, 10], --concealed-share in [0, 1]");
                 return ExitCodes.UsageError;
             }
 
@@ -101,6 +102,7 @@ internal static class SynthCommand
                 JpegQuality = r.GetValue(jpegQuality),
                 Downscale = r.GetValue(downscale),
                 ClutterScale = r.GetValue(clutter),
+                ConcealedShare = r.GetValue(concealed),
                 UnseenConcealment = r.GetValue(unseen),
                 Varied = r.GetValue(varied),
             };

@@ -162,6 +162,9 @@ internal sealed partial class Clutter
     /// </summary>
     public bool UnseenConcealment { get; init; }
 
+    /// <summary>Share of threats drawn by <see cref="Concealed"/> in <see cref="Threats"/> (<see cref="SynthOptions.ConcealedShare"/>).</summary>
+    public double ConcealedShare { get; init; } = 0.2;
+
     /// <summary>
     /// A concealment the training sets never contain (<c>xray synth --unseen-concealment</c>): a packet in the cut-out
     /// of a hardback book, in a bottle of shampoo, in a bag of coffee beans or in a stuffed toy, or swallowed-style
@@ -243,7 +246,7 @@ internal sealed partial class Clutter
             }
 
             double u = r.Next();
-            if (r.Chance(0.2))
+            if (r.Chance(ConcealedShare))
             {
                 Concealed(g);
             }

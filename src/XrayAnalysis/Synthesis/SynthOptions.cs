@@ -40,6 +40,14 @@ public sealed record SynthOptions
     public double ClutterScale { get; init; } = 1.0;
 
     /// <summary>
+    /// Share of the threats of the mail, express and baggage routes hidden inside an ordinary item: electronics, a food
+    /// tin, a shoe sole or a false bottom, in equal parts (default 0.2). Raise it to train on those concealments; at the
+    /// default every scene is what it was before the option existed. Mail's thin layers in letters are drawn before it
+    /// and are not counted. Ignored with <see cref="UnseenConcealment"/>.
+    /// </summary>
+    public double ConcealedShare { get; init; } = 0.2;
+
+    /// <summary>
     /// Hide every threat of the mail, express and baggage routes in a carrier no training set has (a hollowed book, a
     /// shampoo bottle, a coffee bag, a stuffed toy, swallowed-style pellets): a held-out concealment for robustness
     /// tests. Cargo is unchanged. Off by default; when off, every scene is what it was before the option existed.

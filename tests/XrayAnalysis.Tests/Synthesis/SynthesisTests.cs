@@ -95,6 +95,54 @@ public sealed class SynthesisTests : TempDirTest
         Assert.That(changed, Is.GreaterThanOrEqualTo(4), "threat scenes differ");
     }
 
+    /// <summary>
+    /// <see cref="SynthOptions.ConcealedShare"/>: at 1 every threat that is not a letter's thin layer hides inside
+    /// electronics, a food tin, a shoe sole or a false bottom; at 0 none does; at the default the scenes are those
+    /// written before the option existed (the same draws), and clean scenes never change.
+    /// </summary>
+    [TestCase(SceneKind.Mail)]
+    [TestCase(SceneKind.Express)]
+    [TestCase(SceneKind.Baggage)]
+    public void Concealed_share_sets_how_many_threats_hide_inside_ordinary_items(SceneKind kind)
+    {
+        string[] inside = ["electronics", "food-tin", "shoe-sole", "false-bottom"];
+        int concealed = 0, loose = 0;
+        var kinds = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < 24; i++)
+        {
+            var o = new SynthOptions { Kind = kind, Seed = 23, ThreatRate = 0.75 };
+            using SceneCanvas byDefault = SceneGenerator.Generate(o, i, out bool present);
+            using SceneCanvas explicitDefault = SceneGenerator.Generate(o with { ConcealedShare = 0.2 }, i, out _);
+            using SceneCanvas every = SceneGenerator.Generate(o with { ConcealedShare = 1 }, i, out bool presentEvery);
+            using SceneCanvas never = SceneGenerator.Generate(o with { ConcealedShare = 0 }, i, out bool presentNever);
+            Assert.That(Cv2.Norm(explicitDefault.AttHigh, byDefault.AttHigh, NormTypes.INF), Is.Zero, "the default share is 0.2");
+            Assert.That((presentEvery, presentNever), Is.EqualTo((present, present)), "the same scenes hold threats");
+            if (!present)
+            {
+                Assert.That(Cv2.Norm(every.AttHigh, byDefault.AttHigh, NormTypes.INF), Is.Zero, "a clean scene is the same scene");
+                Assert.That(Cv2.Norm(never.AttHigh, byDefault.AttHigh, NormTypes.INF), Is.Zero, "a clean scene is the same scene");
+                continue;
+            }
+
+            foreach (ThreatBox t in every.Threats.Where(t => t.Concealment != "letter"))
+            {
+                Assert.That(t.Concealment, Is.AnyOf(inside), $"scene {i}: share 1 hides every threat inside an item");
+                kinds.Add(t.Concealment);
+                concealed++;
+            }
+
+            foreach (ThreatBox t in never.Threats)
+            {
+                Assert.That(inside, Does.Not.Contain(t.Concealment), $"scene {i}: share 0 hides none inside an item");
+                loose++;
+            }
+        }
+
+        Assert.That(concealed, Is.GreaterThanOrEqualTo(8));
+        Assert.That(loose, Is.GreaterThanOrEqualTo(8));
+        Assert.That(kinds, Has.Count.GreaterThanOrEqualTo(3), "the four kinds are drawn in equal parts");
+    }
+
     private static readonly string[] UnseenCarriers = ["book", "shampoo", "pellets", "coffee", "stuffed-toy"];
 
     [TestCase(SceneKind.Mail)]

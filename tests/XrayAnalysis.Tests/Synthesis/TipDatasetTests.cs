@@ -187,6 +187,17 @@ public sealed class TipDatasetTests : TempDirTest
         Assert.That(code, Is.EqualTo(2), e);
     }
 
+    [TestCase("1.5")]
+    [TestCase("-0.1")]
+    [TestCase("NaN")]
+    public void A_concealed_share_outside_zero_to_one_is_a_usage_error(string share)
+    {
+        (int code, _, string e) = DetectCliTests.Run("synth", "--kind", "baggage", "--count", "1", "--concealed-share", share, "--out", Path.Combine(Dir, "x"));
+        Assert.That(code, Is.EqualTo(2), e);
+        Assert.That(e, Does.Contain("--concealed-share in [0, 1]"));
+        Assert.That(Directory.Exists(Path.Combine(Dir, "x")), Is.False, "nothing is written");
+    }
+
     [Test]
     public void WithoutBackgroundsKindIsRequired()
     {
