@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# An eighth stage that fits a CPU working session (tried with version 5, not bundled: the model card, "A pairs-look
+# An eighth stage that fits a CPU working session (tried with version 5, not bundled: the model card, "An eighth
 # stage on CPU"). It continues the bundled weights on scenes in the pipeline's own look (what a route renders from a
 # 16-bit pair, where baggage's clean bags score high and set its route threshold), with baggage TIP and heavy clutter
 # from stage 6 replayed, and it is validated in that same look, on new scenes made here (seeds 1170-1172), so that

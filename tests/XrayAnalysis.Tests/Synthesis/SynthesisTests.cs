@@ -97,8 +97,8 @@ public sealed class SynthesisTests : TempDirTest
 
     /// <summary>
     /// <see cref="SynthOptions.ConcealedShare"/>: at 1 every threat that is not a letter's thin layer hides inside
-    /// electronics, a food tin, a shoe sole or a false bottom; at 0 none does; at the default the scenes are those
-    /// written before the option existed (the same draws), and clean scenes never change.
+    /// electronics, a food tin, a shoe sole or a false bottom; at 0 none does; leaving it out is 0.2, the share before
+    /// the option existed; and clean scenes never change.
     /// </summary>
     [TestCase(SceneKind.Mail)]
     [TestCase(SceneKind.Express)]
