@@ -6,6 +6,9 @@
 # A candidate of several comma-separated fills runs each scan at each and fuses the boxes (the route's "fill": [..]).
 #   ROUTE=mail FILLS="none 0.8333 0.75 0.625 0.5 0.4167" bash models/training/fill-sweep.sh
 #   ROUTE=mail FILLS="0.625 0.625,1 0.5,1 0.625,0.8,1 0.5,0.625,1" bash models/training/fill-sweep.sh
+# A candidate "tiles:S" runs each scan whole and also zoomed in: resized by S and cut into 384-px tiles
+# ("tiles": { "mode": "always", "size": 384, "overlap": 0.2, "full_image_pass": true, "scale": S }, fill removed), e.g.
+#   ROUTE=baggage FILLS="none tiles:0.5 tiles:0.6" bash models/training/fill-sweep.sh
 # "none" is the route without fill (a whole scan fills the model input, fill 1). OUT keeps the reports (default: a
 # temporary folder). With TEST=1 the held-out test set of the route (seed as evaluate.sh) is evaluated too, at the
 # threshold chosen on calibration: for the card, after the choice.
@@ -36,7 +39,12 @@ m = re.search(r'("%s"\s*:\s*\{)([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}' % route, text)
 if not m:
     sys.exit(f"fill-sweep: no route {route} in {src}")
 body = re.sub(r'\s*"fill"\s*:\s*(\[[^\]]*\]|[0-9.]+)\s*,', '', m.group(2))
-if scale != "none":
+if scale.startswith("tiles:"):
+    tiles = '"tiles": { "mode": "always", "size": 384, "overlap": 0.2, "full_image_pass": true, "scale": %s }' % float(scale[6:])
+    body, n = re.subn(r'"tiles"\s*:\s*\{[^{}]*\}', tiles, body, count=1)
+    if n != 1:
+        sys.exit(f"fill-sweep: route {route} has no tiles entry to replace")
+elif scale != "none":
     value = "[%s]" % ", ".join(scale.split(",")) if "," in scale else scale
     body = re.sub(r'("tiles"\s*:\s*\{[^{}]*\}\s*,)', r'\1 "fill": %s,' % value, body, count=1)
     if '"fill"' not in body:
