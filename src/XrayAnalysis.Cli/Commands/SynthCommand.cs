@@ -33,6 +33,7 @@ internal static class SynthCommand
         var clutter = new Option<double>("--clutter") { Description = "Multiply the number of benign items (2: heavier clutter; for CT, half the extra items are look-alike blocks of cheese, soap or chocolate).", DefaultValueFactory = _ => 1.0 };
         var unseen = new Option<bool>("--unseen-concealment") { Description = "2D: hide every threat (not cargo's) in a carrier no training set has - hollowed book, shampoo bottle, coffee bag, stuffed toy, swallowed-style pellets: a held-out concealment for robustness tests." };
         var concealed = new Option<double>("--concealed-share") { Description = "2D: share of threats (not cargo's) hidden inside an ordinary item - electronics, a food tin, a shoe sole or a false bottom, in equal parts; raise it to train on those concealments.", DefaultValueFactory = _ => 0.2 };
+        var concealments = new Option<string>("--concealments") { Description = "2D: the hiding places of --concealed-share, comma-separated, drawn in equal parts: electronics, food-tin, shoe-sole, false-bottom (the default four) and suitcase-frame (powder packed into a frame rail or handle tube).", DefaultValueFactory = _ => string.Join(",", SynthOptions.DefaultConcealments) };
         var varied = new Option<bool>("--varied") { Description = "2D: each scene draws its own scanner (palette, dose, blur, downscale, JPEG) - for training sets." };
         var backgrounds = new Option<DirectoryInfo>("--backgrounds")
         {
@@ -49,7 +50,7 @@ internal static class SynthCommand
             cmd.Add(opt);
         }
 
-        foreach (Option opt in new Option[] { kind, count, seed, outDir, rate, width, height, depth, sliceStep, renderFormat, noRaw, compress, noSlices, dose, palette, jpegQuality, downscale, clutter, concealed, unseen, varied })
+        foreach (Option opt in new Option[] { kind, count, seed, outDir, rate, width, height, depth, sliceStep, renderFormat, noRaw, compress, noSlices, dose, palette, jpegQuality, downscale, clutter, concealed, concealments, unseen, varied })
         {
             cmd.Add(opt);
         }
@@ -62,6 +63,16 @@ internal static class SynthCommand
                 || r.GetValue(downscale) is <= 0 or > 1 || r.GetValue(clutter) is < 0 or > 10 || r.GetValue(concealed) is not (>= 0 and <= 1))
             {
                 r.InvocationConfiguration.Error.WriteLine("xray: --count must be >= 0, --threat-rate in [0, 1], --dose > 0, --jpeg-quality in [0, 100], --downscale in (0, 1], --clutter in [0, 10], --concealed-share in [0, 1]");
+                return ExitCodes.UsageError;
+            }
+
+            string[] hiding = (r.GetValue(concealments) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            string? unknown = hiding.FirstOrDefault(h => !SynthOptions.KnownConcealments.Contains(h, StringComparer.Ordinal));
+            if (hiding.Length == 0 || unknown is not null)
+            {
+                r.InvocationConfiguration.Error.WriteLine(unknown is null
+                    ? "xray: --concealments needs at least one hiding place"
+                    : $"xray: --concealments: unknown hiding place '{unknown}' (known: {string.Join(", ", SynthOptions.KnownConcealments)})");
                 return ExitCodes.UsageError;
             }
 
@@ -103,6 +114,7 @@ internal static class SynthCommand
                 Downscale = r.GetValue(downscale),
                 ClutterScale = r.GetValue(clutter),
                 ConcealedShare = r.GetValue(concealed),
+                Concealments = hiding,
                 UnseenConcealment = r.GetValue(unseen),
                 Varied = r.GetValue(varied),
             };

@@ -98,13 +98,15 @@ internal sealed partial class Clutter
     }
 
     /// <summary>
-    /// A threat hidden inside an ordinary item: a laptop or power bank, a food tin, a shoe sole, or under a false bottom
-    /// along the region's edge.
+    /// A threat hidden inside an ordinary item, one of <see cref="Concealments"/> in equal parts: a laptop or power bank,
+    /// a food tin, a shoe sole, under a false bottom along the region's edge, or (when listed) packed into a suitcase's
+    /// frame rail or handle tube.
     /// </summary>
     public void Concealed(Rect g)
     {
-        int kind = r.Int(0, 4);
-        c.Concealment = kind switch { 0 => "electronics", 1 => "food-tin", 2 => "shoe-sole", _ => "false-bottom" };
+        string name = Concealments[r.Int(0, Concealments.Count)];
+        c.Concealment = name;
+        int kind = name switch { "electronics" => 0, "food-tin" => 1, "shoe-sole" => 2, "false-bottom" => 3, _ => 4 };
         switch (kind)
         {
             case 0:
@@ -144,6 +146,26 @@ internal sealed partial class Clutter
                 break;
             }
 
+            case 4:
+            {
+                // Suitcase frame: powder packed into an aluminium rail or telescopic-handle tube along one side of the
+                // region, filling part of its length; the tube's walls and the rest of it stay visible around the drug.
+                bool across = r.Chance(0.5);
+                int span = across ? g.Width : g.Height;
+                int len = Math.Min(span - c.Px(2), c.Px(r.Range(15, 35))), wid = c.Px(r.Range(1.6, 2.6));
+                len = Math.Max(c.Px(4), len);
+                int tube = Math.Min(span - c.Px(1), len + c.Px(r.Range(6, 20)));
+                int along = r.Int(0, Math.Max(1, span - tube));
+                int side = r.Chance(0.5) ? c.Px(1) : (across ? g.Height : g.Width) - wid - c.Px(2);
+                int tx = across ? g.X + along : g.X + Math.Max(0, side), ty = across ? g.Y + Math.Max(0, side) : g.Y + along;
+                Put(Material.Aluminium, across ? Shapes.Box(tube, wid + c.Px(0.4), 0, 0.25) : Shapes.Box(wid + c.Px(0.4), tube, 0, 0.25), tx, ty);
+                int fill = r.Int(0, Math.Max(1, tube - len - c.Px(0.4)));
+                Mat powder = across ? Shapes.Box(len, wid, 0, wid * c.MmPerPixel / 10 * r.Range(0.7, 0.95)) : Shapes.Box(wid, len, 0, wid * c.MmPerPixel / 10 * r.Range(0.7, 0.95));
+                Shapes.Texture(powder, r.Range(0.05, 0.15), Math.Max(1, wid * 0.3), r);
+                Put(Material.Narcotic, powder, across ? tx + c.Px(0.2) + fill : tx + c.Px(0.2), across ? ty + c.Px(0.2) : ty + c.Px(0.2) + fill, ThreatClass.NarcoticsPacket);
+                break;
+            }
+
             default:
             {
                 // False bottom: a wide thin slab along one edge of the region, under a plastic panel.
@@ -164,6 +186,9 @@ internal sealed partial class Clutter
 
     /// <summary>Share of threats drawn by <see cref="Concealed"/> in <see cref="Threats"/> (<see cref="SynthOptions.ConcealedShare"/>).</summary>
     public double ConcealedShare { get; init; } = 0.2;
+
+    /// <summary>The hiding places <see cref="Concealed"/> draws from, in equal parts (<see cref="SynthOptions.Concealments"/>).</summary>
+    public IReadOnlyList<string> Concealments { get; init; } = SynthOptions.DefaultConcealments;
 
     /// <summary>
     /// A concealment the training sets never contain (<c>xray synth --unseen-concealment</c>): a packet in the cut-out

@@ -12,7 +12,7 @@ internal static class SceneGenerator
         SplitMix r = SplitMix.For(o.Seed, o.Kind.ToString().ToLowerInvariant(), index);
         (int w, int h, double mm) = o.Geometry();
         var c = new SceneCanvas(w, h, mm);
-        var k = new Clutter(c, r) { UnseenConcealment = o.UnseenConcealment, ConcealedShare = o.ConcealedShare };
+        var k = new Clutter(c, r) { UnseenConcealment = o.UnseenConcealment, ConcealedShare = o.ConcealedShare, Concealments = o.Concealments };
         threatPresent = r.Chance(o.ThreatRate);
         switch (o.Kind)
         {

@@ -40,12 +40,50 @@ public sealed record SynthOptions
     public double ClutterScale { get; init; } = 1.0;
 
     /// <summary>
-    /// Share of the threats of the mail, express and baggage routes hidden inside an ordinary item: electronics, a food
-    /// tin, a shoe sole or a false bottom, in equal parts (default 0.2). Raise it to train on those concealments; at the
+    /// Share of the threats of the mail, express and baggage routes hidden inside an ordinary item, one of
+    /// <see cref="Concealments"/> in equal parts (by default electronics, a food tin, a shoe sole or a false bottom;
+    /// default share 0.2). Raise it to train on those concealments; at the
     /// default every scene is what it was before the option existed. Mail's thin layers in letters are drawn before it
     /// and are not counted. Ignored with <see cref="UnseenConcealment"/>.
     /// </summary>
     public double ConcealedShare { get; init; } = 0.2;
+
+    /// <summary>
+    /// The hiding places a <see cref="ConcealedShare"/> threat is drawn into, in equal parts, from
+    /// <see cref="KnownConcealments"/>. The default, <see cref="DefaultConcealments"/>, is the four every set so far was
+    /// made with (electronics, a food tin, a shoe sole, a false bottom), and gives the same scenes as before the option
+    /// existed; add <c>suitcase-frame</c> (powder packed into a frame rail or handle tube) to train on it. A name may
+    /// be listed twice to draw it twice as often.
+    /// </summary>
+    /// <exception cref="ArgumentException">On init: the list is empty or names a hiding place not in <see cref="KnownConcealments"/>.</exception>
+    public IReadOnlyList<string> Concealments
+    {
+        get => concealments;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (value.Count == 0)
+            {
+                throw new ArgumentException("at least one hiding place is needed", nameof(value));
+            }
+
+            foreach (string name in value)
+            {
+                if (!KnownConcealments.Contains(name, StringComparer.Ordinal))
+                {
+                    throw new ArgumentException($"unknown hiding place '{name}' (known: {string.Join(", ", KnownConcealments)})", nameof(value));
+                }
+            }
+
+            concealments = [.. value];
+        }
+    }
+
+    /// <summary>The four hiding places of <see cref="Concealments"/> by default.</summary>
+    public static IReadOnlyList<string> DefaultConcealments { get; } = ["electronics", "food-tin", "shoe-sole", "false-bottom"];
+
+    /// <summary>Every hiding place <see cref="Concealments"/> may name: the defaults and <c>suitcase-frame</c>.</summary>
+    public static IReadOnlyList<string> KnownConcealments { get; } = ["electronics", "food-tin", "shoe-sole", "false-bottom", "suitcase-frame"];
 
     /// <summary>
     /// Hide every threat of the mail, express and baggage routes in a carrier no training set has (a hollowed book, a
@@ -69,6 +107,8 @@ public sealed record SynthOptions
         SceneKind.Cargo => (Or(Width, 8192), Or(Height, 1536), 2.0),
         _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, null),
     };
+
+    private readonly IReadOnlyList<string> concealments = DefaultConcealments;
 
     private static int Or(int v, int d) => v > 0 ? v : d;
 }

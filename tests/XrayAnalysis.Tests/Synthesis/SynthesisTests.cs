@@ -143,6 +143,44 @@ public sealed class SynthesisTests : TempDirTest
         Assert.That(kinds, Has.Count.GreaterThanOrEqualTo(3), "the four kinds are drawn in equal parts");
     }
 
+    /// <summary>
+    /// <see cref="SynthOptions.Concealments"/>: the default list and the same four names given explicitly make the same
+    /// scenes; listing only <c>suitcase-frame</c> puts every concealed threat in a frame rail or handle tube, as a long
+    /// thin box inside the scan; the same scenes hold threats either way.
+    /// </summary>
+    [TestCase(SceneKind.Express)]
+    [TestCase(SceneKind.Baggage)]
+    public void Concealments_choose_the_hiding_places_and_a_suitcase_frame_hides_a_long_thin_packet(SceneKind kind)
+    {
+        int frames = 0;
+        for (int i = 0; i < 16; i++)
+        {
+            var o = new SynthOptions { Kind = kind, Seed = 31, ThreatRate = 0.75, ConcealedShare = 1 };
+            using SceneCanvas byDefault = SceneGenerator.Generate(o, i, out bool present);
+            using SceneCanvas listed = SceneGenerator.Generate(o with { Concealments = ["electronics", "food-tin", "shoe-sole", "false-bottom"] }, i, out _);
+            using SceneCanvas frame = SceneGenerator.Generate(o with { Concealments = ["suitcase-frame"] }, i, out bool presentFrame);
+            Assert.That(Cv2.Norm(listed.AttHigh, byDefault.AttHigh, NormTypes.INF), Is.Zero, "the four listed are the default");
+            Assert.That(presentFrame, Is.EqualTo(present), "the same scenes hold threats");
+            foreach (ThreatBox t in frame.Threats)
+            {
+                Assert.That(t.Concealment, Is.EqualTo("suitcase-frame"), $"scene {i}");
+                Assert.That(Math.Max(t.Width, t.Height), Is.GreaterThanOrEqualTo(2 * Math.Min(t.Width, t.Height)), $"scene {i}: a tube's fill is long and thin ({t.Width} x {t.Height})");
+                Assert.That(t.X >= 0 && t.Y >= 0 && t.X + t.Width <= frame.Width && t.Y + t.Height <= frame.Height, $"scene {i}: the box is inside the scan");
+                frames++;
+            }
+        }
+
+        Assert.That(frames, Is.GreaterThanOrEqualTo(6));
+    }
+
+    [Test]
+    public void Concealments_must_be_known_and_not_empty()
+    {
+        Assert.Throws<ArgumentException>(() => _ = new SynthOptions { Concealments = ["suitcase-frame", "teddy"] });
+        Assert.Throws<ArgumentException>(() => _ = new SynthOptions { Concealments = [] });
+        Assert.That(SynthOptions.KnownConcealments, Is.SupersetOf(SynthOptions.DefaultConcealments).And.Contains("suitcase-frame"));
+    }
+
     private static readonly string[] UnseenCarriers = ["book", "shampoo", "pellets", "coffee", "stuffed-toy"];
 
     [TestCase(SceneKind.Mail)]

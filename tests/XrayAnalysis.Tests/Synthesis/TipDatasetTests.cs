@@ -198,6 +198,17 @@ public sealed class TipDatasetTests : TempDirTest
         Assert.That(Directory.Exists(Path.Combine(Dir, "x")), Is.False, "nothing is written");
     }
 
+    [TestCase("teddy", "unknown hiding place 'teddy'")]
+    [TestCase("electronics,,shoe-sole,bottle", "unknown hiding place 'bottle'")]
+    [TestCase(",", "at least one hiding place")]
+    public void An_unknown_hiding_place_is_a_usage_error(string list, string message)
+    {
+        (int code, _, string e) = DetectCliTests.Run("synth", "--kind", "baggage", "--count", "1", "--concealments", list, "--out", Path.Combine(Dir, "x"));
+        Assert.That(code, Is.EqualTo(2), e);
+        Assert.That(e, Does.Contain(message));
+        Assert.That(Directory.Exists(Path.Combine(Dir, "x")), Is.False, "nothing is written");
+    }
+
     [Test]
     public void WithoutBackgroundsKindIsRequired()
     {
