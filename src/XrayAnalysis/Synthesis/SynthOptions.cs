@@ -42,9 +42,9 @@ public sealed record SynthOptions
     /// <summary>
     /// Share of the threats of the mail, express and baggage routes hidden inside an ordinary item, one of
     /// <see cref="Concealments"/> in equal parts (by default electronics, a food tin, a shoe sole or a false bottom;
-    /// default share 0.2). Raise it to train on those concealments; at the
-    /// default every scene is what it was before the option existed. Mail's thin layers in letters are drawn before it
-    /// and are not counted. Ignored with <see cref="UnseenConcealment"/>.
+    /// default share 0.2). Raise it to train on those concealments; at the default every scene is what it was before
+    /// the option existed. Mail's thin layers in letters are drawn before it and are not counted. Ignored with
+    /// <see cref="UnseenConcealment"/>.
     /// </summary>
     public double ConcealedShare { get; init; } = 0.2;
 
